@@ -1,0 +1,219 @@
+/**
+ * The volatile fast path (`/v3/orders` and binary TCP new orders): kill switch, pre-trade risk,
+ * ingress watermarks and enqueue onto the shard's ring, on the event-loop thread, which is the
+ * single writer of all of this state.
+ *
+ * `submit` is allocation-light: it returns null for an accepted order and leaves the ack fields in
+ * `last*` properties, or returns the reject reason. Stage durations go into the given timers.
+ */
+import type { FastPathConfig } from '../config/config.js';
+import type { NewOrder } from '../contract/order.js';
+import { checkSemantics } from '../contract/order-request.js';
+import { REASONS, type Reason } from '../contract/reasons.js';
+import type { LatencyHistogram } from '../metrics/latency.js';
+import type { RiskEngine } from '../risk/engine.js';
+import { allocateRing, PushResult, RingProducer, type RingBuffers } from './ingress-ring.js';
+import { KillSwitch, utilisationPct } from './kill-switch.js';
+
+export interface FastPathStages {
+  risk: LatencyHistogram;
+  riskLimits: LatencyHistogram;
+  riskPosition: LatencyHistogram;
+  riskMargin: LatencyHistogram;
+  enqueue: LatencyHistogram;
+}
+
+export class SessionState {
+  seq = 0;
+  constructor(
+    readonly sessionId: string,
+    readonly shard: number,
+  ) {}
+}
+
+/** Counters read by /metrics. */
+export class FastPathCounters {
+  accepted = 0;
+  softRejected = 0;
+  killed = 0;
+  /** risk/contract rejects (422) and rate limits (429) */
+  riskRejected = 0;
+  /** index = numeric reason code (reasons.ts) */
+  readonly byReason = new Float64Array(128);
+}
+
+/** FNV-1a over the session id: stable shard assignment. */
+export function shardOf(sessionId: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < sessionId.length; i++) {
+    h ^= sessionId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % shards;
+}
+
+export class FastPath {
+  readonly kill: KillSwitch;
+  readonly rings: RingBuffers[];
+  private readonly producers: RingProducer[];
+  private readonly sessions = new Map<string, SessionState>();
+  readonly counters = new FastPathCounters();
+  private orderNo = 0;
+  private readonly orderIdPrefix: string;
+
+  // Ack fields of the last accepted order (valid right after submit returned null).
+  lastOrderNo = 0;
+  lastOrderId = '';
+  lastSessionSeq = 0;
+  lastReceivedAtNs = 0;
+
+  constructor(
+    readonly cfg: FastPathConfig,
+    readonly risk: RiskEngine,
+    private readonly stages: FastPathStages,
+    private readonly clock: { nowMs(): number; monoMs(): number } = { nowMs: Date.now, monoMs: () => performance.now() },
+  ) {
+    this.kill = new KillSwitch(cfg, cfg.shardCount);
+    this.rings = Array.from({ length: cfg.shardCount }, () => allocateRing(cfg.ingressCapacity));
+    this.producers = this.rings.map((r) => new RingProducer(r));
+    this.orderIdPrefix = Date.now().toString(36) + '-';
+  }
+
+  session(sessionId: string): SessionState {
+    let s = this.sessions.get(sessionId);
+    if (s === undefined) this.sessions.set(sessionId, (s = new SessionState(sessionId, shardOf(sessionId, this.cfg.shardCount))));
+    return s;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  depth(shard: number): number {
+    return this.producers[shard]!.depth();
+  }
+
+  utilisation(shard: number): number {
+    return utilisationPct(this.producers[shard]!.depth(), this.cfg.ingressCapacity);
+  }
+
+  totalDepth(): number {
+    let d = 0;
+    for (const p of this.producers) d += p.depth();
+    return d;
+  }
+
+  maxUtilisation(): number {
+    let m = 0;
+    for (let i = 0; i < this.producers.length; i++) m = Math.max(m, this.utilisation(i));
+    return m;
+  }
+
+  processed(): number {
+    let n = 0;
+    for (const p of this.producers) n += p.processed;
+    return n;
+  }
+
+  /**
+   * Runs one new order through the fast path. Returns null when accepted (ack fields in `last*`),
+   * else the reject reason; {@link statusOf} maps a reason to its HTTP status.
+   */
+  submit(accountId: string, s: SessionState, o: NewOrder): Reason | null {
+    const nowMs = this.clock.nowMs();
+    const shard = s.shard;
+    const kill = this.kill;
+    if (kill.shards[shard]!.killed) kill.tryRecover(shard, this.utilisation(shard), nowMs);
+    const blocked = kill.blocked(accountId, s.sessionId, shard);
+    if (blocked !== null) return this.reject(blocked);
+
+    const semantic = checkSemantics(o, nowMs);
+    if (semantic !== null) return this.reject(semantic);
+
+    // Pre-trade risk, stage by stage.
+    const risk = this.risk;
+    const st = this.stages;
+    const acct = risk.account(accountId, nowMs);
+    const t0 = this.clock.monoMs();
+    let reason = risk.checkLimits(acct, o);
+    const t1 = this.clock.monoMs();
+    st.riskLimits.since(t0, t1);
+    let t2 = t1;
+    if (reason === null && risk.usePosition) {
+      reason = risk.checkPosition(acct, o, nowMs);
+      t2 = this.clock.monoMs();
+      st.riskPosition.since(t1, t2);
+    }
+    let t3 = t2;
+    if (reason === null && risk.useMargin) {
+      reason = risk.checkMargin(acct, o, nowMs);
+      t3 = this.clock.monoMs();
+      st.riskMargin.since(t2, t3);
+    }
+    if (reason === null && risk.cfg.loops > 0) {
+      risk.syntheticWork(risk.cfg.loops);
+      t3 = this.clock.monoMs();
+    }
+    st.risk.since(t0, t3);
+    if (reason !== null) return this.reject(reason);
+
+    // Ingress watermarks, then enqueue.
+    const admission = kill.admit(shard, this.utilisation(shard), nowMs);
+    if (admission !== null) return this.reject(admission);
+
+    const seq = ++s.seq;
+    const orderNo = ++this.orderNo;
+    const receivedAtNs = Math.round(t0 * 1e6);
+    const t4 = this.clock.monoMs();
+    const pushed = this.producers[shard]!.push(orderNo, seq, receivedAtNs, accountId, s.sessionId, o);
+    st.enqueue.since(t4, this.clock.monoMs());
+    if (pushed !== PushResult.Ok) {
+      const r: Reason = pushed === PushResult.Full ? 'V3_QUEUE_FULL' : 'V3_INGRESS_CLOSED';
+      kill.killShard(shard, r, nowMs, false);
+      return this.reject(r);
+    }
+
+    risk.book(acct, o, nowMs);
+    this.counters.accepted++;
+    this.lastOrderNo = orderNo;
+    this.lastOrderId = this.orderIdPrefix + orderNo;
+    this.lastSessionSeq = seq;
+    this.lastReceivedAtNs = receivedAtNs;
+    return null;
+  }
+
+  /** Counts a reject; transports call it for contract rejects found before {@link submit}. */
+  reject(reason: Reason): Reason {
+    const c = this.counters;
+    c.byReason[REASONS[reason]]++;
+    const status = statusOf(reason);
+    if (status === 503) c.killed++;
+    else if (reason === 'V3_BACKPRESSURE_SOFT') c.softRejected++;
+    else c.riskRejected++;
+    return reason;
+  }
+
+  /** Stops admission: closes the rings so the drain workers finish what is queued and exit. */
+  close(): void {
+    for (const p of this.producers) p.close();
+  }
+}
+
+/** HTTP status for a fast-path reject reason. */
+export function statusOf(reason: Reason): 422 | 429 | 503 {
+  switch (reason) {
+    case 'V3_BACKPRESSURE_SOFT':
+    case 'RATE_LIMITED':
+      return 429;
+    case 'V3_QUEUE_KILLED':
+    case 'V3_QUEUE_FULL':
+    case 'V3_INGRESS_CLOSED':
+    case 'V3_GLOBAL_KILLED':
+    case 'V3_ACCOUNT_KILLED':
+    case 'V3_SHARD_KILLED':
+    case 'V3_SESSION_KILLED':
+      return 503;
+    default:
+      return 422;
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * Single-producer / single-consumer ring of fixed-size order records in shared memory.
+ *
+ * The event-loop thread is the only producer of a ring; exactly one drain worker thread consumes
+ * it. Head and tail are monotonically increasing 32-bit counters on separate cache lines; the
+ * producer publishes a record with `Atomics.store(head)` after writing it, the consumer frees a
+ * slot with `Atomics.store(tail)` after reading it. No locks, no allocation, no syscalls on the
+ * producer side: the consumer polls (see drain-worker.ts), so enqueueing never wakes a thread.
+ *
+ * Record layout (SLOT_BYTES = 256, little-endian):
+ *
+ *   off  size  field
+ *     0     8  orderNo        f64  gateway order number
+ *     8     8  sessionSeq     f64
+ *    16     8  receivedAtNs   f64  monotonic ns since process start
+ *    24     8  price          f64  ticks (0 = none)
+ *    32     8  expireAt       f64  epoch ms (0 = none)
+ *    40     4  qty            u32
+ *    44     1  side           u8   1 BUY, 2 SELL
+ *    45     1  type           u8   1 LIMIT, 2 MARKET
+ *    46     1  timeInForce    u8   1 GTC, 2 GTD
+ *    47     1  symbolLen      u8
+ *    48     1  accountLen     u8
+ *    49     1  sessionLen     u8
+ *    50     1  clientIdLen    u8   0 = none
+ *    51     5  (reserved)
+ *    56     8  symbol         ASCII
+ *    64    64  accountId      ASCII
+ *   128    64  sessionId      ASCII
+ *   192    64  clientOrderId  ASCII
+ */
+import type { NewOrder } from '../contract/order.js';
+
+export const SLOT_BYTES = 256;
+
+/** Int32 indexes of the control block; each counter sits on its own 64-byte line. */
+export const CTL_HEAD = 0;
+export const CTL_TAIL = 16;
+export const CTL_CLOSED = 32;
+export const CTL_PROCESSED = 48;
+const CTL_INTS = 64;
+
+export interface RingBuffers {
+  control: SharedArrayBuffer;
+  slots: SharedArrayBuffer;
+  capacity: number;
+}
+
+export function allocateRing(capacity: number): RingBuffers {
+  return {
+    control: new SharedArrayBuffer(CTL_INTS * 4),
+    slots: new SharedArrayBuffer(capacity * SLOT_BYTES),
+    capacity,
+  };
+}
+
+/** A decoded record, as a drain worker sees it. */
+export interface RingRecord {
+  orderNo: number;
+  sessionSeq: number;
+  receivedAtNs: number;
+  price: number;
+  expireAt: number;
+  qty: number;
+  side: number;
+  type: number;
+  timeInForce: number;
+  symbol: string;
+  accountId: string;
+  sessionId: string;
+  clientOrderId: string | null;
+}
+
+class RingView {
+  protected readonly ctl: Int32Array;
+  protected readonly f64: Float64Array;
+  protected readonly u32: Uint32Array;
+  protected readonly u8: Uint8Array;
+  readonly capacity: number;
+
+  constructor(b: RingBuffers) {
+    this.ctl = new Int32Array(b.control);
+    this.f64 = new Float64Array(b.slots);
+    this.u32 = new Uint32Array(b.slots);
+    this.u8 = new Uint8Array(b.slots);
+    this.capacity = b.capacity;
+  }
+
+  /** Records enqueued and not yet consumed. */
+  depth(): number {
+    return (Atomics.load(this.ctl, CTL_HEAD) - Atomics.load(this.ctl, CTL_TAIL)) | 0;
+  }
+
+  get closed(): boolean {
+    return Atomics.load(this.ctl, CTL_CLOSED) !== 0;
+  }
+
+  /** Records the consumer has finished with. */
+  get processed(): number {
+    return Atomics.load(this.ctl, CTL_PROCESSED) >>> 0;
+  }
+}
+
+export enum PushResult {
+  Ok = 0,
+  Full = 1,
+  Closed = 2,
+}
+
+function writeAscii(u8: Uint8Array, off: number, s: string, max: number): number {
+  const n = s.length < max ? s.length : max;
+  for (let i = 0; i < n; i++) u8[off + i] = s.charCodeAt(i);
+  return n;
+}
+
+function readAscii(u8: Uint8Array, off: number, len: number): string {
+  return String.fromCharCode.apply(null, u8.subarray(off, off + len) as unknown as number[]);
+}
+
+export class RingProducer extends RingView {
+  private head = 0;
+
+  constructor(b: RingBuffers) {
+    super(b);
+    this.head = Atomics.load(this.ctl, CTL_HEAD);
+  }
+
+  push(
+    orderNo: number,
+    sessionSeq: number,
+    receivedAtNs: number,
+    accountId: string,
+    sessionId: string,
+    o: NewOrder,
+  ): PushResult {
+    if (Atomics.load(this.ctl, CTL_CLOSED) !== 0) return PushResult.Closed;
+    const head = this.head;
+    if (((head - Atomics.load(this.ctl, CTL_TAIL)) | 0) >= this.capacity) return PushResult.Full;
+    const slot = (head >>> 0) % this.capacity;
+    const f = slot * (SLOT_BYTES / 8);
+    const b = slot * SLOT_BYTES;
+    const f64 = this.f64;
+    const u8 = this.u8;
+    f64[f] = orderNo;
+    f64[f + 1] = sessionSeq;
+    f64[f + 2] = receivedAtNs;
+    f64[f + 3] = o.price;
+    f64[f + 4] = o.expireAt;
+    this.u32[(b >> 2) + 10] = o.qty;
+    u8[b + 44] = o.side;
+    u8[b + 45] = o.type;
+    u8[b + 46] = o.timeInForce;
+    u8[b + 47] = writeAscii(u8, b + 56, o.symbol, 8);
+    u8[b + 48] = writeAscii(u8, b + 64, accountId, 64);
+    u8[b + 49] = writeAscii(u8, b + 128, sessionId, 64);
+    u8[b + 50] = o.clientOrderId === null ? 0 : writeAscii(u8, b + 192, o.clientOrderId, 64);
+    this.head = (head + 1) | 0;
+    Atomics.store(this.ctl, CTL_HEAD, this.head);
+    return PushResult.Ok;
+  }
+
+  /** Refuses further records; the consumer drains what is left and stops. */
+  close(): void {
+    Atomics.store(this.ctl, CTL_CLOSED, 1);
+  }
+}
+
+export class RingConsumer extends RingView {
+  private tail: number;
+
+  constructor(b: RingBuffers) {
+    super(b);
+    this.tail = Atomics.load(this.ctl, CTL_TAIL);
+  }
+
+  /** Records available to read now. */
+  available(): number {
+    return (Atomics.load(this.ctl, CTL_HEAD) - this.tail) | 0;
+  }
+
+  /** Reads the oldest record into `out` without freeing its slot. Call only when available() > 0. */
+  peek(out: RingRecord): RingRecord {
+    const slot = (this.tail >>> 0) % this.capacity;
+    const f = slot * (SLOT_BYTES / 8);
+    const b = slot * SLOT_BYTES;
+    const f64 = this.f64;
+    const u8 = this.u8;
+    out.orderNo = f64[f]!;
+    out.sessionSeq = f64[f + 1]!;
+    out.receivedAtNs = f64[f + 2]!;
+    out.price = f64[f + 3]!;
+    out.expireAt = f64[f + 4]!;
+    out.qty = this.u32[(b >> 2) + 10]!;
+    out.side = u8[b + 44]!;
+    out.type = u8[b + 45]!;
+    out.timeInForce = u8[b + 46]!;
+    out.symbol = readAscii(u8, b + 56, u8[b + 47]!);
+    out.accountId = readAscii(u8, b + 64, u8[b + 48]!);
+    out.sessionId = readAscii(u8, b + 128, u8[b + 49]!);
+    const cl = u8[b + 50]!;
+    out.clientOrderId = cl === 0 ? null : readAscii(u8, b + 192, cl);
+    return out;
+  }
+
+  /** Frees the oldest `n` slots and counts them as processed. */
+  release(n: number): void {
+    this.tail = (this.tail + n) | 0;
+    Atomics.store(this.ctl, CTL_TAIL, this.tail);
+    Atomics.add(this.ctl, CTL_PROCESSED, n);
+  }
+}
+
+export function emptyRecord(): RingRecord {
+  return {
+    orderNo: 0,
+    sessionSeq: 0,
+    receivedAtNs: 0,
+    price: 0,
+    expireAt: 0,
+    qty: 0,
+    side: 0,
+    type: 0,
+    timeInForce: 0,
+    symbol: '',
+    accountId: '',
+    sessionId: '',
+    clientOrderId: null,
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Latency histogram in nanoseconds, backed by an HDR histogram (3 significant digits,
+ * 1 ns .. 60 s). Recording is an array increment; percentiles and Prometheus buckets are computed
+ * only when /metrics is scraped.
+ */
+import * as hdr from 'hdr-histogram-js';
+
+const HIGHEST_NS = 60e9;
+
+/** Prometheus bucket bounds (seconds) for latency histograms: 1 µs .. 10 s. */
+export const PROM_BUCKETS_SEC = [
+  1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1, 2.5, 10,
+];
+
+export class LatencyHistogram {
+  private readonly h: hdr.Histogram;
+
+  constructor() {
+    this.h = hdr.build({
+      useWebAssembly: false,
+      bitBucketSize: 32,
+      numberOfSignificantValueDigits: 3,
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: HIGHEST_NS,
+    });
+  }
+
+  /** Records one duration in ns (clamped to 1 ns .. 60 s, so a recorded stage never reads 0). */
+  record(ns: number): void {
+    this.h.recordValue(ns < 1 ? 1 : ns > HIGHEST_NS ? HIGHEST_NS : ns);
+  }
+
+  /** Records the time since `startMs` (a performance.now() reading) in ns. */
+  since(startMs: number, endMs: number): void {
+    this.record(Math.round((endMs - startMs) * 1e6));
+  }
+
+  get count(): number {
+    return this.h.totalCount;
+  }
+
+  /** Percentile in whole microseconds, rounded up so sub-microsecond stages read 1; 0 when empty. */
+  percentileUs(p: number): number {
+    if (this.h.totalCount === 0) return 0;
+    return Math.ceil(this.h.getValueAtPercentile(p) / 1000);
+  }
+
+  /** Percentile in nanoseconds; 0 when empty. */
+  percentileNs(p: number): number {
+    return this.h.totalCount === 0 ? 0 : this.h.getValueAtPercentile(p);
+  }
+
+  get meanNs(): number {
+    return this.h.totalCount === 0 ? 0 : this.h.mean;
+  }
+
+  get maxNs(): number {
+    return this.h.totalCount === 0 ? 0 : this.h.maxValue;
+  }
+
+  reset(): void {
+    this.h.reset();
+  }
+
+  /**
+   * Cumulative counts for Prometheus buckets (bounds in seconds) plus the sum in seconds.
+   * Each HDR bucket is attributed to its highest equivalent value, which errs towards the larger
+   * bucket (never reports a latency as faster than it was).
+   */
+  prometheus(boundsSec: readonly number[]): { cumulative: number[]; sumSec: number; count: number } {
+    const counts = new Array<number>(boundsSec.length).fill(0);
+    let sumNs = 0;
+    const h = this.h as unknown as hdr.Histogram & {
+      recordedValuesIterator: { reset(): void; hasNext(): boolean; next(): { valueIteratedTo: number; countAtValueIteratedTo: number } };
+      highestEquivalentValue(v: number): number;
+    };
+    const it = h.recordedValuesIterator;
+    it.reset();
+    while (it.hasNext()) {
+      const v = it.next();
+      const ns = h.highestEquivalentValue(v.valueIteratedTo);
+      const c = v.countAtValueIteratedTo;
+      sumNs += ns * c;
+      const sec = ns / 1e9;
+      for (let i = 0; i < boundsSec.length; i++) {
+        if (sec <= boundsSec[i]!) {
+          counts[i] += c;
+          break;
+        }
+      }
+    }
+    let run = 0;
+    const cumulative = counts.map((c) => (run += c));
+    return { cumulative, sumSec: sumNs / 1e9, count: this.h.totalCount };
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Operator routes (require a token with `"roles":["admin"]`):
+ *
+ *   GET  /admin/kill             kill switch state
+ *   POST /admin/kill             {"scope":"global"|"account"|"session"|"shard", "accountId"?, "sessionId"?, "shard"?, "reason"?}
+ *   POST /admin/resume           same body; lifts that kill
+ *   POST /admin/metrics/reset    clears latency histograms (e.g. after a benchmark warm-up)
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Ajv } from 'ajv';
+import { AuthFailure, type Principal } from '../../auth/authenticator.js';
+import type { HttpDeps } from './server.js';
+import { type BodyRequest, OVERSIZE, precheck, readBody } from './body.js';
+import { rejectBody, sendError, sendJson, sendValue } from './respond.js';
+
+interface KillRequest {
+  scope: 'global' | 'account' | 'session' | 'shard';
+  accountId?: string;
+  sessionId?: string;
+  shard?: number;
+  reason?: string;
+}
+
+const killSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['scope'],
+  properties: {
+    scope: { enum: ['global', 'account', 'session', 'shard'] },
+    accountId: { type: 'string', minLength: 1, maxLength: 64 },
+    sessionId: { type: 'string', minLength: 1, maxLength: 64 },
+    shard: { type: 'integer', minimum: 0 },
+    reason: { type: 'string', maxLength: 200 },
+  },
+} as const;
+
+const validateKill = new Ajv({ allErrors: false }).compile<KillRequest>(killSchema);
+
+type AdminAction = (p: Principal, req: BodyRequest, res: ServerResponse, body: string) => void;
+
+export class AdminRoutes {
+  constructor(private readonly d: HttpDeps) {}
+
+  route(req: IncomingMessage, res: ServerResponse, path: string, method: string): void {
+    if (path === '/admin/kill' && method === 'GET') return this.authorized(req, res, '', (p, _r, s) => this.killState(s));
+    if (path === '/admin/kill' || path === '/admin/resume' || path === '/admin/metrics/reset') {
+      if (method !== 'POST') {
+        res.setHeader('allow', path === '/admin/kill' ? 'GET, POST' : 'POST');
+        return sendError(res, 405, 'METHOD_NOT_ALLOWED');
+      }
+      if (path === '/admin/metrics/reset') {
+        return this.authorized(req, res, '', (p, _r, s) => {
+          this.d.resetMetrics();
+          this.d.log.info({ by: p.accountId }, 'latency histograms reset');
+          sendValue(s, 200, { reset: true });
+        });
+      }
+      const problem = precheck(req, 4096);
+      if (problem !== null) return sendJson(res, problem === 'PAYLOAD_TOO_LARGE' ? 413 : 415, rejectBody('REJECTED', problem));
+      const action: AdminAction = (p, r, s, body) => this.killOrResume(p, s, body, path === '/admin/kill');
+      return readBody(req, res, 4096, performance.now(), (r, s, body) => {
+        if (body === OVERSIZE) return sendJson(s, 413, rejectBody('REJECTED', 'PAYLOAD_TOO_LARGE'));
+        this.authorized(r, s, body, action);
+      });
+    }
+    sendError(res, 404, 'NOT_FOUND');
+  }
+
+  private authorized(req: IncomingMessage, res: ServerResponse, body: string, action: AdminAction): void {
+    this.d.auth.verify(req.headers.authorization).then(
+      (p) => {
+        if (p instanceof AuthFailure) return sendError(res, 401, p.error);
+        if (!p.isAdmin) return sendError(res, 403, 'Forbidden');
+        action(p, req as BodyRequest, res, body);
+      },
+      (err: unknown) => {
+        this.d.log.error({ err }, 'admin request failed');
+        sendError(res, 500, 'INTERNAL_ERROR');
+      },
+    );
+  }
+
+  private killState(res: ServerResponse): void {
+    const k = this.d.fastPath.kill;
+    const entries = (m: Map<string, { reason: string; sinceMs: number; manual: boolean }>) =>
+      [...m].map(([id, e]) => ({ id, reason: e.reason, since: new Date(e.sinceMs).toISOString(), manual: e.manual }));
+    sendValue(res, 200, {
+      engaged: k.engaged,
+      global: k.global && { reason: k.global.reason, since: new Date(k.global.sinceMs).toISOString(), manual: k.global.manual },
+      accounts: entries(k.accounts),
+      sessions: entries(k.sessions),
+      shards: k.shards.map((s, i) => ({
+        shard: i,
+        killed: s.killed,
+        reason: s.killed ? s.reason : null,
+        since: s.killed ? new Date(s.sinceMs).toISOString() : null,
+        manual: s.manual,
+        utilisationPct: this.d.fastPath.utilisation(i),
+      })),
+      recoveredTotal: k.recoveredTotal,
+    });
+  }
+
+  private killOrResume(p: Principal, res: ServerResponse, body: string, kill: boolean): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return sendJson(res, 400, rejectBody('REJECTED', 'INVALID_JSON', 'the body is not valid JSON'));
+    }
+    if (!validateKill(json)) {
+      const e = validateKill.errors![0]!;
+      return sendJson(res, 400, rejectBody('REJECTED', 'INVALID_JSON', `${e.instancePath || 'body'} ${e.message ?? 'is invalid'}`));
+    }
+    const k = this.d.fastPath.kill;
+    const now = Date.now();
+    const reason = json.reason ?? `manual kill by ${p.accountId}`;
+    let changed: boolean;
+    switch (json.scope) {
+      case 'global':
+        changed = kill ? k.global === null : k.global !== null;
+        if (kill) k.killGlobal(reason, now);
+        else k.resumeGlobal();
+        break;
+      case 'account': {
+        if (json.accountId === undefined) return sendJson(res, 400, rejectBody('REJECTED', 'MISSING_FIELD', 'scope account needs accountId'));
+        changed = kill ? !k.accounts.has(json.accountId) : k.accounts.has(json.accountId);
+        if (kill) k.killAccount(json.accountId, reason, now);
+        else k.resumeAccount(json.accountId);
+        break;
+      }
+      case 'session': {
+        if (json.sessionId === undefined) return sendJson(res, 400, rejectBody('REJECTED', 'MISSING_FIELD', 'scope session needs sessionId'));
+        changed = kill ? k.killSession(json.sessionId, reason, now, true) : k.resumeSession(json.sessionId);
+        break;
+      }
+      case 'shard': {
+        if (json.shard === undefined || json.shard >= k.shards.length) {
+          return sendJson(res, 400, rejectBody('REJECTED', 'MISSING_FIELD', `scope shard needs shard in 0..${k.shards.length - 1}`));
+        }
+        changed = kill ? !k.shards[json.shard]!.killed : k.shards[json.shard]!.killed;
+        if (kill) k.killShard(json.shard, reason, now, true);
+        else k.resumeShard(json.shard);
+        break;
+      }
+    }
+    this.d.log.warn({ by: p.accountId, action: kill ? 'kill' : 'resume', scope: json.scope, accountId: json.accountId, sessionId: json.sessionId, shard: json.shard, reason, changed }, 'kill switch operator action');
+    this.killState(res);
+  }
+}

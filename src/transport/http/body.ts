@@ -1,0 +1,85 @@
+/**
+ * Request body collection without per-request closures: the listeners are module functions that
+ * find their state on the request object. Bodies are capped (413) and must be JSON (415).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export type BodyHandler = (req: BodyRequest, res: ServerResponse, body: string) => void;
+
+/** The request plus the fields body collection keeps on it. */
+export interface BodyRequest extends IncomingMessage {
+  _sy_res: ServerResponse;
+  _sy_first: Buffer | null;
+  _sy_more: Buffer[] | null;
+  _sy_size: number;
+  _sy_limit: number;
+  _sy_done: BodyHandler;
+  _sy_t0: number;
+  _sy_over: boolean;
+}
+
+export type BodyProblem = 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | null;
+
+/** `application/json`, optionally with parameters, or any `application/*+json`. */
+export function isJsonContentType(ct: string | undefined): boolean {
+  if (ct === undefined) return false;
+  if (ct.length >= 16 && ct.charCodeAt(0) === 97 /* a */ && ct.startsWith('application/json')) {
+    return ct.length === 16 || ct.charCodeAt(16) === 59 /* ; */ || ct.charCodeAt(16) === 32;
+  }
+  const base = ct.split(';', 1)[0]!.trim().toLowerCase();
+  return base === 'application/json' || (base.startsWith('application/') && base.endsWith('+json'));
+}
+
+/** Checks the headers before reading: media type and declared length. */
+export function precheck(req: IncomingMessage, limit: number): BodyProblem {
+  if (!isJsonContentType(req.headers['content-type'])) return 'UNSUPPORTED_MEDIA_TYPE';
+  const cl = req.headers['content-length'];
+  if (cl !== undefined && Number(cl) > limit) return 'PAYLOAD_TOO_LARGE';
+  return null;
+}
+
+function onData(this: BodyRequest, chunk: Buffer): void {
+  this._sy_size += chunk.length;
+  if (this._sy_size > this._sy_limit) {
+    this._sy_over = true;
+    this._sy_first = null;
+    this._sy_more = null;
+  } else if (this._sy_first === null) {
+    this._sy_first = chunk;
+  } else {
+    (this._sy_more ??= [this._sy_first]).push(chunk);
+  }
+}
+
+function onEnd(this: BodyRequest): void {
+  // Decode once at the end so a multi-byte character split across chunks stays intact.
+  const body = this._sy_over
+    ? OVERSIZE
+    : this._sy_more !== null
+      ? Buffer.concat(this._sy_more).toString('utf8')
+      : this._sy_first !== null
+        ? this._sy_first.toString('utf8')
+        : '';
+  this._sy_done(this, this._sy_res, body);
+}
+
+/** Sentinel body handed to the handler when a chunked body exceeded the limit. */
+export const OVERSIZE = '\u0000oversize';
+
+/**
+ * Reads the whole body, then calls `done(req, res, body)`. `t0` (performance.now() at request
+ * start) travels with the request for latency accounting.
+ */
+export function readBody(req: IncomingMessage, res: ServerResponse, limit: number, t0: number, done: BodyHandler): void {
+  const r = req as BodyRequest;
+  r._sy_res = res;
+  r._sy_first = null;
+  r._sy_more = null;
+  r._sy_size = 0;
+  r._sy_limit = limit;
+  r._sy_done = done;
+  r._sy_t0 = t0;
+  r._sy_over = false;
+  r.on('data', onData);
+  r.on('end', onEnd);
+}

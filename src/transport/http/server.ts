@@ -1,0 +1,246 @@
+/**
+ * HTTP/1.1 transport: routes requests, authenticates, reads and decodes bodies, and translates
+ * domain results to status codes and JSON. No domain state lives here.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { type Authenticator, AuthFailure, type Principal } from '../../auth/authenticator.js';
+import { ContractViolation, toNewOrder } from '../../contract/order-request.js';
+import type { Reason } from '../../contract/reasons.js';
+import { IdempotencyWindow } from '../../fastpath/idempotency-window.js';
+import { type FastPath, statusOf } from '../../fastpath/fast-path.js';
+import type { LatencyHistogram } from '../../metrics/latency.js';
+import type { MetricsRegistry } from '../../metrics/registry.js';
+import { AdminRoutes } from './admin.js';
+import { type BodyRequest, OVERSIZE, precheck, readBody } from './body.js';
+import { rejectBody, sendError, sendJson, sendValue } from './respond.js';
+
+export interface HttpStages {
+  /** every order-route answer after the request arrived, all outcomes */
+  ack: LatencyHistogram;
+  /** /v3 answers given after authentication, all outcomes */
+  v3LiveAck: LatencyHistogram;
+  /** /v3 accepted answers only */
+  v3LiveAckAccepted: LatencyHistogram;
+  parse: LatencyHistogram;
+  serialize: LatencyHistogram;
+}
+
+export interface HttpDeps {
+  log: Logger;
+  auth: Authenticator;
+  fastPath: FastPath;
+  metrics: MetricsRegistry;
+  stages: HttpStages;
+  maxBodyBytes: number;
+  idempotencyWindow: number;
+  /** extra fields for /health */
+  health: () => Record<string, unknown>;
+  resetMetrics: () => void;
+}
+
+export class HttpCounters {
+  requests = 0;
+  authFailures = 0;
+  badRequests = 0;
+  idempotentReplays = 0;
+  idempotencyConflicts = 0;
+}
+
+export class HttpTransport {
+  readonly server: Server;
+  readonly counters = new HttpCounters();
+  private readonly idem: IdempotencyWindow;
+  private readonly admin: AdminRoutes;
+  private readonly onV3Body = (req: BodyRequest, res: ServerResponse, body: string): void => this.v3Body(req, res, body);
+
+  constructor(private readonly d: HttpDeps) {
+    this.idem = new IdempotencyWindow(d.idempotencyWindow);
+    this.admin = new AdminRoutes(d);
+    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, (req, res) => this.route(req, res));
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const body = rejectBody('REJECTED', 'INVALID_JSON', 'malformed HTTP request');
+      socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+    });
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    const t0 = performance.now();
+    this.counters.requests++;
+    const url = req.url ?? '/';
+    const method = req.method;
+    if (url === '/v3/orders') {
+      if (method !== 'POST') return this.methodNotAllowed(res, 'POST');
+      const problem = precheck(req, this.d.maxBodyBytes);
+      if (problem !== null) return this.badRequest(res, problem === 'PAYLOAD_TOO_LARGE' ? 413 : 415, problem, undefined, true);
+      return readBody(req, res, this.d.maxBodyBytes, t0, this.onV3Body);
+    }
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (path === '/health') {
+      if (method !== 'GET') return this.methodNotAllowed(res, 'GET');
+      return sendValue(res, 200, { status: 'OK', ...this.d.health() });
+    }
+    if (path === '/metrics') {
+      if (method !== 'GET') return this.methodNotAllowed(res, 'GET');
+      this.d.metrics.text().then(
+        (text) => {
+          res.writeHead(200, ['content-type', this.d.metrics.contentType, 'content-length', String(Buffer.byteLength(text))]);
+          res.end(text);
+        },
+        (err: unknown) => {
+          this.d.log.error({ err }, 'metrics collection failed');
+          sendError(res, 500, 'INTERNAL_ERROR');
+        },
+      );
+      return;
+    }
+    if (path.startsWith('/admin/')) return this.admin.route(req, res, path, method ?? 'GET');
+    sendError(res, 404, 'NOT_FOUND');
+  }
+
+  private methodNotAllowed(res: ServerResponse, allow: string): void {
+    res.setHeader('allow', allow);
+    sendError(res, 405, 'METHOD_NOT_ALLOWED');
+  }
+
+  private badRequest(res: ServerResponse, status: number, reason: Reason, message?: string, close = false): void {
+    this.counters.badRequests++;
+    this.d.fastPath.reject(reason);
+    this.d.log.debug({ status, reason, message }, 'request rejected');
+    if (close) res.shouldKeepAlive = false;
+    sendJson(res, status, rejectBody('REJECTED', reason, message));
+  }
+
+  // ---- POST /v3/orders --------------------------------------------------------------------
+
+  private v3Body(req: BodyRequest, res: ServerResponse, body: string): void {
+    if (body === OVERSIZE) return this.badRequest(res, 413, 'PAYLOAD_TOO_LARGE', undefined, true);
+    const auth = this.d.auth.cached(req.headers.authorization);
+    if (auth === undefined) {
+      this.d.auth.verify(req.headers.authorization).then(
+        (p) => this.v3Authed(req, res, body, p),
+        (err: unknown) => {
+          this.d.log.error({ err }, 'token verification failed unexpectedly');
+          sendError(res, 500, 'INTERNAL_ERROR');
+        },
+      );
+      return;
+    }
+    this.v3Authed(req, res, body, auth);
+  }
+
+  private v3Authed(req: BodyRequest, res: ServerResponse, body: string, auth: Principal | AuthFailure): void {
+    const st = this.d.stages;
+    if (auth instanceof AuthFailure) {
+      this.counters.authFailures++;
+      this.d.log.debug({ error: auth.error }, 'authentication failed');
+      sendError(res, 401, auth.error);
+      st.ack.since(req._sy_t0, performance.now());
+      return;
+    }
+    const tLive = performance.now();
+
+    // parse: JSON syntax, then the order_request_v1 contract
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      this.d.fastPath.reject('INVALID_JSON');
+      return this.v3Reject(req, res, tLive, 400, 'REJECTED', 'INVALID_JSON', 'the body is not valid JSON');
+    }
+    const order = toNewOrder(json);
+    const tParsed = performance.now();
+    st.parse.since(tLive, tParsed);
+    if (order instanceof ContractViolation) {
+      this.d.fastPath.reject(order.reason);
+      return this.v3Reject(req, res, tLive, order.status, 'REJECTED', order.reason, order.message);
+    }
+
+    // Idempotency-Key: the original answer for a replay within the window
+    const key = req.headers['idempotency-key'];
+    let idemKey: string | undefined;
+    if (typeof key === 'string' && key !== '') {
+      idemKey = IdempotencyWindow.key(auth.accountId, key);
+      const prev = this.idem.get(idemKey);
+      if (prev !== undefined) {
+        if (prev.body !== body) {
+          this.counters.idempotencyConflicts++;
+          this.d.fastPath.reject('IDEMPOTENCY_KEY_REUSED');
+          return this.v3Reject(req, res, tLive, 409, 'REJECTED', 'IDEMPOTENCY_KEY_REUSED');
+        }
+        this.counters.idempotentReplays++;
+        res.writeHead(202, ['content-type', 'application/json', 'content-length', String(prev.response.length), 'idempotent-replayed', 'true']);
+        res.end(prev.response);
+        return;
+      }
+    }
+
+    const fp = this.d.fastPath;
+    const reason = fp.submit(auth.accountId, fp.session(auth.sessionId), order);
+    if (reason !== null) {
+      const status = statusOf(reason);
+      return this.v3Reject(req, res, tLive, status, status === 503 ? 'KILLED' : reason === 'V3_BACKPRESSURE_SOFT' ? 'SOFT_REJECT' : 'REJECTED', reason);
+    }
+
+    const tSer = performance.now();
+    const out =
+      '{"status":"VOLATILE_ACCEPT","sessionId":' +
+      auth.sessionIdJson +
+      ',"sessionSeq":' +
+      fp.lastSessionSeq +
+      ',"orderId":"' +
+      fp.lastOrderId +
+      '","receivedAtNs":' +
+      fp.lastReceivedAtNs +
+      '}';
+    const tDone = performance.now();
+    st.serialize.since(tSer, tDone);
+    if (idemKey !== undefined) this.idem.remember(idemKey, body, out);
+    st.v3LiveAckAccepted.since(tLive, tDone);
+    st.v3LiveAck.since(tLive, tDone);
+    st.ack.since(req._sy_t0, tDone);
+    sendJson(res, 202, out);
+  }
+
+  private v3Reject(req: BodyRequest, res: ServerResponse, tLive: number, status: number, word: string, reason: Reason, message?: string): void {
+    if (status < 500) this.d.log.debug({ status, reason, message }, 'order rejected');
+    const body = rejectBody(word, reason, message);
+    const t = performance.now();
+    this.d.stages.v3LiveAck.since(tLive, t);
+    this.d.stages.ack.since(req._sy_t0, t);
+    sendJson(res, status, body);
+  }
+
+  get idempotencyEntries(): number {
+    return this.idem.size;
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const addr = this.server.address();
+        resolve(typeof addr === 'object' && addr !== null ? addr.port : port);
+      });
+    });
+  }
+
+  /** Stops accepting connections and lets in-flight requests finish. */
+  close(graceMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
+      timer.unref();
+      this.server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.server.closeIdleConnections();
+    });
+  }
+}

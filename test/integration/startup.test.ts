@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ORDER, post, startFailing, startGateway } from '../helpers/gateway.js';
+
+describe('start-up and shutdown', () => {
+  it('refuses an invalid value, naming the variable', async () => {
+    const { code, output } = await startFailing({ V3_KILL_RECOVER_PCT: '97' });
+    assert.equal(code, 2);
+    assert.match(output, /V3_KILL_RECOVER_PCT/);
+    const bad = await startFailing({ KAFKA_ENABLE: '1' });
+    assert.equal(bad.code, 2);
+    assert.match(bad.output, /KAFKA_ENABLE/);
+  });
+
+  it('accepts the original quick-start environment (KAFKA_ENABLE=0)', async () => {
+    const gw = await startGateway({ KAFKA_ENABLE: '0', FASTPATH_DRAIN_ENABLE: '1', FASTPATH_DRAIN_WORKERS: '4' });
+    assert.equal(await gw.stop(), 0);
+  });
+
+  it('without JWT_HS256_SECRET, generates an ephemeral secret and prints a working demo token', async () => {
+    const gw = await startGateway({ JWT_HS256_SECRET: '' });
+    try {
+      const line = gw.output.find((l) => /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/.test(l));
+      assert.ok(line, `demo token printed:\n${gw.output.join('\n')}`);
+      const r = await post(gw.base, '/v3/orders', line, ORDER);
+      assert.equal(r.status, 202);
+      assert.equal(r.json.sessionId, 'demo');
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('drains and exits 0 on SIGTERM, after which the port is closed', async () => {
+    const gw = await startGateway();
+    assert.equal(await gw.stop(), 0);
+    await assert.rejects(fetch(`${gw.base}/health`));
+  });
+});

@@ -40,9 +40,7 @@ async function main(): Promise<void> {
         `    -d '{"symbol":"AAPL","side":"BUY","type":"LIMIT","qty":100,"price":15000,"timeInForce":"GTC","clientOrderId":"demo-1"}'\n\n`,
     );
   }
-  // Machine-readable line for scripts and tests that start the gateway with port 0.
-  process.stdout.write(JSON.stringify({ msg: 'ready', httpPort: gw.httpPort }) + '\n');
-
+  // Handlers first: whoever reads the ready line may signal at once.
   const shutdown = (signal: string): void => {
     log.info({ signal }, 'signal received');
     gw.stop().then(
@@ -55,6 +53,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  // Machine-readable line for scripts and tests that start the gateway with port 0.
+  process.stdout.write(JSON.stringify({ msg: 'ready', httpPort: gw.httpPort }) + '\n');
 }
 
 main().catch((err: unknown) => {

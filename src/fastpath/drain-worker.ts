@@ -7,7 +7,7 @@
  * It exits once every ring is closed and drained.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { emptyRecord, RingConsumer, type RingBuffers, type RingRecord } from './ingress-ring.js';
+import { RingConsumer, type RingBuffers } from './ingress-ring.js';
 
 export interface DrainWorkerData {
   workerIndex: number;
@@ -15,32 +15,32 @@ export interface DrainWorkerData {
   idleWaitMs: number;
 }
 
-/** Where drained orders go. The default hands them to no venue and only counts them. */
+/**
+ * Where drained orders go. `take` is handed the ring with `n` records available (oldest first);
+ * it may decode them with `ring.peekAt(i, rec)`. The slots are freed after it returns.
+ */
 export interface DrainSink {
-  accept(rec: RingRecord): void;
+  take(ring: RingConsumer, n: number): void;
   /** called after each pass that handed on at least one record */
   flush(): void;
 }
 
+/** No venue attached: orders are counted (the ring's processed counter) and dropped. */
 class CountingSink implements DrainSink {
-  handed = 0;
-  accept(): void {
-    this.handed++;
-  }
+  take(): void {}
   flush(): void {}
 }
 
 export function runDrainLoop(data: DrainWorkerData, sink: DrainSink): void {
   const consumers = data.rings.map((r) => new RingConsumer(r));
   const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-  const rec = emptyRecord();
   for (;;) {
     let moved = 0;
     let allClosed = true;
     for (const c of consumers) {
       const n = c.available();
-      for (let i = 0; i < n; i++) sink.accept(c.peek(rec));
       if (n > 0) {
+        sink.take(c, n);
         c.release(n);
         moved += n;
       }

@@ -63,7 +63,6 @@ export class FastPath {
 
   // Ack fields of the last accepted order (valid right after submit returned null).
   lastOrderNo = 0;
-  lastOrderId = '';
   lastSessionSeq = 0;
   lastReceivedAtNs = 0;
 
@@ -77,6 +76,11 @@ export class FastPath {
     this.rings = Array.from({ length: cfg.shardCount }, () => allocateRing(cfg.ingressCapacity));
     this.producers = this.rings.map((r) => new RingProducer(r));
     this.orderIdPrefix = Date.now().toString(36) + '-';
+  }
+
+  /** The external order id of a gateway order number (unique across restarts). */
+  orderId(orderNo: number): string {
+    return this.orderIdPrefix + orderNo;
   }
 
   session(sessionId: string): SessionState {
@@ -176,7 +180,6 @@ export class FastPath {
     risk.book(acct, o, nowMs);
     this.counters.accepted++;
     this.lastOrderNo = orderNo;
-    this.lastOrderId = this.orderIdPrefix + orderNo;
     this.lastSessionSeq = seq;
     this.lastReceivedAtNs = receivedAtNs;
     return null;

@@ -3,7 +3,7 @@
  * out as one flat array in a single writeHead call (no per-header setHeader bookkeeping).
  */
 import type { ServerResponse } from 'node:http';
-import { REASONS, type Reason } from '../../contract/reasons.js';
+import type { Reason } from '../../contract/reasons.js';
 
 const JSON_TYPE = 'application/json';
 
@@ -71,6 +71,21 @@ export const REASON_MESSAGES: Record<Reason, string> = {
   ORDER_NOT_FOUND: 'no such order',
   ORDER_FINAL: 'the order is in a final state',
   INTERNAL_ERROR: 'internal error',
+  PROTOCOL_FRAME_TOO_LARGE: 'frame longer than the protocol allows',
+  PROTOCOL_UNKNOWN_MESSAGE_TYPE: 'unknown message type',
+  PROTOCOL_BAD_LENGTH: 'wrong length for the message type',
+  PROTOCOL_BAD_FIELD: 'a field has a value the format cannot carry',
+  PROTOCOL_NOT_LOGGED_IN: 'login required first',
+  PROTOCOL_ALREADY_LOGGED_IN: 'already logged in',
+  PROTOCOL_SEQ_NOT_INCREASING: 'client sequence numbers must increase',
+  PROTOCOL_UNSUPPORTED_VERSION: 'unsupported protocol version',
+  PROTOCOL_HEARTBEAT_TIMEOUT: 'no message within the heartbeat timeout',
+  PROTOCOL_LOGIN_TIMEOUT: 'no login within the login timeout',
+  SESSION_LOGOUT: 'logged out',
+  SERVER_SHUTDOWN: 'server shutting down',
+  SESSION_SLOW_CONSUMER: 'client does not read its answers',
+  AUTH_FAILED: 'authentication failed',
+  AUTH_TOKEN_EXPIRED: 'token expired',
 };
 
 /** Precomputed `{"status":...,"reason":...,"message":...}` bodies, one per (status word, reason). */
@@ -81,8 +96,4 @@ export function rejectBody(statusWord: string, reason: Reason, message?: string)
   let b = rejectBodies.get(k);
   if (b === undefined) rejectBodies.set(k, (b = JSON.stringify({ status: statusWord, reason, message: REASON_MESSAGES[reason] })));
   return b;
-}
-
-export function reasonCode(reason: Reason): number {
-  return REASONS[reason];
 }

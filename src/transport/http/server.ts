@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { type Authenticator, AuthFailure, type Principal } from '../../auth/authenticator.js';
 import { ContractViolation, toNewOrder } from '../../contract/order-request.js';
 import type { Reason } from '../../contract/reasons.js';
-import { IdempotencyWindow } from '../../fastpath/idempotency-window.js';
+import { CONFLICT, IdempotencyWindow, MISS } from '../../fastpath/idempotency-window.js';
 import { type FastPath, statusOf } from '../../fastpath/fast-path.js';
 import type { LatencyHistogram } from '../../metrics/latency.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
@@ -37,6 +37,11 @@ export interface HttpDeps {
   /** extra fields for /health */
   health: () => Record<string, unknown>;
   resetMetrics: () => void;
+}
+
+/** The 202 body of an accepted /v3 order. */
+export function acceptBody(sessionIdJson: string, sessionSeq: number, orderId: string, receivedAtNs: number): string {
+  return '{"status":"VOLATILE_ACCEPT","sessionId":' + sessionIdJson + ',"sessionSeq":' + sessionSeq + ',"orderId":"' + orderId + '","receivedAtNs":' + receivedAtNs + '}';
 }
 
 export class HttpCounters {
@@ -162,25 +167,27 @@ export class HttpTransport {
     }
 
     // Idempotency-Key: the original answer for a replay within the window
-    const key = req.headers['idempotency-key'];
-    let idemKey: string | undefined;
+    const fp = this.d.fastPath;
+    let key = req.headers['idempotency-key'];
     if (typeof key === 'string' && key !== '') {
-      idemKey = IdempotencyWindow.key(auth.accountId, key);
-      const prev = this.idem.get(idemKey);
-      if (prev !== undefined) {
-        if (prev.body !== body) {
-          this.counters.idempotencyConflicts++;
-          this.d.fastPath.reject('IDEMPOTENCY_KEY_REUSED');
-          return this.v3Reject(req, res, tLive, 409, 'REJECTED', 'IDEMPOTENCY_KEY_REUSED');
-        }
+      const slot = this.idem.lookup(auth.accountId, key, body);
+      if (slot === CONFLICT) {
+        this.counters.idempotencyConflicts++;
+        fp.reject('IDEMPOTENCY_KEY_REUSED');
+        return this.v3Reject(req, res, tLive, 409, 'REJECTED', 'IDEMPOTENCY_KEY_REUSED');
+      }
+      if (slot !== MISS) {
         this.counters.idempotentReplays++;
-        res.writeHead(202, ['content-type', 'application/json', 'content-length', String(prev.response.length), 'idempotent-replayed', 'true']);
-        res.end(prev.response);
+        const i = this.idem;
+        const replay = acceptBody(i.sessionIdJson(slot), i.sessionSeq(slot), fp.orderId(i.orderNo(slot)), i.receivedAtNs(slot));
+        res.writeHead(202, ['content-type', 'application/json', 'content-length', String(replay.length), 'idempotent-replayed', 'true']);
+        res.end(replay);
         return;
       }
+    } else {
+      key = undefined;
     }
 
-    const fp = this.d.fastPath;
     const reason = fp.submit(auth.accountId, fp.session(auth.sessionId), order);
     if (reason !== null) {
       const status = statusOf(reason);
@@ -188,19 +195,10 @@ export class HttpTransport {
     }
 
     const tSer = performance.now();
-    const out =
-      '{"status":"VOLATILE_ACCEPT","sessionId":' +
-      auth.sessionIdJson +
-      ',"sessionSeq":' +
-      fp.lastSessionSeq +
-      ',"orderId":"' +
-      fp.lastOrderId +
-      '","receivedAtNs":' +
-      fp.lastReceivedAtNs +
-      '}';
+    const out = acceptBody(auth.sessionIdJson, fp.lastSessionSeq, fp.orderId(fp.lastOrderNo), fp.lastReceivedAtNs);
     const tDone = performance.now();
     st.serialize.since(tSer, tDone);
-    if (idemKey !== undefined) this.idem.remember(idemKey, body, out);
+    if (key !== undefined) this.idem.remember(auth.accountId, key, body, auth.sessionIdJson, fp.lastSessionSeq, fp.lastOrderNo, fp.lastReceivedAtNs);
     st.v3LiveAckAccepted.since(tLive, tDone);
     st.v3LiveAck.since(tLive, tDone);
     st.ack.since(req._sy_t0, tDone);

@@ -27,7 +27,7 @@ describe('fast path', () => {
     assert.equal(fp.lastSessionSeq, 2);
     assert.equal(fp.submit('acct-1', fp.session('sess-2'), order), null);
     assert.equal(fp.lastSessionSeq, 1);
-    assert.match(fp.lastOrderId, /^[0-9a-z]+-3$/);
+    assert.match(fp.orderId(fp.lastOrderNo), /^[0-9a-z]+-3$/);
     assert.equal(fp.counters.accepted, 3);
     assert.equal(stages.risk.count, 3);
     assert.equal(stages.enqueue.count, 3);

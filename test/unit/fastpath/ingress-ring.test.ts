@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OrdType, Side, TimeInForce } from '../../../src/contract/order.js';
-import { IdempotencyWindow } from '../../../src/fastpath/idempotency-window.js';
+import { CONFLICT, IdempotencyWindow, MISS } from '../../../src/fastpath/idempotency-window.js';
 import { allocateRing, emptyRecord, PushResult, RingConsumer, RingProducer } from '../../../src/fastpath/ingress-ring.js';
 
 const o = { symbol: 'AAPL', side: Side.Sell, type: OrdType.Limit, qty: 4_000_000_000, price: 15000, timeInForce: TimeInForce.GTD, expireAt: 1_900_000_000_000, clientOrderId: 'cl-9' };
@@ -53,19 +53,53 @@ describe('ingress ring', () => {
 });
 
 describe('idempotency window', () => {
-  it('remembers answers and evicts the oldest beyond capacity', () => {
+  it('remembers answers per account and evicts the oldest beyond capacity', () => {
     const w = new IdempotencyWindow(2);
-    w.remember('a\nk1', 'b1', 'r1');
-    w.remember('a\nk2', 'b2', 'r2');
-    assert.deepEqual(w.get('a\nk1'), { body: 'b1', response: 'r1' });
-    w.remember('a\nk3', 'b3', 'r3');
-    assert.equal(w.get('a\nk1'), undefined);
+    w.remember('a', 'k1', 'body-1', '"s"', 1, 101, 5000);
+    w.remember('a', 'k2', 'body-2', '"s"', 2, 102, 6000);
+    const slot = w.lookup('a', 'k1', 'body-1');
+    assert.ok(slot >= 0);
+    assert.deepEqual([w.sessionIdJson(slot), w.sessionSeq(slot), w.orderNo(slot), w.receivedAtNs(slot)], ['"s"', 1, 101, 5000]);
+    assert.equal(w.lookup('b', 'k1', 'body-1'), MISS, 'keys are per account');
+    assert.equal(w.lookup('a', 'k1', 'body-X'), CONFLICT, 'same length, other body');
+    assert.equal(w.lookup('a', 'k1', 'body-1 '), CONFLICT, 'other length');
+    w.remember('a', 'k3', 'body-3', '"s"', 3, 103, 7000);
+    assert.equal(w.lookup('a', 'k1', 'body-1'), MISS, 'evicted');
+    assert.ok(w.lookup('a', 'k3', 'body-3') >= 0);
     assert.equal(w.size, 2);
-    assert.equal(IdempotencyWindow.key('acct', 'k'), 'acct\nk');
+  });
+  it('matches a reference model over many laps (eviction keeps every live key reachable)', () => {
+    const cap = 37;
+    const w = new IdempotencyWindow(cap);
+    const live: string[] = [];
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let i = 0; i < 5000; i++) {
+      const key = `k${rnd(400)}`;
+      const acct = `a${rnd(3)}`;
+      const id = `${acct}/${key}`;
+      if (w.lookup(acct, key, `body-${id}`) === MISS) {
+        w.remember(acct, key, `body-${id}`, '"s"', i, i, i);
+        live.push(id);
+        if (live.length > cap) live.shift();
+      }
+      assert.equal(w.size, live.length);
+      if (i % 50 === 0) {
+        for (const l of live) {
+          const [a, k] = l.split('/') as [string, string];
+          assert.ok(w.lookup(a, k, `body-${l}`) >= 0, `${l} reachable at step ${i}`);
+          assert.equal(w.lookup(a, k, `other-${l}`), CONFLICT);
+        }
+      }
+    }
   });
   it('keeps nothing with capacity 0', () => {
     const w = new IdempotencyWindow(0);
-    w.remember('k', 'b', 'r');
+    w.remember('a', 'k', 'b', '"s"', 1, 1, 1);
     assert.equal(w.size, 0);
+    assert.equal(w.lookup('a', 'k', 'b'), MISS);
   });
 });

@@ -1,0 +1,40 @@
+/** Starting and stopping the processes a benchmark measures. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface Started {
+  proc: ChildProcess;
+  port: number;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Spawns `node <args>` and waits for a stdout line `{"msg":"ready","httpPort":N}`.
+ */
+export function startNode(args: string[], env: Record<string, string>, nodeFlags: string[] = []): Promise<Started> {
+  const proc = spawn(process.execPath, [...nodeFlags, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  return new Promise((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      if (!line.includes('"msg":"ready"')) return;
+      const port = (JSON.parse(line) as { httpPort: number }).httpPort;
+      resolve({
+        proc,
+        port,
+        stop: () => {
+          proc.kill('SIGTERM');
+          return exited;
+        },
+      });
+    });
+    void exited.then((code) => reject(new Error(`${args.join(' ')} exited with ${code} before it was ready`)));
+  });
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,149 @@
+/**
+ * `npm run bench:v3`: /v3/orders against the bare node:http ceiling, same wrk settings, one run.
+ *
+ * For each of RUNS rounds (alternating, to spread machine noise over both): start the server,
+ * warm it up with WARMUP seconds of load, reset the gateway's latency histograms, load it for
+ * DURATION seconds, scrape /metrics, stop it. Reports medians, the gateway/bare ratio, and the
+ * in-handler accepted ack p99. Results go to var/results/bench-v3-<timestamp>.{json,txt}.
+ *
+ * Env: RUNS (3), DURATION (10), WARMUP (3), CONNECTIONS (50), THREADS (1), V3_RISK_PROFILE etc. pass through.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mintToken } from '../src/auth/token.js';
+import { median, type Started, startNode } from './lib/proc.js';
+import { ensureWrk, runWrk, type WrkResult, writeOrderScript } from './lib/wrk.js';
+import { ROOT, scrape, timestamp } from './lib/common.js';
+
+const RUNS = Number(process.env.RUNS ?? 3);
+const DURATION = Number(process.env.DURATION ?? 10);
+const WARMUP = Number(process.env.WARMUP ?? 3);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
+const THREADS = Number(process.env.THREADS ?? 1);
+const SECRET = 'bench-secret';
+const NODE_FLAGS: string[] = [];
+
+interface Round {
+  target: 'bare' | 'gateway';
+  wrk: WrkResult;
+  metrics?: Map<string, number>;
+  /** bare server: its in-handler window (parse + build answer) */
+  window?: { p50Us: number; p99Us: number };
+}
+
+async function measure(target: 'bare' | 'gateway', script: string, adminToken: string): Promise<Round> {
+  let server: Started;
+  if (target === 'bare') {
+    server = await startNode([join(ROOT, 'dist/bench/bare-server.js')], { PORT: '0' }, NODE_FLAGS);
+  } else {
+    server = await startNode([join(ROOT, 'dist/src/main.js')], {
+      GATEWAY_PORT: '0',
+      GATEWAY_TCP_PORT: '0',
+      GATEWAY_HOST: '127.0.0.1',
+      JWT_HS256_SECRET: SECRET,
+      LOG_LEVEL: 'warn',
+      KAFKA_ENABLE: '0',
+      FASTPATH_DRAIN_ENABLE: '1',
+    }, NODE_FLAGS);
+  }
+  const url = `http://127.0.0.1:${server.port}/v3/orders`;
+  try {
+    await runWrk({ url, script, threads: THREADS, connections: CONNECTIONS, durationSec: WARMUP });
+    const base = `http://127.0.0.1:${server.port}`;
+    const r = await (target === 'gateway'
+      ? fetch(`${base}/admin/metrics/reset`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } })
+      : fetch(`${base}/stats`, { method: 'POST' }));
+    if (r.status !== 200) throw new Error(`histogram reset failed: ${r.status}`);
+    const wrk = await runWrk({ url, script, threads: THREADS, connections: CONNECTIONS, durationSec: DURATION });
+    if (target === 'gateway') return { target, wrk, metrics: await scrape(server.port) };
+    return { target, wrk, window: (await (await fetch(`${base}/stats`)).json()) as { p50Us: number; p99Us: number } };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  ensureWrk();
+  mkdirSync(join(ROOT, 'var/results'), { recursive: true });
+  const token = await mintToken({ secret: SECRET, accountId: '12345', ttlSec: 86_400 });
+  const admin = await mintToken({ secret: SECRET, accountId: 'bench-admin', roles: ['admin'] });
+  const script = join(ROOT, 'var/results/.wrk_v3.lua');
+  writeOrderScript(script, token, '/v3/orders');
+
+  const rounds: Round[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    for (const target of ['bare', 'gateway'] as const) {
+      const r = await measure(target, script, admin);
+      rounds.push(r);
+      const inHandler = r.metrics?.get('gateway_live_ack_accepted_p99_us') ?? r.window?.p99Us;
+      console.error(`[bench:v3] run ${i + 1}/${RUNS} ${target}: ${r.wrk.rps.toFixed(0)} req/s, client p99 ${r.wrk.p99Us.toFixed(0)} us, in-handler p99 ${inHandler} us`);
+    }
+  }
+
+  const of = (t: string) => rounds.filter((r) => r.target === t);
+  const med = (t: string, f: (r: Round) => number) => median(of(t).map(f));
+  const gw = of('gateway');
+  const m = (name: string) => median(gw.map((r) => r.metrics!.get(name) ?? NaN));
+  const bareRps = med('bare', (r) => r.wrk.rps);
+  const gwRps = med('gateway', (r) => r.wrk.rps);
+  const accepted = gw.reduce((n, r) => n + (r.metrics!.get('gateway_v3_accepted_total') ?? 0), 0);
+  const non2xx = gw.reduce((n, r) => n + r.wrk.non2xx, 0);
+  const summary = {
+    at: new Date().toISOString(),
+    settings: { runs: RUNS, durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, threads: THREADS, nodeFlags: NODE_FLAGS, riskProfile: process.env.V3_RISK_PROFILE ?? 'light' },
+    bare: {
+      rps: bareRps,
+      p50Us: med('bare', (r) => r.wrk.p50Us),
+      p99Us: med('bare', (r) => r.wrk.p99Us),
+      inHandlerP50Us: med('bare', (r) => r.window!.p50Us),
+      inHandlerP99Us: med('bare', (r) => r.window!.p99Us),
+    },
+    gateway: {
+      rps: gwRps,
+      p50Us: med('gateway', (r) => r.wrk.p50Us),
+      p99Us: med('gateway', (r) => r.wrk.p99Us),
+      inHandlerAcceptedP50Us: m('gateway_live_ack_accepted_p50_us'),
+      inHandlerAcceptedP99Us: m('gateway_live_ack_accepted_p99_us'),
+      ackP99Us: m('gateway_ack_p99_us'),
+      stagesP99Us: Object.fromEntries(['parse', 'risk', 'risk_limits', 'enqueue', 'serialize'].map((s) => [s, m(`gateway_v3_stage_${s}_p99_us`)])),
+      acceptedRate: m('gateway_v3_accepted_rate'),
+      non2xx,
+      accepted,
+    },
+    ratio: gwRps / bareRps,
+    targets: { ratioMin: 0.8, inHandlerAcceptedP99MaxUs: 15 },
+    rounds: rounds.map((r) => ({
+      target: r.target,
+      rps: r.wrk.rps,
+      p50Us: r.wrk.p50Us,
+      p99Us: r.wrk.p99Us,
+      non2xx: r.wrk.non2xx,
+      inHandlerP99Us: r.metrics?.get('gateway_live_ack_accepted_p99_us') ?? r.window?.p99Us,
+    })),
+  };
+  const pass = summary.ratio >= 0.8 && summary.gateway.inHandlerAcceptedP99Us <= 15 && non2xx === 0;
+  const lines = [
+    `bench:v3  ${summary.at}  runs=${RUNS} duration=${DURATION}s connections=${CONNECTIONS} threads=${THREADS} (medians)`,
+    '',
+    'target    req/s      client p50   client p99',
+    `bare      ${bareRps.toFixed(0).padEnd(10)} ${summary.bare.p50Us.toFixed(0).padStart(7)} us  ${summary.bare.p99Us.toFixed(0).padStart(7)} us`,
+    `gateway   ${gwRps.toFixed(0).padEnd(10)} ${summary.gateway.p50Us.toFixed(0).padStart(7)} us  ${summary.gateway.p99Us.toFixed(0).padStart(7)} us`,
+    '',
+    `throughput ratio gateway/bare: ${summary.ratio.toFixed(3)}   (target >= 0.8)`,
+    `in-handler accepted ack p50/p99: ${summary.gateway.inHandlerAcceptedP50Us} / ${summary.gateway.inHandlerAcceptedP99Us} us   (target p99 <= 15)`,
+    `bare in-handler window (JSON.parse + answer) p50/p99: ${summary.bare.inHandlerP50Us} / ${summary.bare.inHandlerP99Us} us`,
+    `stage p99 (us): ${Object.entries(summary.gateway.stagesP99Us).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    `non-2xx answers: ${non2xx}; accepted rate ${summary.gateway.acceptedRate}`,
+    `verdict: ${pass ? 'PASS' : 'FAIL'}`,
+  ];
+  const base = join(ROOT, `var/results/bench-v3-${timestamp()}`);
+  writeFileSync(`${base}.json`, JSON.stringify(summary, null, 2));
+  writeFileSync(`${base}.txt`, lines.join('\n') + '\n');
+  console.log(lines.join('\n'));
+  console.log(`\nresults: ${base}.{json,txt}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

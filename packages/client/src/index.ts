@@ -1,0 +1,48 @@
+/**
+ * `@switchyard/client`: TypeScript client for the Switchyard binary TCP order-entry protocol
+ * (docs/tcp-protocol.md). See packages/client/README.md for usage.
+ */
+export { SwitchyardClient, orderToWire, reasonName } from './client.js';
+export {
+  ClientClosedError,
+  ConnectTimeoutError,
+  ConnectionClosedError,
+  ConnectionLostError,
+  HeartbeatTimeoutError,
+  InvalidRequestError,
+  LoginRejectedError,
+  NotConnectedError,
+  ProtocolViolationError,
+  ServerGoodbyeError,
+  SwitchyardError,
+  type ClientErrorCode,
+} from './errors.js';
+export type {
+  CancelAccepted,
+  CancelRejected,
+  CancelRequest,
+  CancelResult,
+  ClientEventMap,
+  ClientOptions,
+  ClientState,
+  Clock,
+  GoodbyeInfo,
+  OrdTypeInput,
+  OrderAck,
+  OrderReject,
+  OrderRequest,
+  OrderResult,
+  ReasonName,
+  ReconnectPolicy,
+  SessionInfo,
+  SideInput,
+  TimeInForceInput,
+} from './types.js';
+export { OrdType, Side, TimeInForce } from '../../../src/contract/order.js';
+export {
+  MsgType,
+  PROTOCOL_VERSION,
+  describeMessage,
+  type ServerMessage,
+  type WireReason,
+} from '../../../src/transport/tcp/protocol.js';

@@ -1,0 +1,42 @@
+/**
+ * Journal (write-ahead log / audit log) public API. See docs/journal.md for the on-disk format
+ * and the durability contract.
+ */
+export {
+  JournalWriter,
+  defaultJournalIo,
+  type AppendResult,
+  type BatchInfo,
+  type JournalIo,
+  type JournalWriterOptions,
+  type JournalWriterStats,
+  type TornTailInfo,
+} from './writer.js';
+export {
+  readJournal,
+  replayJournal,
+  walkJournal,
+  type JournalRecord,
+  type ReplayOptions,
+  type ReplayResult,
+  type TornTail,
+} from './reader.js';
+export { readAnchor, verifyJournal, type VerifyError, type VerifyOptions, type VerifyResult } from './verify.js';
+export {
+  listSnapshots,
+  loadLatestSnapshot,
+  snapshotName,
+  writeSnapshot,
+  type Snapshot,
+  type WriteSnapshotOptions,
+} from './snapshot.js';
+export { parseKeySpec } from './keys.js';
+export { JournalClosedError, JournalFailedError, JournalIntegrityError, type JournalErrorKind } from './errors.js';
+export { crc32c } from './crc32c.js';
+export {
+  MAX_PAYLOAD_BYTES,
+  segmentName,
+  type JournalAnchor,
+  type JournalKeys,
+} from './format.js';
+export { listSegments, type SegmentInfo } from './segments.js';

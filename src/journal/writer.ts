@@ -1,0 +1,877 @@
+/**
+ * JournalWriter: the single writer of a journal directory, with group commit.
+ *
+ * Life of a record:
+ *  1. `append()` runs synchronously on the caller's thread: it assigns the next seq, encodes the
+ *     record straight into the current batch's buffer, computes its HMAC chain hash and CRC, and
+ *     returns `{ seq, durable }`.
+ *  2. Batches are written strictly one at a time. While a write + fdatasync is in flight, new
+ *     records accumulate in the next batch. A batch is started when the previous one is done and
+ *     either it is full (`maxBatchBytes`), or its first record has waited `maxBatchDelayUs`, or
+ *     the writer is closing. One batch = one positional write(v) + one fdatasync.
+ *  3. `durable` resolves once the fdatasync covering the record has returned (or, with
+ *     `fsync: false`, once the write has returned). On any write/fdatasync error the whole
+ *     in-flight batch and every queued batch are rejected with that error and the writer enters
+ *     a failed state in which `append()` throws: no record is ever acknowledged that a failed
+ *     sync might have dropped.
+ *
+ * The writer uses the fs callback API on raw file descriptors (no sync I/O after `open()`),
+ * keeps no global state other than a per-thread guard against two writers on one directory,
+ * and works the same on the main thread and in a worker thread.
+ */
+import fs from 'node:fs';
+import { promisify } from 'node:util';
+import { resolve as resolvePath, join } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import { crc32c } from './crc32c.js';
+import {
+  GENESIS_HASH,
+  HASH_BYTES,
+  MAX_PAYLOAD_BYTES,
+  RECORD_FIXED_BYTES,
+  RECORD_MARKER,
+  RECORD_OVERHEAD,
+  SEGMENT_HEADER_BYTES,
+  KeyRing,
+  chainHash,
+  encodeSegmentHeader,
+  putU16,
+  putU32,
+  putU64,
+  recordAtMs,
+  recordHashOffset,
+  recordKeyId,
+  segmentName,
+  type JournalAnchor,
+  type JournalKeys,
+} from './format.js';
+import { JournalClosedError, JournalFailedError, JournalIntegrityError } from './errors.js';
+import { listSegments, scanSegment, type SegmentInfo } from './segments.js';
+
+const openAsync = promisify(fs.open);
+const closeAsync = promisify(fs.close);
+const writeAsync = promisify(fs.write);
+const fsyncAsync = promisify(fs.fsync);
+const fdatasyncAsync = promisify(fs.fdatasync);
+const ftruncateAsync = promisify(fs.ftruncate);
+const unlinkAsync = promisify(fs.unlink);
+
+/**
+ * The two I/O calls on the append path. Replaceable for tests (to hold a sync, or to inject an
+ * error); the defaults are fs.write/fs.writev and fs.fdatasync.
+ */
+export interface JournalIo {
+  /** Positional write of `buffers` at `position`; may write fewer bytes than asked. */
+  writev(
+    fd: number,
+    buffers: Buffer[],
+    position: number,
+    cb: (err: NodeJS.ErrnoException | null, bytesWritten: number) => void,
+  ): void;
+  fdatasync(fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void;
+}
+
+export const defaultJournalIo: JournalIo = {
+  writev(fd, buffers, position, cb) {
+    if (buffers.length === 1) {
+      const b = buffers[0];
+      fs.write(fd, b, 0, b.length, position, (err, n) => cb(err, n));
+    } else {
+      fs.writev(fd, buffers, position, (err, n) => cb(err, n));
+    }
+  },
+  fdatasync(fd, cb) {
+    fs.fdatasync(fd, cb);
+  },
+};
+
+export interface TornTailInfo {
+  /** Segment file name that was cut (or removed). */
+  segment: string;
+  /** Offset at which the file was truncated (0 when the segment file was removed). */
+  offset: number;
+  /** Bytes removed. */
+  bytesCut: number;
+  /** True when the whole segment file was removed (its header itself was torn). */
+  removedSegment: boolean;
+  /** Seq of the last record kept; appends resume at lastSeq + 1. */
+  lastSeq: number;
+}
+
+export interface BatchInfo {
+  /** Records in the batch. */
+  records: number;
+  /** Bytes written (records, plus a segment header when the batch opened a new segment). */
+  bytes: number;
+  firstSeq: number;
+  lastSeq: number;
+  /** Duration of the write call(s), microseconds. */
+  writeUs: number;
+  /** Duration of the fdatasync (plus directory fsync on segment creation); 0 when fsync is off. */
+  syncUs: number;
+  /** Time from the batch's first append to its completion, microseconds. */
+  ageUs: number;
+}
+
+export interface JournalWriterOptions {
+  /** Journal directory (created if missing). Owned by this writer alone. */
+  dir: string;
+  /** HMAC keys by id. */
+  keys: JournalKeys;
+  /** Key id used to chain new records; must be in `keys`. */
+  activeKeyId: string;
+  /** fdatasync each batch before acknowledging it (default true). */
+  fsync?: boolean;
+  /** A batch is started as soon as it holds this many bytes (default 1 MiB). */
+  maxBatchBytes?: number;
+  /**
+   * Longest time the first record of a batch waits for company before the batch is started,
+   * in microseconds (default 200). 0 = start as soon as the previous batch is done.
+   * Delays below 2 ms are timed by re-checking on setImmediate (timers have 1 ms granularity).
+   */
+  maxBatchDelayUs?: number;
+  /** Rotate to a new segment when the current one would exceed this size (default 64 MiB). */
+  segmentBytes?: number;
+  /** Called (once) during open when a torn tail was cut. */
+  onTornTail?: (info: TornTailInfo) => void;
+  /** Called after every successful batch; for metrics. Exceptions thrown here are ignored. */
+  onBatch?: (info: BatchInfo) => void;
+  /** Called once when the writer enters the failed state. */
+  onFailed?: (err: Error) => void;
+  /** I/O overrides (tests). */
+  io?: Partial<JournalIo>;
+}
+
+export interface AppendResult {
+  seq: number;
+  /**
+   * Settles when the record is durable (see class doc). Records of the same batch share one
+   * promise; it is pre-marked as handled, so ignoring it never raises an unhandled rejection.
+   */
+  durable: Promise<void>;
+}
+
+export interface JournalWriterStats {
+  lastSeq: number;
+  lastDurableSeq: number;
+  /** Bytes written by this writer instance since open. */
+  bytesWritten: number;
+  /** Records appended but not yet durable (queued or in flight). */
+  pendingRecords: number;
+  pendingBytes: number;
+  /** Age of the oldest not-yet-durable record, ms (0 when none). */
+  oldestPendingAgeMs: number;
+  /** Batches completed (= fdatasync calls when fsync is on). */
+  batches: number;
+  /** Segment file currently appended to. */
+  segment: string;
+  durableMode: 'fdatasync' | 'none';
+  failed: boolean;
+}
+
+/** Directories with an open writer in this thread (guards against accidental double opens). */
+const openDirs = new Set<string>();
+
+const noop = (): void => {};
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
+const DEFAULT_MAX_BATCH_DELAY_US = 200;
+const MAX_POOLED_ARENAS = 4;
+
+interface NewSegment {
+  firstSeq: number;
+  name: string;
+}
+
+/** A group of records written with one write and made durable by one fdatasync. */
+class Batch {
+  /** Completed pieces of the batch, in order (subarrays of arenas). */
+  readonly pieces: Buffer[] = [];
+  /** Arenas backing the pieces, returned to the pool after the write. */
+  readonly arenas: Buffer[] = [];
+  cur: Buffer;
+  curLen = 0;
+  records = 0;
+  /** Record bytes (excludes a segment header). */
+  recordBytes = 0;
+  /** All bytes to write (includes a segment header). */
+  bytes = 0;
+  firstSeq = 0;
+  lastSeq = 0;
+  lastAtMs = 0;
+  lastKeyId = '';
+  lastHash: Buffer = GENESIS_HASH;
+  sealed = false;
+  readonly openedAt = performance.now();
+  writeUs = 0;
+  readonly promise: Promise<void>;
+  resolve!: () => void;
+  reject!: (err: Error) => void;
+
+  constructor(
+    arena: Buffer,
+    readonly newSegment: NewSegment | null,
+  ) {
+    this.cur = arena;
+    this.arenas.push(arena);
+    this.promise = new Promise<void>((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
+    this.promise.catch(noop);
+  }
+
+  buffers(): Buffer[] {
+    return this.curLen > 0 ? [...this.pieces, this.cur.subarray(0, this.curLen)] : this.pieces.slice();
+  }
+}
+
+const enum State {
+  Open,
+  Closing,
+  Closed,
+  Failed,
+}
+
+/** See the module documentation. Create with {@link JournalWriter.open}. */
+export class JournalWriter {
+  readonly dir: string;
+  readonly durableMode: 'fdatasync' | 'none';
+
+  private readonly ring: KeyRing;
+  private activeId: string;
+  private activeKey: KeyObject;
+  private activeIdBytes: Buffer;
+  private readonly io: JournalIo;
+  private readonly fsyncOn: boolean;
+  private readonly maxBatchBytes: number;
+  private readonly delayMs: number;
+  private readonly segmentBytes: number;
+  private readonly arenaBytes: number;
+  private readonly onBatch: ((info: BatchInfo) => void) | undefined;
+  private readonly onFailed: ((err: Error) => void) | undefined;
+
+  private state = State.Open;
+  private failure: Error | null = null;
+
+  // Chain head (appended, maybe not durable).
+  private seq: number;
+  private lastHash: Buffer;
+
+  // Durable head.
+  private durableSeq: number;
+  private durableAtMs: number;
+  private durableKeyId: string;
+  private durableHash: Buffer;
+
+  // Segment being written (by the I/O side).
+  private fd: number;
+  private dirFd: number;
+  private segName: string;
+  private segPos: number;
+
+  // Segment accounting on the append side (records assigned, maybe not written yet).
+  private segAssignedBytes: number;
+  private segAssignedRecords: number;
+
+  private readonly queue: Batch[] = [];
+  private openBatch: Batch | null = null;
+  private inFlight: Batch | null = null;
+  private scheduled = false;
+  /** Pending delay timer (only for waits of 2 ms or more), so close() can cut the wait short. */
+  private timer: NodeJS.Timeout | null = null;
+  private readonly arenaPool: Buffer[] = [];
+
+  private bytesWrittenTotal = 0;
+  private pendingRecordCount = 0;
+  private pendingByteCount = 0;
+  private batchCount = 0;
+
+  private drainWaiters: Array<() => void> = [];
+  private closePromise: Promise<void> | null = null;
+
+  private constructor(init: {
+    dir: string;
+    opts: JournalWriterOptions;
+    ring: KeyRing;
+    fd: number;
+    dirFd: number;
+    segName: string;
+    segPos: number;
+    segRecords: number;
+    seq: number;
+    lastHash: Buffer;
+    lastAtMs: number;
+    lastKeyId: string;
+  }) {
+    const o = init.opts;
+    this.dir = init.dir;
+    this.ring = init.ring;
+    this.activeId = o.activeKeyId;
+    this.activeKey = init.ring.key(o.activeKeyId)!;
+    this.activeIdBytes = init.ring.idBytesOf(o.activeKeyId)!;
+    this.io = { ...defaultJournalIo, ...o.io };
+    this.fsyncOn = o.fsync ?? true;
+    this.durableMode = this.fsyncOn ? 'fdatasync' : 'none';
+    this.maxBatchBytes = o.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+    this.delayMs = (o.maxBatchDelayUs ?? DEFAULT_MAX_BATCH_DELAY_US) / 1000;
+    this.segmentBytes = o.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.arenaBytes = Math.min(Math.max(this.maxBatchBytes + 4096, 16 * 1024), 8 * 1024 * 1024);
+    this.onBatch = o.onBatch;
+    this.onFailed = o.onFailed;
+    this.fd = init.fd;
+    this.dirFd = init.dirFd;
+    this.segName = init.segName;
+    this.segPos = init.segPos;
+    this.segAssignedBytes = init.segPos;
+    this.segAssignedRecords = init.segRecords;
+    this.seq = init.seq;
+    this.lastHash = init.lastHash;
+    this.durableSeq = init.seq;
+    this.durableHash = init.lastHash;
+    this.durableAtMs = init.lastAtMs;
+    this.durableKeyId = init.lastKeyId;
+  }
+
+  /**
+   * Opens (or creates) the journal in `opts.dir`: scans the newest segment, cuts a torn tail
+   * (reported through `onTornTail`) and resumes seq and chain hash after the last valid record.
+   * Throws {@link JournalIntegrityError} when the newest segment is damaged before its end
+   * (valid records after bad bytes): truncating there could drop acknowledged records, so that
+   * needs an operator (see `journal-verify`).
+   */
+  static async open(opts: JournalWriterOptions): Promise<JournalWriter> {
+    const ring = new KeyRing(opts.keys);
+    if (!ring.has(opts.activeKeyId)) throw new RangeError(`active key id ${JSON.stringify(opts.activeKeyId)} is not in keys`);
+    checkPositiveInt('maxBatchBytes', opts.maxBatchBytes);
+    checkPositiveInt('segmentBytes', opts.segmentBytes);
+    if (opts.maxBatchDelayUs !== undefined && !(opts.maxBatchDelayUs >= 0 && Number.isFinite(opts.maxBatchDelayUs))) {
+      throw new RangeError('maxBatchDelayUs must be a finite number >= 0');
+    }
+
+    const dir = resolvePath(opts.dir);
+    if (openDirs.has(dir)) throw new Error(`journal ${dir} already has an open writer in this thread`);
+    openDirs.add(dir);
+    let fd = -1;
+    let dirFd = -1;
+    try {
+      await fs.promises.mkdir(dir, { recursive: true });
+      dirFd = await openAsync(dir, 'r');
+      const segs = await listSegments(dir);
+
+      while (segs.length > 0) {
+        const last = segs[segs.length - 1];
+        let tailBuf: Buffer | null = null;
+        let tailPos = 0;
+        let tailLen = 0;
+        const scan = await scanSegment(last, { isLast: true }, {
+          record(buf, p, total) {
+            tailBuf = buf;
+            tailPos = p;
+            tailLen = total;
+            return true;
+          },
+        });
+        const pb = scan.problem;
+        if (pb !== null && pb.kind !== 'torn_tail') {
+          throw new JournalIntegrityError(pb.kind, pb.seq, last.name, pb.offset, `cannot open journal: ${pb.message}`);
+        }
+        if (scan.header === null) {
+          // Torn segment creation: nothing of this segment was ever acknowledged.
+          if (segs.length === 1 && last.firstSeq !== 1) {
+            throw new JournalIntegrityError('checksum', last.firstSeq, last.name, 0,
+              `cannot open journal: ${last.name} has a torn header and no earlier segment to resume from`);
+          }
+          await unlinkAsync(last.path);
+          await fsyncAsync(dirFd);
+          segs.pop();
+          opts.onTornTail?.({
+            segment: last.name,
+            offset: 0,
+            bytesCut: scan.fileSize,
+            removedSegment: true,
+            lastSeq: segs.length > 0 ? last.firstSeq - 1 : 0,
+          });
+          continue;
+        }
+
+        fd = await openAsync(last.path, 'r+');
+        if (pb !== null) {
+          await ftruncateAsync(fd, scan.validEnd);
+          await fdatasyncAsync(fd);
+          opts.onTornTail?.({
+            segment: last.name,
+            offset: scan.validEnd,
+            bytesCut: scan.fileSize - scan.validEnd,
+            removedSegment: false,
+            lastSeq: scan.lastSeq,
+          });
+        }
+        let lastHash = scan.header.prevHash;
+        let lastAtMs = 0;
+        let lastKeyId = 'unknown';
+        const tb = tailBuf as Buffer | null;
+        if (tb !== null) {
+          const h = tailPos + recordHashOffset(tailLen);
+          lastHash = Buffer.from(tb.subarray(h, h + HASH_BYTES));
+          lastAtMs = recordAtMs(tb, tailPos);
+          lastKeyId = recordKeyId(tb, tailPos);
+        } else if (segs.length > 1) {
+          // The newest segment holds only its header: take the anchor details (time, key id)
+          // of the previous segment's last record. The chain hash comes from the header.
+          const prev = await lastRecordOf(segs[segs.length - 2]);
+          if (prev !== null) {
+            lastAtMs = prev.atMs;
+            lastKeyId = prev.keyId;
+          }
+        }
+        return new JournalWriter({
+          dir, opts, ring, fd, dirFd,
+          segName: last.name,
+          segPos: scan.validEnd,
+          segRecords: scan.records,
+          seq: scan.lastSeq,
+          lastHash,
+          lastAtMs,
+          lastKeyId,
+        });
+      }
+
+      // Empty journal: create segment 1.
+      const name = segmentName(1);
+      fd = await openAsync(join(dir, name), 'wx+');
+      const header = Buffer.alloc(SEGMENT_HEADER_BYTES);
+      encodeSegmentHeader(header, 0, 1, Date.now(), GENESIS_HASH);
+      await writeFully(fd, header, 0);
+      await fdatasyncAsync(fd);
+      await fsyncAsync(dirFd);
+      return new JournalWriter({
+        dir, opts, ring, fd, dirFd,
+        segName: name,
+        segPos: SEGMENT_HEADER_BYTES,
+        segRecords: 0,
+        seq: 0,
+        lastHash: GENESIS_HASH,
+        lastAtMs: 0,
+        lastKeyId: 'unknown',
+      });
+    } catch (err) {
+      openDirs.delete(dir);
+      if (fd >= 0) await closeAsync(fd).catch(noop);
+      if (dirFd >= 0) await closeAsync(dirFd).catch(noop);
+      throw err;
+    }
+  }
+
+  /** Seq of the last appended record (0 when the journal is empty). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** Seq of the last record known durable. */
+  get lastDurableSeq(): number {
+    return this.durableSeq;
+  }
+
+  get activeKeyId(): string {
+    return this.activeId;
+  }
+
+  get failed(): boolean {
+    return this.state === State.Failed;
+  }
+
+  /** The I/O error that failed the writer, or null. */
+  get failureCause(): Error | null {
+    return this.failure;
+  }
+
+  /**
+   * Switches the key that chains subsequent records. `secret` adds (or replaces) the key at the
+   * same time; otherwise the id must be one of the keys given at open. Takes effect with the
+   * next `append`.
+   */
+  setActiveKey(keyId: string, secret?: Uint8Array): void {
+    if (secret !== undefined) this.ring.add(keyId, secret);
+    const key = this.ring.key(keyId);
+    if (key === undefined) throw new RangeError(`unknown journal key id ${JSON.stringify(keyId)}`);
+    this.activeId = keyId;
+    this.activeKey = key;
+    this.activeIdBytes = this.ring.idBytesOf(keyId)!;
+  }
+
+  /**
+   * Appends one record. The seq is assigned synchronously; `durable` settles later.
+   *
+   * Why a promise and not a callback: records of one batch share a single promise, created when
+   * the batch opens, so the per-record cost is one small result object — cheaper than storing a
+   * callback per record and calling each one (an `appendCb` variant would allocate a closure per
+   * record at most call sites anyway).
+   *
+   * @param type    record type, 0..65535 (opaque to the journal)
+   * @param payload record bytes (copied; the caller may reuse the buffer right away)
+   * @param atMs    timestamp stored in the record, epoch ms (default Date.now())
+   * @throws JournalFailedError after an I/O failure, JournalClosedError after close(),
+   *         RangeError for an invalid type/payload/atMs.
+   */
+  append(type: number, payload: Uint8Array, atMs: number = Date.now()): AppendResult {
+    if (this.state !== State.Open) throw this.stateError();
+    if (!(type >= 0 && type <= 0xffff && (type | 0) === type)) throw new RangeError(`record type must be a u16, got ${type}`);
+    const p = payload.length;
+    if (p > MAX_PAYLOAD_BYTES) throw new RangeError(`payload of ${p} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
+    if (!Number.isSafeInteger(atMs) || atMs < 0) throw new RangeError(`atMs must be a non-negative integer, got ${atMs}`);
+
+    const idBytes = this.activeIdBytes;
+    const k = idBytes.length;
+    const total = RECORD_OVERHEAD + k + p;
+    const seq = this.seq + 1;
+
+    let batch = this.openBatch;
+    if (this.segAssignedRecords > 0 && this.segAssignedBytes + total > this.segmentBytes) {
+      // Segment rotation: this record opens a new segment, written by a batch of its own.
+      if (batch !== null) batch.sealed = true;
+      const name = segmentName(seq);
+      batch = this.newBatch({ firstSeq: seq, name });
+      const at = this.reserve(batch, SEGMENT_HEADER_BYTES);
+      encodeSegmentHeader(batch.cur, at, seq, atMs, this.lastHash);
+      batch.bytes += SEGMENT_HEADER_BYTES;
+      this.segAssignedBytes = SEGMENT_HEADER_BYTES;
+      this.segAssignedRecords = 0;
+    } else if (batch === null) {
+      batch = this.newBatch(null);
+    }
+
+    const off = this.reserve(batch, total);
+    const b = batch.cur;
+    putU32(b, off, total);
+    putU64(b, off + 4, seq);
+    putU64(b, off + 12, atMs);
+    putU16(b, off + 20, type);
+    b[off + 22] = k;
+    b[off + 23] = RECORD_MARKER;
+    putU32(b, off + 24, p);
+    b.set(idBytes, off + RECORD_FIXED_BYTES);
+    b.set(payload, off + RECORD_FIXED_BYTES + k);
+    const hashAt = off + RECORD_FIXED_BYTES + k + p;
+    const hash = chainHash(this.activeKey, this.lastHash, b, off, hashAt);
+    b.set(hash, hashAt);
+    putU32(b, hashAt + HASH_BYTES, crc32c(b, off, hashAt + HASH_BYTES));
+
+    this.seq = seq;
+    this.lastHash = hash;
+    this.segAssignedBytes += total;
+    this.segAssignedRecords++;
+    this.pendingRecordCount++;
+    this.pendingByteCount += total;
+    if (batch.records === 0) batch.firstSeq = seq;
+    batch.records++;
+    batch.recordBytes += total;
+    batch.bytes += total;
+    batch.lastSeq = seq;
+    batch.lastAtMs = atMs;
+    batch.lastKeyId = this.activeId;
+    batch.lastHash = hash;
+    if (batch.bytes >= this.maxBatchBytes) {
+      batch.sealed = true;
+      this.openBatch = null;
+    }
+    if (this.inFlight === null) {
+      // A batch that just became full (or was sealed by a rotation) must not sit out a timer.
+      if (this.timer !== null && this.isDue(this.queue[0])) this.cancelTimer();
+      if (!this.scheduled) this.schedule();
+    }
+    return { seq, durable: batch.promise };
+  }
+
+  /** Chain head of the last durable record, or null when the journal is empty. */
+  anchor(): JournalAnchor | null {
+    if (this.durableSeq === 0) return null;
+    return {
+      seq: this.durableSeq,
+      atMs: this.durableAtMs,
+      keyId: this.durableKeyId,
+      hash: this.durableHash.toString('base64'),
+    };
+  }
+
+  stats(): JournalWriterStats {
+    const oldest = this.inFlight ?? this.queue[0];
+    return {
+      lastSeq: this.seq,
+      lastDurableSeq: this.durableSeq,
+      bytesWritten: this.bytesWrittenTotal,
+      pendingRecords: this.pendingRecordCount,
+      pendingBytes: this.pendingByteCount,
+      oldestPendingAgeMs: oldest === undefined ? 0 : performance.now() - oldest.openedAt,
+      batches: this.batchCount,
+      segment: this.segName,
+      durableMode: this.durableMode,
+      failed: this.state === State.Failed,
+    };
+  }
+
+  /**
+   * Stops accepting appends, writes and syncs everything pending (regardless of the batch
+   * delay), fdatasyncs the segment and the directory (also with `fsync: false`) and closes the
+   * files. Rejects with the I/O error if the writer failed. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.closePromise !== null) return this.closePromise;
+    this.closePromise = this.doClose();
+    return this.closePromise;
+  }
+
+  private async doClose(): Promise<void> {
+    if (this.state === State.Open) this.state = State.Closing;
+    try {
+      if (this.inFlight !== null || this.queue.length > 0) {
+        await new Promise<void>((res) => {
+          this.drainWaiters.push(res);
+          // Closing makes every batch due: cut a pending delay short.
+          if (this.timer !== null) this.cancelTimer();
+          if (this.inFlight === null && !this.scheduled) this.schedule();
+        });
+      }
+      if (this.state === State.Closing) {
+        await fdatasyncAsync(this.fd);
+        await fsyncAsync(this.dirFd);
+      }
+    } finally {
+      await closeAsync(this.fd).catch(noop);
+      await closeAsync(this.dirFd).catch(noop);
+      openDirs.delete(this.dir);
+      if (this.state !== State.Failed) this.state = State.Closed;
+    }
+    if (this.state === State.Failed) throw this.failure!;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Batching
+
+  private stateError(): Error {
+    return this.state === State.Failed ? new JournalFailedError(this.failure) : new JournalClosedError();
+  }
+
+  private newBatch(seg: NewSegment | null): Batch {
+    const prev = this.openBatch;
+    if (prev !== null) prev.sealed = true;
+    const batch = new Batch(this.takeArena(0), seg);
+    this.queue.push(batch);
+    this.openBatch = batch;
+    return batch;
+  }
+
+  private takeArena(min: number): Buffer {
+    if (min <= this.arenaBytes) return this.arenaPool.pop() ?? Buffer.allocUnsafeSlow(this.arenaBytes);
+    return Buffer.allocUnsafeSlow(min);
+  }
+
+  /** Reserves `n` bytes at the end of the batch; returns their offset in `batch.cur`. */
+  private reserve(batch: Batch, n: number): number {
+    if (batch.cur.length - batch.curLen < n) {
+      if (batch.curLen > 0) batch.pieces.push(batch.cur.subarray(0, batch.curLen));
+      const arena = this.takeArena(n);
+      batch.arenas.push(arena);
+      batch.cur = arena;
+      batch.curLen = 0;
+    }
+    const at = batch.curLen;
+    batch.curLen += n;
+    return at;
+  }
+
+  private releaseArenas(batch: Batch): void {
+    for (const a of batch.arenas) {
+      if (a.length === this.arenaBytes && this.arenaPool.length < MAX_POOLED_ARENAS) this.arenaPool.push(a);
+    }
+    batch.arenas.length = 0;
+  }
+
+  /** Arranges for {@link tick} to run when the head batch is due. */
+  private schedule(): void {
+    if (this.queue.length === 0) return;
+    this.scheduled = true;
+    const remaining = this.isDue(this.queue[0]) ? 0 : this.queue[0].openedAt + this.delayMs - performance.now();
+    if (remaining >= 2) this.timer = setTimeout(this.tick, Math.floor(remaining) - 1);
+    else setImmediate(this.tick);
+  }
+
+  private cancelTimer(): void {
+    clearTimeout(this.timer!);
+    this.timer = null;
+    this.scheduled = false;
+  }
+
+  private isDue(b: Batch): boolean {
+    return (
+      this.state !== State.Open ||
+      b.sealed ||
+      this.delayMs === 0 ||
+      performance.now() - b.openedAt >= this.delayMs
+    );
+  }
+
+  private readonly tick = (): void => {
+    this.scheduled = false;
+    this.timer = null;
+    this.next();
+  };
+
+  /** Starts the head batch if nothing is in flight and it is due; otherwise re-schedules. */
+  private next(): void {
+    if (this.inFlight !== null || this.state === State.Failed) return;
+    const b = this.queue[0];
+    if (b === undefined) {
+      this.notifyDrained();
+      return;
+    }
+    if (!this.isDue(b)) {
+      if (!this.scheduled) this.schedule();
+      return;
+    }
+    this.queue.shift();
+    if (this.openBatch === b) this.openBatch = null;
+    b.sealed = true;
+    this.inFlight = b;
+    if (b.newSegment !== null) this.startSegment(b, b.newSegment);
+    else this.write(b, b.buffers(), this.segPos, performance.now());
+  }
+
+  /** Opens the file of a new segment, then writes the batch (header first) into it. */
+  private startSegment(b: Batch, seg: NewSegment): void {
+    fs.open(join(this.dir, seg.name), 'wx+', (err, fd) => {
+      if (err !== null) return this.fail(b, err);
+      const old = this.fd;
+      this.fd = fd;
+      this.segName = seg.name;
+      this.segPos = 0;
+      fs.close(old, noop);
+      this.write(b, b.buffers(), 0, performance.now());
+    });
+  }
+
+  private write(b: Batch, bufs: Buffer[], pos: number, t0: number): void {
+    let want = 0;
+    for (const x of bufs) want += x.length;
+    this.io.writev(this.fd, bufs, pos, (err, n) => {
+      if (err !== null) return this.fail(b, err);
+      if (n < want) {
+        if (n <= 0) return this.fail(b, new Error(`journal write made no progress at offset ${pos}`));
+        return this.write(b, advance(bufs, n), pos + n, t0);
+      }
+      const t1 = performance.now();
+      b.writeUs = (t1 - t0) * 1000;
+      this.segPos = pos + n;
+      this.bytesWrittenTotal += b.bytes;
+      this.releaseArenas(b);
+      if (!this.fsyncOn) return this.complete(b, 0);
+      this.io.fdatasync(this.fd, (serr) => {
+        if (serr !== null) return this.fail(b, serr);
+        if (b.newSegment === null) return this.complete(b, (performance.now() - t1) * 1000);
+        // A new file is only durable once its directory entry is.
+        fs.fsync(this.dirFd, (derr) => {
+          if (derr !== null) return this.fail(b, derr);
+          this.complete(b, (performance.now() - t1) * 1000);
+        });
+      });
+    });
+  }
+
+  private complete(b: Batch, syncUs: number): void {
+    this.inFlight = null;
+    this.durableSeq = b.lastSeq;
+    this.durableAtMs = b.lastAtMs;
+    this.durableKeyId = b.lastKeyId;
+    this.durableHash = b.lastHash;
+    this.pendingRecordCount -= b.records;
+    this.pendingByteCount -= b.recordBytes;
+    this.batchCount++;
+    b.resolve();
+    if (this.onBatch !== undefined) {
+      try {
+        this.onBatch({
+          records: b.records,
+          bytes: b.bytes,
+          firstSeq: b.firstSeq,
+          lastSeq: b.lastSeq,
+          writeUs: b.writeUs,
+          syncUs,
+          ageUs: (performance.now() - b.openedAt) * 1000,
+        });
+      } catch {
+        // Metrics must not break the journal.
+      }
+    }
+    this.next();
+  }
+
+  private fail(b: Batch, err: Error): void {
+    if (this.state === State.Failed) return;
+    this.state = State.Failed;
+    this.failure = err;
+    this.inFlight = null;
+    const failedBatches = [b, ...this.queue];
+    this.queue.length = 0;
+    this.openBatch = null;
+    this.pendingRecordCount = 0;
+    this.pendingByteCount = 0;
+    for (const x of failedBatches) x.reject(err);
+    try {
+      this.onFailed?.(err);
+    } catch {
+      // ignore
+    }
+    this.notifyDrained();
+  }
+
+  private notifyDrained(): void {
+    if (this.drainWaiters.length === 0) return;
+    const w = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const f of w) f();
+  }
+}
+
+/** Time and key id of the last valid record of a (non-newest) segment, or null. */
+async function lastRecordOf(seg: SegmentInfo): Promise<{ atMs: number; keyId: string } | null> {
+  let out: { atMs: number; keyId: string } | null = null;
+  let buf: Buffer | null = null;
+  let pos = 0;
+  await scanSegment(seg, { isLast: false }, {
+    record(b, p) {
+      buf = b;
+      pos = p;
+      return true;
+    },
+  });
+  const b = buf as Buffer | null;
+  if (b !== null) out = { atMs: recordAtMs(b, pos), keyId: recordKeyId(b, pos) };
+  return out;
+}
+
+function checkPositiveInt(name: string, v: number | undefined): void {
+  if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) throw new RangeError(`${name} must be a positive integer`);
+}
+
+/** Drops the first `n` bytes from a list of buffers (after a short write). */
+function advance(bufs: Buffer[], n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const b of bufs) {
+    if (n >= b.length) {
+      n -= b.length;
+      continue;
+    }
+    out.push(n > 0 ? b.subarray(n) : b);
+    n = 0;
+  }
+  return out;
+}
+
+async function writeFully(fd: number, buf: Buffer, pos: number): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await writeAsync(fd, buf, off, buf.length - off, pos + off);
+    if (bytesWritten <= 0) throw new Error('journal write made no progress');
+    off += bytesWritten;
+  }
+}

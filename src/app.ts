@@ -11,9 +11,11 @@ import { registerGatewayMetrics, StageTimers } from './metrics/gateway-metrics.j
 import { MetricsRegistry } from './metrics/registry.js';
 import { RiskEngine } from './risk/engine.js';
 import { HttpTransport } from './transport/http/server.js';
+import { TcpTransport } from './transport/tcp/server.js';
 
 export interface Gateway {
   readonly httpPort: number;
+  readonly tcpPort: number;
   readonly fastPath: FastPath;
   stop(): Promise<void>;
 }
@@ -43,12 +45,15 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     }),
     resetMetrics: () => stages.reset(),
   });
-  registerGatewayMetrics(metrics, cfg, fastPath, stages, http, auth, () => drain?.size ?? 0);
+  const tcp = new TcpTransport({ log, auth, fastPath, ackTimer: stages.tcpAck });
+  registerGatewayMetrics(metrics, cfg, fastPath, stages, http, auth, () => drain?.size ?? 0, tcp);
 
   const httpPort = await http.listen(cfg.port, cfg.host);
+  const tcpPort = await tcp.listen(cfg.tcpPort, cfg.host);
   log.info(
     {
       http: `${cfg.host}:${httpPort}`,
+      tcp: `${cfg.host}:${tcpPort}`,
       shards: cfg.fastPath.shardCount,
       ingressCapacity: cfg.fastPath.ingressCapacity,
       drainWorkers: drain?.size ?? 0,
@@ -61,11 +66,12 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   let stopping: Promise<void> | null = null;
   return {
     httpPort,
+    tcpPort,
     fastPath,
     stop(): Promise<void> {
       stopping ??= (async () => {
         log.info('shutting down: closing listeners');
-        const closed = http.close(5000);
+        const closed = Promise.all([http.close(5000), tcp.close(5000)]);
         // Refuse new orders from here on; queued ones are drained by the workers.
         fastPath.close();
         await closed;

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
   // Machine-readable line for scripts and tests that start the gateway with port 0.
-  process.stdout.write(JSON.stringify({ msg: 'ready', httpPort: gw.httpPort }) + '\n');
+  process.stdout.write(JSON.stringify({ msg: 'ready', httpPort: gw.httpPort, tcpPort: gw.tcpPort }) + '\n');
 }
 
 main().catch((err: unknown) => {

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 export interface Started {
   proc: ChildProcess;
   port: number;
+  tcpPort: number;
   stop(): Promise<number | null>;
 }
 
@@ -17,10 +18,11 @@ export function startNode(args: string[], env: Record<string, string>, nodeFlags
   return new Promise((resolve, reject) => {
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       if (!line.includes('"msg":"ready"')) return;
-      const port = (JSON.parse(line) as { httpPort: number }).httpPort;
+      const ready = JSON.parse(line) as { httpPort: number; tcpPort?: number };
       resolve({
         proc,
-        port,
+        port: ready.httpPort,
+        tcpPort: ready.tcpPort ?? 0,
         stop: () => {
           proc.kill('SIGTERM');
           return exited;

@@ -58,6 +58,8 @@ export interface FastPathConfig {
   killRecoverPct: number;
   killRecoverAfterMs: number;
   idempotencyWindow: number;
+  /** recent volatile orders kept cancellable by order number / clientOrderId */
+  cancelWindow: number;
 }
 
 export interface AuthConfig {
@@ -259,7 +261,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       killAutoRecover: bool(env, 'V3_KILL_AUTO_RECOVER', true),
       killRecoverPct,
       killRecoverAfterMs: int(env, 'V3_KILL_RECOVER_AFTER_MS', 3000, { min: 0 }),
-      idempotencyWindow: int(env, 'V3_IDEMPOTENCY_WINDOW', 65_536, { min: 0 }),
+      idempotencyWindow: int(env, 'V3_IDEMPOTENCY_WINDOW', 65_536, { min: 0, max: 1 << 24 }),
+      cancelWindow: int(env, 'V3_CANCEL_WINDOW', 1 << 20, { min: 1, max: 1 << 24 }),
     },
     risk: {
       profile,

@@ -14,6 +14,7 @@ import type { LatencyHistogram } from '../metrics/latency.js';
 import type { RiskEngine } from '../risk/engine.js';
 import { allocateRing, PushResult, RingProducer, type RingBuffers } from './ingress-ring.js';
 import { KillSwitch, utilisationPct } from './kill-switch.js';
+import { OrderRegistry, RegisteredState } from './order-registry.js';
 
 export interface FastPathStages {
   risk: LatencyHistogram;
@@ -38,6 +39,8 @@ export class FastPathCounters {
   killed = 0;
   /** risk/contract rejects (422) and rate limits (429) */
   riskRejected = 0;
+  canceled = 0;
+  cancelRejected = 0;
   /** index = numeric reason code (reasons.ts) */
   readonly byReason = new Float64Array(128);
 }
@@ -58,8 +61,12 @@ export class FastPath {
   private readonly producers: RingProducer[];
   private readonly sessions = new Map<string, SessionState>();
   readonly counters = new FastPathCounters();
-  private orderNo = 0;
-  private readonly orderIdPrefix: string;
+  /**
+   * Gateway order numbers start at start-up time in ms × 1000, so they stay unique across
+   * restarts (as long as a run averages below a million orders per second) and fit in 2^53.
+   */
+  private orderNo: number;
+  readonly registry: OrderRegistry;
 
   // Ack fields of the last accepted order (valid right after submit returned null).
   lastOrderNo = 0;
@@ -75,12 +82,13 @@ export class FastPath {
     this.kill = new KillSwitch(cfg, cfg.shardCount);
     this.rings = Array.from({ length: cfg.shardCount }, () => allocateRing(cfg.ingressCapacity));
     this.producers = this.rings.map((r) => new RingProducer(r));
-    this.orderIdPrefix = Date.now().toString(36) + '-';
+    this.orderNo = Date.now() * 1000;
+    this.registry = new OrderRegistry(cfg.cancelWindow);
   }
 
-  /** The external order id of a gateway order number (unique across restarts). */
+  /** The external (JSON) order id of a gateway order number. */
   orderId(orderNo: number): string {
-    return this.orderIdPrefix + orderNo;
+    return '' + orderNo;
   }
 
   session(sessionId: string): SessionState {
@@ -177,7 +185,7 @@ export class FastPath {
       return this.reject(r);
     }
 
-    risk.book(acct, o, nowMs);
+    this.registry.add(orderNo, accountId, o.clientOrderId, risk.book(acct, o, nowMs));
     this.counters.accepted++;
     this.lastOrderNo = orderNo;
     this.lastSessionSeq = seq;
@@ -193,6 +201,31 @@ export class FastPath {
     if (status === 503) c.killed++;
     else if (reason === 'V3_BACKPRESSURE_SOFT') c.softRejected++;
     else c.riskRejected++;
+    return reason;
+  }
+
+  /**
+   * Cancels one of the caller's recent orders, named by order number or, when that is 0, by
+   * clientOrderId. Never blocked by a kill switch or a rate limit. With no venue attached the
+   * cancel completes at once and the order's exposure is released. Returns null (the canceled
+   * order number is in `lastOrderNo`) or ORDER_NOT_FOUND / ORDER_FINAL.
+   */
+  cancel(accountId: string, orderNo: number, clientOrderId: string | null): Reason | null {
+    const reg = this.registry;
+    const slot = orderNo > 0 ? reg.find(accountId, orderNo) : clientOrderId !== null ? reg.findByClientId(accountId, clientOrderId) : -1;
+    if (slot < 0) return this.cancelRejected('ORDER_NOT_FOUND');
+    if (reg.stateAt(slot) !== RegisteredState.Open) return this.cancelRejected('ORDER_FINAL');
+    const handle = reg.handleAt(slot);
+    if (handle !== null) this.risk.release(this.risk.account(accountId, this.clock.nowMs()), handle);
+    reg.markCanceled(slot);
+    this.lastOrderNo = reg.orderNoAt(slot);
+    this.counters.canceled++;
+    return null;
+  }
+
+  private cancelRejected(reason: Reason): Reason {
+    this.counters.byReason[REASONS[reason]]++;
+    this.counters.cancelRejected++;
     return reason;
   }
 

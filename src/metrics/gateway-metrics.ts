@@ -6,6 +6,7 @@ import type { GatewayConfig } from '../config/config.js';
 import { REASONS, type Reason } from '../contract/reasons.js';
 import type { FastPath } from '../fastpath/fast-path.js';
 import type { HttpStages, HttpTransport } from '../transport/http/server.js';
+import type { TcpTransport } from '../transport/tcp/server.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { LatencyHistogram } from './latency.js';
 import type { MetricsRegistry } from './registry.js';
@@ -22,6 +23,7 @@ export class StageTimers implements HttpStages {
   readonly riskPosition = new LatencyHistogram();
   readonly riskMargin = new LatencyHistogram();
   readonly enqueue = new LatencyHistogram();
+  readonly tcpAck = new LatencyHistogram();
 
   reset(): void {
     for (const h of Object.values(this)) if (h instanceof LatencyHistogram) h.reset();
@@ -38,6 +40,7 @@ export function registerGatewayMetrics(
   http: HttpTransport,
   auth: Authenticator,
   drainWorkers: () => number,
+  tcp: TcpTransport,
 ): void {
   const c = fp.counters;
   const f = cfg.fastPath;
@@ -116,6 +119,22 @@ export function registerGatewayMetrics(
     [{ outcome: 'accepted' }, st.v3LiveAckAccepted],
   ]);
   m.histogram('gateway_v3_stage_seconds', '/v3 time per stage', stages.map(([stage, h]) => [{ stage }, h]));
+
+  // --- binary TCP -------------------------------------------------------------------------
+  const t = tcp.counters;
+  m.counter('gateway_tcp_connections_total', 'TCP connections accepted', () => t.connections);
+  m.gauge('gateway_tcp_connections_open', 'TCP connections open', () => t.connectionsOpen);
+  m.counter('gateway_tcp_logins_total', 'TCP sessions logged in', () => t.logins);
+  m.counter('gateway_tcp_login_rejected_total', 'TCP logins refused', () => t.loginRejected);
+  m.counter('gateway_tcp_protocol_errors_total', 'TCP sessions ended by a protocol violation', () => t.protocolErrors);
+  m.counter('gateway_tcp_heartbeat_timeouts_total', 'TCP sessions ended because the client went silent', () => t.heartbeatTimeouts);
+  m.counter('gateway_tcp_slow_consumers_total', 'TCP sessions cut because the client did not read its answers', () => t.slowConsumers);
+  m.counter('gateway_tcp_new_orders_total', 'NewOrder messages received', () => t.newOrders);
+  m.counter('gateway_tcp_cancels_total', 'Cancel messages received', () => t.cancels);
+  m.counter('gateway_v3_canceled_total', 'Volatile orders canceled', () => c.canceled);
+  m.counter('gateway_v3_cancel_rejected_total', 'Cancels refused (ORDER_NOT_FOUND, ORDER_FINAL)', () => c.cancelRejected);
+  m.percentiles('gateway_tcp_ack', 'TCP NewOrder decoded to answer encoded', st.tcpAck);
+  m.histogram('gateway_tcp_ack_seconds', 'TCP NewOrder decoded to answer encoded', [[{}, st.tcpAck]]);
 
   // --- risk configuration -------------------------------------------------------------------
   const level = { light: 1, medium: 2, heavy: 3 }[r.profile];

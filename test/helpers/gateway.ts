@@ -13,6 +13,7 @@ export const SECRET = 'test-secret';
 export interface RunningGateway {
   proc: ChildProcess;
   port: number;
+  tcpPort: number;
   base: string;
   dataDir: string;
   output: string[];
@@ -41,16 +42,17 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ru
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   createInterface({ input: proc.stderr! }).on('line', (l) => output.push(l));
-  const port = await new Promise<number>((resolve, reject) => {
+  const { httpPort: port, tcpPort } = await new Promise<{ httpPort: number; tcpPort: number }>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       output.push(line);
-      if (line.includes('"msg":"ready"')) resolve((JSON.parse(line) as { httpPort: number }).httpPort);
+      if (line.includes('"msg":"ready"')) resolve(JSON.parse(line) as { httpPort: number; tcpPort: number });
     });
     void exited.then((code) => reject(new Error(`gateway exited with ${code} before ready:\n${output.join('\n')}`)));
   });
   return {
     proc,
     port,
+    tcpPort,
     base: `http://127.0.0.1:${port}`,
     dataDir,
     output,

@@ -623,6 +623,19 @@ export function encodeAck(buf: Buffer, off: number, m: Fields<AckMsg>): number {
   return ACK_FRAME_SIZE;
 }
 
+/**
+ * Encodes Ack from plain numbers (the server's hot path: no message object, no bigint).
+ * `receivedAtNs` must be a non-negative integer below 2^53 here.
+ */
+export function encodeAckFast(buf: Buffer, off: number, clientSeq: number, orderId: number, sessionSeq: number, receivedAtNs: number): number {
+  const b = header(buf, off, ACK_FRAME_SIZE, MsgType.Ack);
+  writeU64(buf, b, clientSeq);
+  writeU64(buf, b + 8, orderId);
+  writeU64(buf, b + 16, sessionSeq);
+  writeU64(buf, b + 24, receivedAtNs);
+  return ACK_FRAME_SIZE;
+}
+
 /** Encodes Reject (fixed 13 bytes); returns bytes written. */
 export function encodeReject(buf: Buffer, off: number, m: Fields<RejectMsg>): number {
   checkU64(m.clientSeq, 'clientSeq');

@@ -27,7 +27,8 @@ describe('fast path', () => {
     assert.equal(fp.lastSessionSeq, 2);
     assert.equal(fp.submit('acct-1', fp.session('sess-2'), order), null);
     assert.equal(fp.lastSessionSeq, 1);
-    assert.match(fp.orderId(fp.lastOrderNo), /^[0-9a-z]+-3$/);
+    assert.equal(fp.orderId(fp.lastOrderNo), String(fp.lastOrderNo));
+    assert.ok(fp.lastOrderNo > Date.UTC(2020, 0) * 1000, "order numbers start from the start-up time");
     assert.equal(fp.counters.accepted, 3);
     assert.equal(stages.risk.count, 3);
     assert.equal(stages.enqueue.count, 3);
@@ -115,5 +116,31 @@ describe('fast path', () => {
     // the soft-refused sell booked nothing: a 900 sell still fits (-100 -900 = -1000)
     const acct = fp.risk.account('a', 0);
     assert.equal(acct.exposure('AAPL').openSell, 100);
+  });
+});
+
+describe('fast path cancels', () => {
+  it('cancels the caller\'s open orders by number or clientOrderId, once, releasing exposure', () => {
+    const cfg = loadConfig({ V3_SHARD_COUNT: '1', V3_RISK_PROFILE: 'medium', V3_RISK_MAX_ABS_POSITION_QTY: '100', V3_CANCEL_WINDOW: '4' });
+    const fp = new FastPath(cfg.fastPath, new RiskEngine(cfg.risk), new StageTimers());
+    const s = fp.session('s');
+    assert.equal(fp.submit('a', s, { ...order, clientOrderId: 'c1' }), null);
+    const first = fp.lastOrderNo;
+    assert.equal(fp.submit('a', s, { ...order, qty: 1 }), 'POSITION_LIMIT');
+    assert.equal(fp.cancel('b', first, null), 'ORDER_NOT_FOUND', 'another account');
+    assert.equal(fp.cancel('a', first, null), null);
+    assert.equal(fp.lastOrderNo, first);
+    assert.equal(fp.cancel('a', first, null), 'ORDER_FINAL');
+    assert.equal(fp.submit('a', s, { ...order, clientOrderId: 'c1' }), null, 'exposure and clientOrderId released');
+    assert.equal(fp.cancel('a', 0, 'c1'), null);
+    assert.equal(fp.cancel('a', 0, 'nope'), 'ORDER_NOT_FOUND');
+    assert.equal(fp.counters.canceled, 2);
+    assert.equal(fp.counters.accepted, 2);
+    // orders older than the window are no longer cancellable
+    for (let i = 0; i < 5; i++) {
+      fp.submit('a', s, { ...order, qty: 1 });
+      fp.cancel('a', fp.lastOrderNo, null);
+    }
+    assert.equal(fp.cancel('a', first, null), 'ORDER_NOT_FOUND');
   });
 });

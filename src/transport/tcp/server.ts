@@ -1,0 +1,321 @@
+/**
+ * Binary TCP order entry (protocol v1, docs/tcp-protocol.md). Translates frames to the same domain
+ * calls as HTTP — `FastPath.submit` and `FastPath.cancel` — and answers in arrival order.
+ *
+ * Per connection: a streaming FrameDecoder, the pure session guard (login gating, sequence rule,
+ * heartbeats), and one output buffer. All answers produced while handling one chunk of input go
+ * out in a single socket write. A client that stops reading is paused (TCP flow control), and
+ * disconnected when its unread answers exceed `maxWriteBufferBytes`. A malformed frame ends the
+ * session with Goodbye and a reason; it never throws out of the handler.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { type Authenticator, AuthFailure, type Principal } from '../../auth/authenticator.js';
+import type { NewOrder } from '../../contract/order.js';
+import { REASONS, type Reason } from '../../contract/reasons.js';
+import type { FastPath, SessionState } from '../../fastpath/fast-path.js';
+import type { LatencyHistogram } from '../../metrics/latency.js';
+import {
+  type CancelMsg,
+  type ClientMessage,
+  encodeAckFast,
+  encodeCancelAck,
+  encodeCancelReject,
+  encodeGoodbye,
+  encodeHeartbeat,
+  encodeLoginAccepted,
+  encodeLoginRejected,
+  encodeReject,
+  FrameDecoder,
+  type LoginMsg,
+  MAX_FRAME_BYTES,
+  MsgType,
+  type NewOrderMsg,
+  ProtocolError,
+  wireOrderToContract,
+} from './protocol.js';
+import { DEFAULT_SESSION_RULES, ServerSessionGuard, type SessionRules } from './session.js';
+
+export interface TcpDeps {
+  log: Logger;
+  auth: Authenticator;
+  fastPath: FastPath;
+  /** time from a decoded NewOrder to its encoded answer */
+  ackTimer: LatencyHistogram;
+  rules?: SessionRules;
+  maxWriteBufferBytes?: number;
+}
+
+export class TcpCounters {
+  connections = 0;
+  connectionsOpen = 0;
+  logins = 0;
+  loginRejected = 0;
+  protocolErrors = 0;
+  heartbeatTimeouts = 0;
+  slowConsumers = 0;
+  newOrders = 0;
+  cancels = 0;
+}
+
+const OUT_BYTES = 64 * 1024;
+const now = (): number => performance.now();
+
+class Connection {
+  readonly decoder = new FrameDecoder({ from: 'client' });
+  readonly guard: ServerSessionGuard;
+  principal: Principal | null = null;
+  session: SessionState | null = null;
+  private out = Buffer.allocUnsafe(OUT_BYTES);
+  private outLen = 0;
+  private closing = false;
+  private paused = false;
+
+  constructor(
+    readonly t: TcpTransport,
+    readonly socket: Socket,
+  ) {
+    this.guard = new ServerSessionGuard(now(), t.rules);
+  }
+
+  onData(chunk: Buffer): void {
+    if (this.closing) return;
+    this.decoder.push(chunk);
+    for (;;) {
+      const msg = this.decoder.next();
+      if (msg === null) break;
+      if (msg instanceof ProtocolError) {
+        this.goodbye(msg.reason as Reason, msg.message);
+        return;
+      }
+      this.handle(msg);
+      if (this.closing) return;
+    }
+    this.flush();
+  }
+
+  private handle(msg: ClientMessage): void {
+    const violation = this.guard.check(msg, now());
+    if (violation !== null) {
+      this.t.counters.protocolErrors++;
+      this.goodbye(violation.reason as Reason, violation.message);
+      return;
+    }
+    switch (msg.type) {
+      case MsgType.NewOrder:
+        return this.newOrder(msg);
+      case MsgType.Cancel:
+        return this.cancel(msg);
+      case MsgType.Login:
+        return this.login(msg);
+      case MsgType.Logout:
+        return this.goodbye('SESSION_LOGOUT', 'logged out');
+      case MsgType.Heartbeat:
+        return;
+    }
+  }
+
+  private newOrder(m: NewOrderMsg): void {
+    const t0 = now();
+    const fp = this.t.fastPath;
+    this.t.counters.newOrders++;
+    const order: NewOrder | Reason = wireOrderToContract(m, Date.now());
+    const reason = typeof order === 'string' ? fp.reject(order) : fp.submit(this.principal!.accountId, this.session!, order);
+    this.reserve(48);
+    if (reason === null) {
+      this.outLen += encodeAckFast(this.out, this.outLen, m.clientSeq, fp.lastOrderNo, fp.lastSessionSeq, fp.lastReceivedAtNs);
+    } else {
+      this.outLen += encodeReject(this.out, this.outLen, { clientSeq: m.clientSeq, reasonCode: REASONS[reason] });
+    }
+    this.t.ackTimer.since(t0, now());
+  }
+
+  private cancel(m: CancelMsg): void {
+    const fp = this.t.fastPath;
+    this.t.counters.cancels++;
+    const reason = fp.cancel(this.principal!.accountId, m.orderId ?? 0, m.clientOrderId);
+    this.reserve(32);
+    if (reason === null) this.outLen += encodeCancelAck(this.out, this.outLen, { clientSeq: m.clientSeq, orderId: fp.lastOrderNo });
+    else this.outLen += encodeCancelReject(this.out, this.outLen, { clientSeq: m.clientSeq, reasonCode: REASONS[reason] });
+  }
+
+  private login(m: LoginMsg): void {
+    const problem = this.guard.loginProblem(m);
+    if (problem !== null) return this.loginRejected(problem.reason as Reason, problem.message);
+    const header = 'Bearer ' + m.token;
+    const auth = this.t.auth;
+    const cached = auth.cached(header);
+    if (cached !== undefined) return this.loggedIn(m, cached);
+    // Frames that arrive before LoginAccepted are protocol violations; the guard enforces it.
+    this.socket.pause();
+    auth.verify(header).then(
+      (p) => {
+        if (this.closing) return;
+        this.socket.resume();
+        this.loggedIn(m, p);
+        this.flush();
+      },
+      (err: unknown) => {
+        this.t.log.error({ err }, 'tcp login verification failed unexpectedly');
+        this.goodbye('INTERNAL_ERROR', 'internal error');
+      },
+    );
+  }
+
+  private loggedIn(m: LoginMsg, p: Principal | AuthFailure): void {
+    if (p instanceof AuthFailure) {
+      return this.loginRejected(p.error === 'TokenExpired' ? 'AUTH_TOKEN_EXPIRED' : 'AUTH_FAILED', p.error);
+    }
+    this.principal = p;
+    this.session = this.t.fastPath.session(p.sessionId);
+    const { heartbeatMs, nextClientSeq } = this.guard.accept(m);
+    this.t.counters.logins++;
+    this.reserve(MAX_FRAME_BYTES);
+    this.outLen += encodeLoginAccepted(this.out, this.outLen, { sessionId: p.sessionId, nextClientSeq, heartbeatMs });
+  }
+
+  private loginRejected(reason: Reason, text: string): void {
+    this.t.counters.loginRejected++;
+    this.t.log.debug({ reason, text, remote: this.socket.remoteAddress }, 'tcp login rejected');
+    this.reserve(MAX_FRAME_BYTES);
+    this.outLen += encodeLoginRejected(this.out, this.outLen, { reasonCode: REASONS[reason], text });
+    this.end();
+  }
+
+  /** Sends everything answered so far, then Goodbye, and closes. */
+  goodbye(reason: Reason, text: string): void {
+    if (this.closing) return;
+    if (reason !== 'SESSION_LOGOUT' && reason !== 'SERVER_SHUTDOWN') {
+      this.t.log.debug({ reason, text, remote: this.socket.remoteAddress }, 'tcp session ended');
+    }
+    this.reserve(MAX_FRAME_BYTES);
+    this.outLen += encodeGoodbye(this.out, this.outLen, { reasonCode: REASONS[reason], text: text.slice(0, 200) });
+    this.end();
+  }
+
+  private end(): void {
+    this.closing = true;
+    this.guard.close();
+    this.flush();
+    this.socket.end();
+    // A peer that never reads must not keep the socket forever.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  tick(nowMs: number): void {
+    if (this.closing) return;
+    const action = this.guard.tick(nowMs);
+    if (action === 'none') return;
+    if (action === 'send-heartbeat') {
+      this.reserve(8);
+      this.outLen += encodeHeartbeat(this.out, this.outLen);
+      this.flush();
+      return;
+    }
+    if (action.reason === 'PROTOCOL_HEARTBEAT_TIMEOUT') this.t.counters.heartbeatTimeouts++;
+    this.goodbye(action.reason as Reason, action.message);
+  }
+
+  private reserve(n: number): void {
+    if (this.outLen + n > this.out.length) this.flush();
+  }
+
+  flush(): void {
+    if (this.outLen === 0 || this.socket.destroyed) return;
+    const chunk = Buffer.allocUnsafe(this.outLen);
+    this.out.copy(chunk, 0, 0, this.outLen);
+    this.outLen = 0;
+    const ok = this.socket.write(chunk);
+    this.guard.sent(now());
+    if (this.socket.writableLength > this.t.maxWriteBufferBytes && !this.closing) {
+      this.t.counters.slowConsumers++;
+      this.closing = true;
+      this.t.log.warn({ remote: this.socket.remoteAddress, unread: this.socket.writableLength }, 'tcp slow consumer disconnected');
+      this.socket.destroy();
+      return;
+    }
+    if (!ok && !this.paused) {
+      // Stop reading orders from a client that does not read its answers.
+      this.paused = true;
+      this.socket.pause();
+      this.socket.once('drain', () => {
+        this.paused = false;
+        if (!this.closing) this.socket.resume();
+      });
+    }
+  }
+}
+
+export class TcpTransport {
+  readonly server: Server;
+  readonly counters = new TcpCounters();
+  readonly rules: SessionRules;
+  readonly maxWriteBufferBytes: number;
+  private readonly connections = new Set<Connection>();
+  private ticker: NodeJS.Timeout | null = null;
+
+  constructor(private readonly d: TcpDeps) {
+    this.rules = d.rules ?? DEFAULT_SESSION_RULES;
+    this.maxWriteBufferBytes = d.maxWriteBufferBytes ?? 8 * 1024 * 1024;
+    this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+  }
+
+  get log(): Logger {
+    return this.d.log;
+  }
+  get auth(): Authenticator {
+    return this.d.auth;
+  }
+  get fastPath(): FastPath {
+    return this.d.fastPath;
+  }
+  get ackTimer(): LatencyHistogram {
+    return this.d.ackTimer;
+  }
+
+  private accept(socket: Socket): void {
+    const c = new Connection(this, socket);
+    this.connections.add(c);
+    this.counters.connections++;
+    this.counters.connectionsOpen++;
+    socket.on('data', (chunk: Buffer) => c.onData(chunk));
+    socket.on('error', (err) => this.d.log.debug({ err: err.message }, 'tcp socket error'));
+    socket.on('close', () => {
+      this.connections.delete(c);
+      this.counters.connectionsOpen--;
+    });
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const addr = this.server.address();
+        const tick = Math.max(10, Math.floor(this.rules.minHeartbeatMs / 2));
+        this.ticker = setInterval(() => {
+          const t = now();
+          for (const c of this.connections) c.tick(t);
+        }, tick);
+        this.ticker.unref();
+        resolve(typeof addr === 'object' && addr !== null ? addr.port : port);
+      });
+    });
+  }
+
+  /** Stops accepting, says Goodbye(SERVER_SHUTDOWN) to every session, and waits for them to close. */
+  close(graceMs: number): Promise<void> {
+    if (this.ticker !== null) clearInterval(this.ticker);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        for (const c of this.connections) c.socket.destroy();
+      }, graceMs);
+      timer.unref();
+      this.server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      for (const c of this.connections) c.goodbye('SERVER_SHUTDOWN', 'server shutting down');
+    });
+  }
+}

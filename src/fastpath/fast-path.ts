@@ -13,6 +13,7 @@ import { REASONS, type Reason } from '../contract/reasons.js';
 import type { LatencyHistogram } from '../metrics/latency.js';
 import type { RiskEngine } from '../risk/engine.js';
 import { allocateRing, PushResult, RingProducer, type RingBuffers } from './ingress-ring.js';
+import { DecimalFormatter } from './decimal.js';
 import { KillSwitch, utilisationPct } from './kill-switch.js';
 import { OrderRegistry, RegisteredState } from './order-registry.js';
 
@@ -86,9 +87,11 @@ export class FastPath {
     this.registry = new OrderRegistry(cfg.cancelWindow);
   }
 
-  /** The external (JSON) order id of a gateway order number. */
+  private readonly orderIdText = new DecimalFormatter();
+
+  /** The external (JSON) order id of a gateway order number: its decimal text. */
   orderId(orderNo: number): string {
-    return '' + orderNo;
+    return this.orderIdText.format(orderNo);
   }
 
   session(sessionId: string): SessionState {

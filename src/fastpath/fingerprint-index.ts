@@ -61,8 +61,10 @@ export class FingerprintIndex {
   constructor(readonly capacity: number) {
     let size = 2;
     while (size < capacity * 2) size <<= 1;
-    this.keyA = new Uint32Array(size);
-    this.keyB = new Uint32Array(size);
+    // fill() writes every page now: the OS maps fresh memory lazily, and a first touch on the
+    // hot path is a page fault (tens of microseconds on a virtual machine).
+    this.keyA = new Uint32Array(size).fill(0);
+    this.keyB = new Uint32Array(size).fill(0);
     this.value = new Int32Array(size).fill(EMPTY);
     this.mask = size - 1;
   }

@@ -27,12 +27,13 @@ export class IdempotencyWindow {
 
   constructor(readonly capacity: number) {
     this.index = new FingerprintIndex(Math.max(capacity, 1));
-    this.keyA = new Uint32Array(capacity);
-    this.keyB = new Uint32Array(capacity);
-    this.bodyA = new Uint32Array(capacity);
-    this.bodyB = new Uint32Array(capacity);
-    this.used = new Uint8Array(capacity);
-    this.numbers = new Float64Array(capacity * 3);
+    // fill() faults every page in now rather than on the hot path (see FingerprintIndex).
+    this.keyA = new Uint32Array(capacity).fill(0);
+    this.keyB = new Uint32Array(capacity).fill(0);
+    this.bodyA = new Uint32Array(capacity).fill(0);
+    this.bodyB = new Uint32Array(capacity).fill(0);
+    this.used = new Uint8Array(capacity).fill(0);
+    this.numbers = new Float64Array(capacity * 3).fill(0);
     this.sessions = new Array<string | undefined>(capacity).fill(undefined);
   }
 

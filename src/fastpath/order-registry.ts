@@ -28,11 +28,12 @@ export class OrderRegistry {
   private readonly byClientId: FingerprintIndex;
 
   constructor(readonly capacity: number) {
-    this.orderNo = new Float64Array(capacity);
-    this.state = new Uint8Array(capacity);
-    this.clA = new Uint32Array(capacity);
-    this.clB = new Uint32Array(capacity);
-    this.hasCl = new Uint8Array(capacity);
+    // fill() faults every page in now rather than on the hot path (see FingerprintIndex).
+    this.orderNo = new Float64Array(capacity).fill(0);
+    this.state = new Uint8Array(capacity).fill(0);
+    this.clA = new Uint32Array(capacity).fill(0);
+    this.clB = new Uint32Array(capacity).fill(0);
+    this.hasCl = new Uint8Array(capacity).fill(0);
     this.account = new Array<string | undefined>(capacity).fill(undefined);
     this.handle = new Array<OpenOrder | null>(capacity).fill(null);
     this.byClientId = new FingerprintIndex(capacity);

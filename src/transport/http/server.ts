@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { type Authenticator, AuthFailure, type Principal } from '../../auth/authenticator.js';
 import { ContractViolation, toNewOrder } from '../../contract/order-request.js';
 import type { Reason } from '../../contract/reasons.js';
+import { DecimalFormatter } from '../../fastpath/decimal.js';
 import { CONFLICT, IdempotencyWindow, MISS } from '../../fastpath/idempotency-window.js';
 import { type FastPath, statusOf } from '../../fastpath/fast-path.js';
 import type { LatencyHistogram } from '../../metrics/latency.js';
@@ -39,9 +40,21 @@ export interface HttpDeps {
   resetMetrics: () => void;
 }
 
+const nsText = new DecimalFormatter();
+
 /** The 202 body of an accepted /v3 order. */
 export function acceptBody(sessionIdJson: string, sessionSeq: number, orderId: string, receivedAtNs: number): string {
-  return '{"status":"VOLATILE_ACCEPT","sessionId":' + sessionIdJson + ',"sessionSeq":' + sessionSeq + ',"orderId":"' + orderId + '","receivedAtNs":' + receivedAtNs + '}';
+  return (
+    '{"status":"VOLATILE_ACCEPT","sessionId":' +
+    sessionIdJson +
+    ',"sessionSeq":' +
+    sessionSeq +
+    ',"orderId":"' +
+    orderId +
+    '","receivedAtNs":' +
+    nsText.format(receivedAtNs) +
+    '}'
+  );
 }
 
 export class HttpCounters {

@@ -13,7 +13,7 @@ import { type FastPath, statusOf } from '../../fastpath/fast-path.js';
 import type { LatencyHistogram } from '../../metrics/latency.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import { AdminRoutes } from './admin.js';
-import { type BodyRequest, OVERSIZE, precheck, readBody } from './body.js';
+import { type BodyRequest, header, OVERSIZE, precheck, readBody } from './body.js';
 import { rejectBody, sendError, sendJson, sendValue } from './respond.js';
 
 export interface HttpStages {
@@ -138,9 +138,10 @@ export class HttpTransport {
 
   private v3Body(req: BodyRequest, res: ServerResponse, body: string): void {
     if (body === OVERSIZE) return this.badRequest(res, 413, 'PAYLOAD_TOO_LARGE', undefined, true);
-    const auth = this.d.auth.cached(req.headers.authorization);
+    const authorization = header(req, 'authorization');
+    const auth = this.d.auth.cached(authorization);
     if (auth === undefined) {
-      this.d.auth.verify(req.headers.authorization).then(
+      this.d.auth.verify(authorization).then(
         (p) => this.v3Authed(req, res, body, p),
         (err: unknown) => {
           this.d.log.error({ err }, 'token verification failed unexpectedly');
@@ -181,8 +182,8 @@ export class HttpTransport {
 
     // Idempotency-Key: the original answer for a replay within the window
     const fp = this.d.fastPath;
-    let key = req.headers['idempotency-key'];
-    if (typeof key === 'string' && key !== '') {
+    let key = header(req, 'idempotency-key');
+    if (key !== undefined && key !== '') {
       const slot = this.idem.lookup(auth.accountId, key, body);
       if (slot === CONFLICT) {
         this.counters.idempotencyConflicts++;

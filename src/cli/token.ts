@@ -9,19 +9,28 @@
 import { parseArgs } from 'node:util';
 import { mintToken } from '../auth/token.js';
 
-const { values } = parseArgs({
-  options: {
-    account: { type: 'string', short: 'a' },
-    sub: { type: 'string' },
-    admin: { type: 'boolean', default: false },
-    role: { type: 'string', multiple: true },
-    ttl: { type: 'string', default: '86400' },
-    secret: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
-
 const usage = 'usage: npm run token -- --account <id> [--sub <session>] [--admin] [--role R]... [--ttl <sec>] [--secret <s>]';
+
+function parse() {
+  try {
+    return parseArgs({
+      options: {
+        account: { type: 'string', short: 'a' },
+        sub: { type: 'string' },
+        admin: { type: 'boolean', default: false },
+        role: { type: 'string', multiple: true },
+        ttl: { type: 'string', default: '86400' },
+        secret: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+}
+
+const { values } = parse();
 if (values.help) {
   console.log(usage);
   process.exit(0);

@@ -23,6 +23,9 @@ describe('token CLI', () => {
   it('refuses to run without a secret or an account', () => {
     assert.equal(run(['--account', 'a'], {}).status, 2);
     assert.equal(run([], { JWT_HS256_SECRET: 's' }).status, 2);
-    assert.equal(run(['--account', 'a', '--ttl', '-5'], { JWT_HS256_SECRET: 's' }).status, 2);
+    assert.equal(run(['--account', 'a', '--ttl=-5'], { JWT_HS256_SECRET: 's' }).status, 2);
+    const odd = run(['--account', 'a', '--ttl', '-5'], { JWT_HS256_SECRET: 's' });
+    assert.equal(odd.status, 2);
+    assert.doesNotMatch(odd.stderr, /at parseArgs/, 'a usage message, not a stack trace');
   });
 });

@@ -5,11 +5,14 @@
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
 import type { GatewayConfig } from './config/config.js';
+import { startDurable } from './durable/recovery.js';
 import { DrainPool } from './fastpath/drain-pool.js';
 import { FastPath } from './fastpath/fast-path.js';
+import { registerDurableMetrics } from './metrics/durable-metrics.js';
 import { registerGatewayMetrics, StageTimers } from './metrics/gateway-metrics.js';
 import { MetricsRegistry } from './metrics/registry.js';
 import { RiskEngine } from './risk/engine.js';
+import { OrdersRoutes } from './transport/http/orders-routes.js';
 import { HttpTransport } from './transport/http/server.js';
 import { TcpTransport } from './transport/tcp/server.js';
 
@@ -25,10 +28,13 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   const stages = new StageTimers();
   const risk = new RiskEngine(cfg.risk);
   const fastPath = new FastPath(cfg.fastPath, risk, stages);
+  // The durable path's journal is replayed (orders, keys, exposure) before anything listens.
+  const durable = await startDurable(cfg.durable, log, risk, fastPath.kill);
   const drain = cfg.fastPath.drainEnabled ? new DrainPool(fastPath.rings, cfg.fastPath.drainWorkers) : null;
   if (drain === null) log.warn('FASTPATH_DRAIN_ENABLE=0: ingress queues are not drained; they fill up and the kill switch engages');
 
   const metrics = new MetricsRegistry();
+  const orders = new OrdersRoutes({ log, auth, svc: durable, maxBodyBytes: cfg.maxBodyBytes, ack: stages.ack });
   const http = new HttpTransport({
     log,
     auth,
@@ -42,11 +48,19 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
       latencyP50Ns: stages.risk.percentileNs(50),
       latencyP99Ns: stages.risk.percentileNs(99),
       killSwitch: fastPath.kill.engaged,
+      journal: durable.journalFailed ? 'FAILED' : 'OK',
     }),
-    resetMetrics: () => stages.reset(),
+    resetMetrics: () => {
+      stages.reset();
+      durable.durableAck.reset();
+      durable.fdatasync.reset();
+      durable.batchRecords.reset();
+    },
+    orders,
   });
   const tcp = new TcpTransport({ log, auth, fastPath, ackTimer: stages.tcpAck });
   registerGatewayMetrics(metrics, cfg, fastPath, stages, http, auth, () => drain?.size ?? 0, tcp);
+  registerDurableMetrics(metrics, durable, orders.counters);
 
   const httpPort = await http.listen(cfg.port, cfg.host);
   const tcpPort = await tcp.listen(cfg.tcpPort, cfg.host);
@@ -75,6 +89,8 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
         // Refuse new orders from here on; queued ones are drained by the workers.
         fastPath.close();
         await closed;
+        // Pending durable answers were given while the connections closed; sync and close the journal.
+        await durable.close();
         await drain?.stopped();
         log.info({ accepted: fastPath.counters.accepted, drained: fastPath.processed() }, 'shutdown complete');
       })();

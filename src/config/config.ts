@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { bool, ConfigError, type Env, int, list, num, oneOf, raw, str } from './env.js';
+import { type DurableConfig, loadDurableConfig } from './durable.js';
 
 export type RiskProfile = 'light' | 'medium' | 'heavy';
 export type MarginMode = 'legacy' | 'incremental';
@@ -88,6 +89,8 @@ export interface GatewayConfig {
   fastPath: FastPathConfig;
   risk: RiskConfig;
   bus: BusConfig;
+  /** durable /orders path: journal, idempotency, snapshots, backpressure (config/durable.ts) */
+  durable: DurableConfig;
 }
 
 export const PROFILE_LOOPS: Record<RiskProfile, number> = { light: 16, medium: 256, heavy: 2048 };
@@ -282,6 +285,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       kind: oneOf(env, 'BUS_KIND', 'none', ['none', 'nats']),
       natsUrl: str(env, 'NATS_URL', 'nats://127.0.0.1:4222'),
     },
+    durable: loadDurableConfig(env, resolve(str(env, 'GATEWAY_DATA_DIR', './var/data'))),
   };
   return config;
 }

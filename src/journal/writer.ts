@@ -124,6 +124,8 @@ export interface JournalWriterOptions {
   fsync?: boolean;
   /** A batch is started as soon as it holds this many bytes (default 1 MiB). */
   maxBatchBytes?: number;
+  /** A batch is started as soon as it holds this many records (default 0 = no record limit). */
+  maxBatchRecords?: number;
   /**
    * Longest time the first record of a batch waits for company before the batch is started,
    * in microseconds (default 200). 0 = start as soon as the previous batch is done.
@@ -245,6 +247,7 @@ export class JournalWriter {
   private readonly io: JournalIo;
   private readonly fsyncOn: boolean;
   private readonly maxBatchBytes: number;
+  private readonly maxBatchRecords: number;
   private readonly delayMs: number;
   private readonly segmentBytes: number;
   private readonly arenaBytes: number;
@@ -314,6 +317,7 @@ export class JournalWriter {
     this.fsyncOn = o.fsync ?? true;
     this.durableMode = this.fsyncOn ? 'fdatasync' : 'none';
     this.maxBatchBytes = o.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+    this.maxBatchRecords = o.maxBatchRecords ? o.maxBatchRecords : Number.POSITIVE_INFINITY;
     this.delayMs = (o.maxBatchDelayUs ?? DEFAULT_MAX_BATCH_DELAY_US) / 1000;
     this.segmentBytes = o.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.arenaBytes = Math.min(Math.max(this.maxBatchBytes + 4096, 16 * 1024), 8 * 1024 * 1024);
@@ -344,6 +348,7 @@ export class JournalWriter {
     const ring = new KeyRing(opts.keys);
     if (!ring.has(opts.activeKeyId)) throw new RangeError(`active key id ${JSON.stringify(opts.activeKeyId)} is not in keys`);
     checkPositiveInt('maxBatchBytes', opts.maxBatchBytes);
+    if (opts.maxBatchRecords !== undefined && opts.maxBatchRecords !== 0) checkPositiveInt('maxBatchRecords', opts.maxBatchRecords);
     checkPositiveInt('segmentBytes', opts.segmentBytes);
     if (opts.maxBatchDelayUs !== undefined && !(opts.maxBatchDelayUs >= 0 && Number.isFinite(opts.maxBatchDelayUs))) {
       throw new RangeError('maxBatchDelayUs must be a finite number >= 0');
@@ -477,6 +482,32 @@ export class JournalWriter {
     return this.activeId;
   }
 
+  /** Records appended but not yet durable (same as stats().pendingRecords, without allocating). */
+  get pendingRecords(): number {
+    return this.pendingRecordCount;
+  }
+
+  /** Bytes of records appended but not yet durable. */
+  get pendingBytes(): number {
+    return this.pendingByteCount;
+  }
+
+  /** Age of the oldest record not yet durable, ms (0 when none). */
+  get oldestPendingAgeMs(): number {
+    const oldest = this.inFlight ?? this.queue[0];
+    return oldest === undefined ? 0 : performance.now() - oldest.openedAt;
+  }
+
+  /** Bytes written by this writer instance since open. */
+  get bytesWritten(): number {
+    return this.bytesWrittenTotal;
+  }
+
+  /** Batches completed since open. */
+  get batches(): number {
+    return this.batchCount;
+  }
+
   get failed(): boolean {
     return this.state === State.Failed;
   }
@@ -571,7 +602,7 @@ export class JournalWriter {
     batch.lastAtMs = atMs;
     batch.lastKeyId = this.activeId;
     batch.lastHash = hash;
-    if (batch.bytes >= this.maxBatchBytes) {
+    if (batch.bytes >= this.maxBatchBytes || batch.records >= this.maxBatchRecords) {
       batch.sealed = true;
       this.openBatch = null;
     }

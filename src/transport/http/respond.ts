@@ -86,6 +86,14 @@ export const REASON_MESSAGES: Record<Reason, string> = {
   SESSION_SLOW_CONSUMER: 'client does not read its answers',
   AUTH_FAILED: 'authentication failed',
   AUTH_TOKEN_EXPIRED: 'token expired',
+  WAL_DURABILITY_FAILED: 'the journal could not make the order durable; it is not acknowledged (retry with the same key)',
+  BACKPRESSURE_INFLIGHT_SOFT: 'too many orders waiting for the journal; retry later',
+  BACKPRESSURE_WAL_BYTES: 'too many journal bytes waiting for the disk; retry later',
+  BACKPRESSURE_WAL_AGE: 'the journal is behind (oldest pending record too old); retry later',
+  BACKPRESSURE_SOFT_WAL_AGE: 'the journal is falling behind; retry later',
+  BACKPRESSURE_DISK_FREE: 'the journal disk is nearly full',
+  INVALID_IDEMPOTENCY_KEY: 'Idempotency-Key must be 1-128 printable ASCII characters',
+  INVALID_QUERY: 'a query parameter has an invalid value',
 };
 
 /** Precomputed `{"status":...,"reason":...,"message":...}` bodies, one per (status word, reason). */

@@ -38,6 +38,10 @@ export interface HttpDeps {
   /** extra fields for /health */
   health: () => Record<string, unknown>;
   resetMetrics: () => void;
+  /** routes of the durable path (/orders, /accounts, /audit); returns false for other paths */
+  orders?: {
+    route(req: IncomingMessage, res: ServerResponse, path: string, url: string, method: string | undefined, t0: number): boolean;
+  };
 }
 
 const nsText = new DecimalFormatter();
@@ -99,6 +103,7 @@ export class HttpTransport {
     }
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
+    if (this.d.orders !== undefined && this.d.orders.route(req, res, path, url, method, t0)) return;
     if (path === '/health') {
       if (method !== 'GET') return this.methodNotAllowed(res, 'GET');
       return sendValue(res, 200, { status: 'OK', ...this.d.health() });

@@ -1,0 +1,253 @@
+/**
+ * `npm run bench:durable`: the durable `POST /orders` path with fdatasync group commit, the same
+ * run with fsync off for comparison, then recovery speed on the journal the first run produced.
+ *
+ * For each mode (fsync on, fsync off): start a gateway on a fresh data directory, warm it up
+ * with WARMUP seconds of load, reset its histograms, drive it for DURATION seconds with wrk
+ * (every request a new order: unique Idempotency-Key and clientOrderId), scrape /metrics, stop
+ * it. Then restart a gateway on the fsync-on data directory and read its recovery metrics
+ * (records replayed, replay time). Snapshots are off in these runs, so the restart replays the
+ * whole journal. Results go to var/results/bench-durable-<timestamp>.{json,txt}.
+ *
+ * Env: DURATION (10), WARMUP (3), CONNECTIONS (32), THREADS (1), KEEP_DATA (0: data
+ * directories are removed at the end). Risk and journal variables pass through
+ * (e.g. AUDIT_FDATASYNC_MAX_WAIT_US, V3_RISK_PROFILE).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mintToken } from '../src/auth/token.js';
+import { ROOT, timestamp } from './lib/common.js';
+import { type Started, startNode } from './lib/proc.js';
+import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.js';
+
+const DURATION = Number(process.env.DURATION ?? 10);
+const WARMUP = Number(process.env.WARMUP ?? 3);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
+const THREADS = Number(process.env.THREADS ?? 1);
+const KEEP_DATA = process.env.KEEP_DATA === '1';
+const SECRET = 'bench-secret';
+
+const TARGETS = { fsyncOnAcksPerSecMin: 20_000, durableAckP99MaxUs: 5_000, recoveryRecordsPerSecMin: 500_000 };
+
+/**
+ * A wrk script posting new orders: every request gets its own Idempotency-Key and
+ * clientOrderId (`<run>-<thread>-<n>`), so no request is an idempotent replay.
+ */
+function writeScript(path: string, token: string, run: string): void {
+  writeFileSync(
+    path,
+    `
+local counter = 0
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+wrk.method = "POST"
+wrk.path = "/orders"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer ${token}"
+request = function()
+  counter = counter + 1
+  local key = "${run}-" .. tostring(tid) .. "-" .. counter
+  wrk.headers["Idempotency-Key"] = key
+  local body = '{"symbol":"AAPL","side":"BUY","type":"LIMIT","qty":100,"price":15000,"timeInForce":"GTC","clientOrderId":"' .. key .. '"}'
+  return wrk.format(nil, nil, nil, body)
+end
+`,
+  );
+}
+
+function gatewayEnv(dataDir: string, extra: Record<string, string>): Record<string, string> {
+  return {
+    GATEWAY_PORT: '0',
+    GATEWAY_TCP_PORT: '0',
+    GATEWAY_HOST: '127.0.0.1',
+    JWT_HS256_SECRET: SECRET,
+    LOG_LEVEL: 'warn',
+    KAFKA_ENABLE: '0',
+    GATEWAY_DATA_DIR: dataDir,
+    SNAPSHOT_EVERY_RECORDS: '0',
+    AUDIT_HMAC_KEYS: process.env.AUDIT_HMAC_KEYS ?? 'bench:bench-audit-key',
+    ...extra,
+  };
+}
+
+interface ModeResult {
+  mode: 'fsync-on' | 'fsync-off';
+  dataDir: string;
+  wrk: WrkResult;
+  server: {
+    durableAckP50Us: number;
+    durableAckP99Us: number;
+    durableAckP999Us: number;
+    fdatasyncP50Us: number;
+    fdatasyncP99Us: number;
+    batchRecordsP50: number;
+    batchRecordsP99: number;
+    batches: number;
+    recordsJournaled: number;
+    ordersAccepted: number;
+    journalBytes: number;
+    gcMinorSec: number;
+    gcMajorSec: number;
+  };
+}
+
+async function measure(mode: ModeResult['mode'], token: string, admin: string): Promise<ModeResult> {
+  const dataDir = mkdtempSync(join(tmpdir(), `sy-bench-durable-${mode}-`));
+  const gw: Started = await startNode([join(ROOT, 'dist/src/main.js')], gatewayEnv(dataDir, { AUDIT_FDATASYNC: mode === 'fsync-on' ? '1' : '0' }));
+  const url = `http://127.0.0.1:${gw.port}/orders`;
+  const warm = join(ROOT, `var/results/.wrk_durable_${mode}_warmup.lua`);
+  const main = join(ROOT, `var/results/.wrk_durable_${mode}.lua`);
+  try {
+    const run = `${mode}-${Date.now().toString(36)}`;
+    writeScript(warm, token, `${run}-w`);
+    writeScript(main, token, run);
+    if (WARMUP > 0) await runWrk({ url, script: warm, threads: THREADS, connections: CONNECTIONS, durationSec: WARMUP });
+    const r = await fetch(`http://127.0.0.1:${gw.port}/admin/metrics/reset`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+    if (r.status !== 200) throw new Error(`histogram reset failed: ${r.status}`);
+    const before = await scrapeAll(gw.port);
+    const wrk = await runWrk({ url, script: main, threads: THREADS, connections: CONNECTIONS, durationSec: DURATION });
+    const m = await scrapeAll(gw.port);
+    const g = (name: string) => m.get(name) ?? NaN;
+    const delta = (name: string) => g(name) - (before.get(name) ?? 0);
+    return {
+      mode,
+      dataDir,
+      wrk,
+      server: {
+        durableAckP50Us: g('gateway_durable_ack_p50_us'),
+        durableAckP99Us: g('gateway_durable_ack_p99_us'),
+        durableAckP999Us: g('gateway_durable_ack_p999_us'),
+        fdatasyncP50Us: g('gateway_fdatasync_p50_us'),
+        fdatasyncP99Us: g('gateway_fdatasync_p99_us'),
+        batchRecordsP50: g('gateway_wal_batch_records_p50'),
+        batchRecordsP99: g('gateway_wal_batch_records_p99'),
+        batches: delta('gateway_wal_batches_total'),
+        recordsJournaled: delta('gateway_wal_records_total'),
+        ordersAccepted: delta('gateway_orders_accepted_total'),
+        journalBytes: g('gateway_wal_bytes'),
+        gcMinorSec: gcSeconds(m, 'minor') - gcSeconds(before, 'minor'),
+        gcMajorSec: gcSeconds(m, 'major') - gcSeconds(before, 'major'),
+      },
+    };
+  } finally {
+    await gw.stop();
+    for (const f of [warm, main]) rmSync(f, { force: true });
+  }
+}
+
+function gcSeconds(m: Map<string, number>, kind: string): number {
+  return m.get(`nodejs_gc_duration_seconds_sum{kind="${kind}"}`) ?? 0;
+}
+
+/** Every `name value` line of /metrics (labelled series keyed by `name{labels}`). */
+async function scrapeAll(port: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const m = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line === '') continue;
+    const sp = line.lastIndexOf(' ');
+    m.set(line.slice(0, sp), Number(line.slice(sp + 1)));
+  }
+  return m;
+}
+
+interface Recovery {
+  records: number;
+  replayMs: number;
+  recordsPerSec: number;
+  totalMs: number;
+  orders: number;
+}
+
+async function recover(dataDir: string): Promise<Recovery> {
+  const gw = await startNode([join(ROOT, 'dist/src/main.js')], gatewayEnv(dataDir, {}));
+  try {
+    const m = await scrapeAll(gw.port);
+    const records = m.get('gateway_recovery_records') ?? 0;
+    const replayMs = m.get('gateway_recovery_replay_ms') ?? NaN;
+    return {
+      records,
+      replayMs,
+      recordsPerSec: m.get('gateway_recovery_records_per_sec') ?? NaN,
+      totalMs: m.get('gateway_recovery_ms') ?? NaN,
+      orders: (['ACCEPTED', 'CANCELED', 'CANCEL_REQUESTED', 'FILLED', 'PARTIALLY_FILLED', 'REJECTED', 'EXPIRED'] as const).reduce(
+        (n, s) => n + (m.get(`gateway_orders{status="${s}"}`) ?? 0),
+        0,
+      ),
+    };
+  } finally {
+    await gw.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  ensureWrk();
+  mkdirSync(join(ROOT, 'var/results'), { recursive: true });
+  const token = await mintToken({ secret: SECRET, accountId: 'bench-durable', ttlSec: 86_400 });
+  const admin = await mintToken({ secret: SECRET, accountId: 'bench-admin', roles: ['admin'], ttlSec: 86_400 });
+
+  const results: ModeResult[] = [];
+  const dirs: string[] = [];
+  try {
+    for (const mode of ['fsync-on', 'fsync-off'] as const) {
+      const r = await measure(mode, token, admin);
+      results.push(r);
+      dirs.push(r.dataDir);
+      console.error(
+        `[bench:durable] ${mode}: ${r.wrk.rps.toFixed(0)} acks/s, client p99 ${r.wrk.p99Us.toFixed(0)} us, server durable ack p99 ${r.server.durableAckP99Us} us, batch p50 ${r.server.batchRecordsP50} records`,
+      );
+    }
+    const on = results[0]!;
+    const off = results[1]!;
+    console.error(`[bench:durable] recovery: restarting on the fsync-on data directory (${on.server.journalBytes} journal bytes)`);
+    const rec = await recover(on.dataDir);
+    console.error(`[bench:durable] recovery: ${rec.records} records in ${rec.replayMs} ms (${rec.recordsPerSec} records/s), total ${rec.totalMs} ms`);
+
+    const summary = {
+      at: new Date().toISOString(),
+      settings: { durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, threads: THREADS, snapshots: 'off', cpus: (await import('node:os')).cpus().length },
+      fsyncOn: { acksPerSec: on.wrk.rps, clientP50Us: on.wrk.p50Us, clientP99Us: on.wrk.p99Us, non2xx: on.wrk.non2xx, socketErrors: on.wrk.socketErrors, ...on.server },
+      fsyncOff: { acksPerSec: off.wrk.rps, clientP50Us: off.wrk.p50Us, clientP99Us: off.wrk.p99Us, non2xx: off.wrk.non2xx, socketErrors: off.wrk.socketErrors, ...off.server },
+      recovery: rec,
+      targets: TARGETS,
+    };
+    const pass = {
+      throughput: on.wrk.rps >= TARGETS.fsyncOnAcksPerSecMin,
+      latency: on.server.durableAckP99Us <= TARGETS.durableAckP99MaxUs,
+      recovery: rec.recordsPerSec >= TARGETS.recoveryRecordsPerSecMin,
+      errors: on.wrk.non2xx + off.wrk.non2xx + on.wrk.socketErrors + off.wrk.socketErrors === 0,
+    };
+    const row = (name: string, r: ModeResult) =>
+      `${name.padEnd(10)} ${r.wrk.rps.toFixed(0).padStart(8)}  ${r.wrk.p50Us.toFixed(0).padStart(9)}  ${r.wrk.p99Us.toFixed(0).padStart(9)}  ${String(r.server.durableAckP50Us).padStart(9)}  ${String(r.server.durableAckP99Us).padStart(9)}  ${String(r.server.durableAckP999Us).padStart(9)}  ${String(r.server.fdatasyncP50Us).padStart(8)}  ${String(r.server.fdatasyncP99Us).padStart(8)}  ${String(r.server.batchRecordsP50).padStart(5)}/${String(r.server.batchRecordsP99).padEnd(5)}`;
+    const lines = [
+      `bench:durable  ${summary.at}  duration=${DURATION}s warmup=${WARMUP}s connections=${CONNECTIONS} threads=${THREADS} cpus=${summary.settings.cpus}`,
+      '',
+      '                       client (wrk)          server: request start -> durable ack       fdatasync        batch',
+      'mode          acks/s    p50 us     p99 us     p50 us     p99 us    p999 us   p50 us    p99 us   p50/p99 records',
+      row('fsync on', on),
+      row('fsync off', off),
+      '',
+      `fsync on / fsync off throughput: ${(on.wrk.rps / off.wrk.rps).toFixed(2)}; batches (fsync on): ${on.server.batches} for ${on.server.recordsJournaled} records`,
+      `non-2xx answers: ${on.wrk.non2xx + off.wrk.non2xx}; socket errors: ${on.wrk.socketErrors + off.wrk.socketErrors}; GC (fsync on run): minor ${on.server.gcMinorSec.toFixed(2)} s, major ${on.server.gcMajorSec.toFixed(2)} s`,
+      `recovery (restart on the fsync-on journal, no snapshot): ${rec.records} records replayed in ${rec.replayMs} ms = ${rec.recordsPerSec} records/s; start-up recovery total ${rec.totalMs} ms; ${rec.orders} orders rebuilt`,
+      '',
+      `targets: fsync-on acks/s >= ${TARGETS.fsyncOnAcksPerSecMin} ${pass.throughput ? 'PASS' : 'FAIL'}; server durable ack p99 <= ${TARGETS.durableAckP99MaxUs} us ${pass.latency ? 'PASS' : 'FAIL'}; recovery >= ${TARGETS.recoveryRecordsPerSecMin} records/s ${pass.recovery ? 'PASS' : 'FAIL'}; no errors ${pass.errors ? 'PASS' : 'FAIL'}`,
+    ];
+    const base = join(ROOT, `var/results/bench-durable-${timestamp()}`);
+    writeFileSync(`${base}.json`, JSON.stringify({ ...summary, pass }, null, 2));
+    writeFileSync(`${base}.txt`, lines.join('\n') + '\n');
+    console.log(lines.join('\n'));
+    console.log(`\nresults: ${base}.{json,txt}`);
+  } finally {
+    if (!KEEP_DATA) for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,599 @@
+/**
+ * The durable `/orders` path: the order book (domain) bound to the journal.
+ *
+ * Everything runs on the event-loop thread, which owns the book, the risk engine and the journal
+ * writer. A new order goes through idempotency, kill switch, backpressure, contract cross-field
+ * rules and pre-trade risk, is inserted into the book and appended to the journal in the same
+ * synchronous step (so a concurrent duplicate finds it), and is answered only once the journal
+ * record is durable (group commit + fdatasync).
+ *
+ * Waiting for durability costs no closure per request: the request's context goes into a FIFO
+ * of pending answers (parallel arrays), and one handler per journal batch answers every entry
+ * whose record is now durable. The same queue holds idempotent replays of orders not yet durable,
+ * cancels, and reads of orders whose newest record is not yet durable: nothing is ever answered
+ * ahead of the journal.
+ *
+ * If the journal fails (write or fdatasync error), every record not yet durable is rolled back
+ * in the book (newest first) and every pending request is answered with WAL_DURABILITY_FAILED:
+ * no false acknowledgement. The writer stays failed; new orders get 500 until a restart
+ * re-reads the journal.
+ */
+import { statfs } from 'node:fs';
+import type { Logger } from 'pino';
+import type { DurableConfig } from '../config/durable.js';
+import type { NewOrder } from '../contract/order.js';
+import { checkSemantics } from '../contract/order-request.js';
+import { REASONS, type Reason } from '../contract/reasons.js';
+import { JournalClosedError, JournalFailedError, type JournalWriter, type BatchInfo } from '../journal/index.js';
+import { verifyJournal, type VerifyResult } from '../journal/verify.js';
+import { writeSnapshot } from '../journal/snapshot.js';
+import { LatencyHistogram } from '../metrics/latency.js';
+import type { RiskEngine } from '../risk/engine.js';
+import { KEY_CONFLICT, OrderBook } from '../orders/book.js';
+import { eventJson } from '../orders/events.js';
+import { cancelDecision, type Order, type OrderEvent } from '../orders/order.js';
+import { SnapshotCursor } from '../orders/snapshot.js';
+
+/** What a pending (or immediate) answer is about. */
+export enum AnswerKind {
+  /** new order: 202 ACCEPTED */
+  Accepted = 0,
+  /** same key, same request: the original 202 */
+  Replay = 1,
+  /** cancel recorded (or already pending) */
+  Cancel = 2,
+  /** cancel of a terminal order: 409 ORDER_FINAL */
+  CancelFinal = 3,
+  /** read of one order */
+  Read = 4,
+}
+
+/** The transport side: writes the answers. */
+export interface DurableResponder {
+  /** The records the answer depends on are durable: answer from `order`'s current state. */
+  answer(kind: AnswerKind, ctx: unknown, order: Order, t0: number): void;
+  /** They never will be: answer with `reason` (the book was rolled back already). */
+  fail(kind: AnswerKind, ctx: unknown, order: Order, t0: number, reason: Reason): void;
+}
+
+/** The part of the kill switch the durable path respects (global and account kills). */
+export interface KillView {
+  readonly global: unknown;
+  readonly accounts: ReadonlyMap<string, unknown>;
+}
+
+export class DurableCounters {
+  accepted = 0;
+  cancels = 0;
+  /** rejects by numeric reason code */
+  readonly byReason = new Float64Array(256);
+  rejected = 0;
+  durabilityFailures = 0;
+  backpressureInflight = 0;
+  backpressureWalBytes = 0;
+  backpressureWalAge = 0;
+  backpressureSoftWalAge = 0;
+  backpressureDiskFree = 0;
+  snapshots = 0;
+  snapshotFailures = 0;
+  snapshotLastSeq = 0;
+  snapshotLastMs = 0;
+  snapshotLastBytes = 0;
+  batches = 0;
+  records = 0;
+}
+
+export interface RecoveryStats {
+  totalMs: number;
+  snapshotSeq: number;
+  snapshotEvents: number;
+  snapshotMs: number;
+  replayedRecords: number;
+  replayMs: number;
+  /** journal records covered by the recovered state: snapshot seq + records replayed */
+  lastSeq: number;
+  orders: number;
+  anomalies: number;
+  tornTail: boolean;
+}
+
+export interface DurableDeps {
+  cfg: DurableConfig;
+  log: Logger;
+  risk: RiskEngine;
+  kill: KillView;
+  keys: ReadonlyMap<string, Uint8Array>;
+  clock?: { nowMs(): number };
+  orderIdPrefix?: string;
+}
+
+const EMPTY_RECOVERY: RecoveryStats = {
+  totalMs: 0, snapshotSeq: 0, snapshotEvents: 0, snapshotMs: 0, replayedRecords: 0, replayMs: 0, lastSeq: 0, orders: 0, anomalies: 0, tornTail: false,
+};
+
+/** Orders answered per dispatched snapshot slice before yielding to the event loop. */
+const SNAPSHOT_SLICE_EVENTS = 2000;
+const SNAPSHOT_SLICE_MS = 4;
+
+export class DurableOrders {
+  readonly book: OrderBook;
+  readonly counters = new DurableCounters();
+  /** request start → durable answer of a new order */
+  readonly durableAck = new LatencyHistogram();
+  /** duration of each journal fdatasync */
+  readonly fdatasync = new LatencyHistogram();
+  /** records per journal batch (values are counts, not ns) */
+  readonly batchRecords = new LatencyHistogram();
+  recovery: RecoveryStats = EMPTY_RECOVERY;
+  /** free space of the journal's file system in percent, -1 until measured */
+  diskFreePct = -1;
+  /** bytes of journal segments on disk when the writer was opened */
+  journalBytesAtOpen = 0;
+
+  private writer: JournalWriter | null = null;
+  private responder: DurableResponder | null = null;
+  private readonly cfg: DurableConfig;
+  private readonly log: Logger;
+  private readonly kill: KillView;
+  private readonly keys: ReadonlyMap<string, Uint8Array>;
+  private readonly clock: { nowMs(): number };
+  private closing = false;
+  private failedHandled = false;
+
+  // Pending answers: FIFO in parallel arrays (head..tail), grown by doubling.
+  private pSeq: Float64Array = new Float64Array(1024);
+  private pT0: Float64Array = new Float64Array(1024);
+  private pKind: Uint8Array = new Uint8Array(1024);
+  private pCtx: unknown[] = new Array<unknown>(1024).fill(null);
+  private pOrder: (Order | null)[] = new Array<Order | null>(1024).fill(null);
+  private pHead = 0;
+  private pTail = 0;
+  /** new orders appended but not yet durable (the inflight count) */
+  inflight = 0;
+
+  // Events journaled but not yet durable (what a journal failure rolls back).
+  private unacked: OrderEvent[] = [];
+  private unackedHead = 0;
+
+  /** promise of the newest batch we appended to (one handler per batch) */
+  private watched: Promise<void> | null = null;
+  private readonly scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
+  private recordsSinceSnapshot = 0;
+  private snapshotRun: Promise<void> | null = null;
+  private diskTimer: NodeJS.Timeout | null = null;
+
+  constructor(d: DurableDeps) {
+    this.cfg = d.cfg;
+    this.log = d.log;
+    this.kill = d.kill;
+    this.keys = d.keys;
+    this.clock = d.clock ?? { nowMs: Date.now };
+    this.book = new OrderBook(d.risk, { idempotencyTtlMs: d.cfg.idempotencyTtlSec * 1000, orderIdPrefix: d.orderIdPrefix });
+  }
+
+  /** Binds the journal writer (after recovery) and starts the disk-space probe. */
+  attach(writer: JournalWriter, recovery: RecoveryStats, journalBytesAtOpen: number): void {
+    this.writer = writer;
+    this.recovery = recovery;
+    this.journalBytesAtOpen = journalBytesAtOpen;
+    if (this.cfg.diskFreePctMin > 0) {
+      this.probeDisk();
+      this.diskTimer = setInterval(this.probeDisk, 1000);
+      this.diskTimer.unref();
+    }
+  }
+
+  setResponder(r: DurableResponder): void {
+    this.responder = r;
+  }
+
+  get journal(): JournalWriter {
+    if (this.writer === null) throw new Error('durable path not started');
+    return this.writer;
+  }
+
+  /** False when fsync is off (benchmarks): acknowledgements then say `"durable":false`. */
+  get fsyncOn(): boolean {
+    return this.writer?.durableMode === 'fdatasync';
+  }
+
+  get journalFailed(): boolean {
+    return this.writer?.failed === true;
+  }
+
+  /** Called by the journal writer after each batch (metrics). */
+  readonly onBatch = (b: BatchInfo): void => {
+    const c = this.counters;
+    c.batches++;
+    c.records += b.records;
+    if (b.syncUs > 0) this.fdatasync.record(b.syncUs * 1000);
+    this.batchRecords.record(b.records);
+  };
+
+  // ---- new orders --------------------------------------------------------------------------
+
+  /**
+   * Submits a new order under idempotency key `key`. Returns null when the answer will come
+   * (or came) through the responder, else the reject reason (nothing changed).
+   */
+  submit(accountId: string, key: string, request: NewOrder, ctx: unknown, t0: number): Reason | null {
+    const book = this.book;
+    const now = this.clock.nowMs();
+    const hit = book.lookup(accountId, key, request, now);
+    if (hit !== null) {
+      if (hit === KEY_CONFLICT) return this.reject('IDEMPOTENCY_KEY_REUSED');
+      this.whenDurable(AnswerKind.Replay, ctx, hit, hit.acceptRecordSeq, t0);
+      return null;
+    }
+    const k = this.kill;
+    if (k.global !== null) return this.reject('V3_GLOBAL_KILLED');
+    if (k.accounts.size !== 0 && k.accounts.has(accountId)) return this.reject('V3_ACCOUNT_KILLED');
+    const w = this.writer!;
+    if (w.failed) return this.reject('WAL_DURABILITY_FAILED');
+    if (this.closing) return this.reject('SERVER_SHUTDOWN');
+    const bp = this.backpressure(w);
+    if (bp !== null) return this.reject(bp);
+
+    const semantic = checkSemantics(request, now);
+    if (semantic !== null) return this.reject(semantic);
+    const risk = book.risk;
+    const reason = risk.evaluate(risk.account(accountId, now), request, now);
+    if (reason !== null) return this.reject(reason);
+    if (request.clientOrderId !== null && book.openWithClientOrderId(accountId, request.clientOrderId) !== undefined) {
+      return this.reject('DUPLICATE_CLIENT_ORDER_ID');
+    }
+
+    // Orders are kept: share the symbol master's string instead of one copy per order.
+    const sym = risk.symbol(request.symbol);
+    if (sym !== undefined) request.symbol = sym.symbol;
+    const ev = book.accept(accountId, key, request, book.clock(now));
+    let seq: number;
+    try {
+      seq = this.append(ev);
+    } catch (err) {
+      book.rollback(ev);
+      return this.reject(this.appendFailure(err));
+    }
+    this.counters.accepted++;
+    this.inflight++;
+    this.enqueue(AnswerKind.Accepted, ctx, ev.order, seq, t0);
+    return null;
+  }
+
+  private backpressure(w: JournalWriter): Reason | null {
+    const c = this.cfg;
+    if (c.inflightMax > 0 && this.inflight >= c.inflightMax) {
+      this.counters.backpressureInflight++;
+      return 'BACKPRESSURE_INFLIGHT_SOFT';
+    }
+    if (c.walBytesMax > 0 && w.pendingBytes > c.walBytesMax) {
+      this.counters.backpressureWalBytes++;
+      return 'BACKPRESSURE_WAL_BYTES';
+    }
+    if (c.walAgeMsMax > 0 && w.oldestPendingAgeMs > c.walAgeMsMax) {
+      this.counters.backpressureWalAge++;
+      return 'BACKPRESSURE_WAL_AGE';
+    }
+    if (c.diskFreePctMin > 0 && this.diskFreePct >= 0 && this.diskFreePct < c.diskFreePctMin) {
+      this.counters.backpressureDiskFree++;
+      return 'BACKPRESSURE_DISK_FREE';
+    }
+    if (c.softWalAgeMsMax > 0 && w.oldestPendingAgeMs > c.softWalAgeMsMax) {
+      this.counters.backpressureSoftWalAge++;
+      return 'BACKPRESSURE_SOFT_WAL_AGE';
+    }
+    return null;
+  }
+
+  private reject(r: Reason): Reason {
+    this.counters.rejected++;
+    this.counters.byReason[reasonIndex(r)]++;
+    return r;
+  }
+
+  // ---- cancels and reads -------------------------------------------------------------------
+
+  /**
+   * Cancels the account's order. Returns 'ORDER_NOT_FOUND' (also for another account's order),
+   * another reason when the journal cannot take it, or null when the responder answers:
+   * Cancel once the cancel is durable (no venue is attached, so the gateway completes it:
+   * CANCEL_REQUESTED then CANCELED, and the exposure is released), CancelFinal for a terminal
+   * order. A cancel of an order whose cancel is already pending is answered like the first.
+   * Never blocked by the kill switch or backpressure.
+   */
+  cancel(accountId: string, orderId: string, ctx: unknown, t0: number): Reason | null {
+    const book = this.book;
+    const o = book.getFor(accountId, orderId);
+    if (o === undefined) return 'ORDER_NOT_FOUND';
+    const decision = cancelDecision(o.status);
+    if (decision === 'final') {
+      this.whenDurable(AnswerKind.CancelFinal, ctx, o, o.lastSeq, t0);
+      return null;
+    }
+    if (decision === 'pending') {
+      this.whenDurable(AnswerKind.Cancel, ctx, o, o.lastSeq, t0);
+      return null;
+    }
+    const w = this.writer!;
+    if (w.failed) return 'WAL_DURABILITY_FAILED';
+    if (this.closing) return 'SERVER_SHUTDOWN';
+    const at = book.clock(this.clock.nowMs());
+    // No venue is attached: the gateway completes the cancel itself (and releases the exposure).
+    const requested = book.requestCancel(o, at);
+    const done = book.update(o, 'CANCELED', o.filledQty, 'CLIENT_CANCEL', at) as OrderEvent;
+    let seq: number;
+    try {
+      this.append(requested);
+      seq = this.append(done);
+    } catch (err) {
+      // Undo what was not journaled (newest first). A writer fails asynchronously, so in
+      // practice either both records are appended or neither.
+      if (done.seq === 0) book.rollback(done);
+      if (requested.seq === 0) book.rollback(requested);
+      return this.appendFailure(err);
+    }
+    this.counters.cancels++;
+    this.enqueue(AnswerKind.Cancel, ctx, o, seq, t0);
+    return null;
+  }
+
+  /** Answers a read of `o` (Read) once every record about it is durable. */
+  read(o: Order, ctx: unknown, t0: number): void {
+    this.whenDurable(AnswerKind.Read, ctx, o, o.lastSeq, t0);
+  }
+
+  /** Seq of the last durable journal record (what reads may show). */
+  get durableSeq(): number {
+    return this.writer?.lastDurableSeq ?? 0;
+  }
+
+  // ---- audit -------------------------------------------------------------------------------
+
+  /**
+   * Verifies the journal's chain from `fromSeq` (at most `limit` records, never past the last
+   * durable record). Reads in small chunks, so the event loop is never held for long.
+   */
+  verify(fromSeq: number, limit: number): Promise<VerifyResult> {
+    const w = this.journal;
+    const until = w.lastDurableSeq;
+    if (until === 0 || fromSeq > until) return Promise.resolve({ ok: true, checked: 0, lastSeq: 0, error: null });
+    return verifyJournal(this.cfg.journalDir, this.keys, { fromSeq, limit, untilSeq: until, chunkBytes: 256 * 1024 });
+  }
+
+  // ---- journal plumbing --------------------------------------------------------------------
+
+  /** Appends an event's record; sets and returns its seq. Throws what the writer throws. */
+  private append(ev: OrderEvent): number {
+    const w = this.writer!;
+    const json = eventJson(ev);
+    let payload: Buffer;
+    if (json.length * 3 <= this.scratch.length) {
+      const n = this.scratch.write(json, 0, 'utf8');
+      payload = this.scratch.subarray(0, n);
+    } else {
+      payload = Buffer.from(json, 'utf8');
+    }
+    const { seq, durable } = w.append(ev.type, payload, ev.at);
+    ev.seq = seq;
+    this.unacked.push(ev);
+    if (durable !== this.watched) {
+      this.watched = durable;
+      durable.then(this.onDurable, this.onJournalFailure);
+    }
+    if (this.cfg.snapshotEveryRecords > 0 && ++this.recordsSinceSnapshot >= this.cfg.snapshotEveryRecords && this.snapshotRun === null) {
+      this.recordsSinceSnapshot = 0;
+      this.snapshotRun = this.snapshot().finally(() => {
+        this.snapshotRun = null;
+      });
+    }
+    return seq;
+  }
+
+  private appendFailure(err: unknown): Reason {
+    if (err instanceof JournalClosedError) return 'SERVER_SHUTDOWN';
+    if (!(err instanceof JournalFailedError)) this.log.error({ err }, 'journal append failed');
+    return 'WAL_DURABILITY_FAILED';
+  }
+
+  private whenDurable(kind: AnswerKind, ctx: unknown, o: Order, seq: number, t0: number): void {
+    if (seq <= this.writer!.lastDurableSeq) this.responder!.answer(kind, ctx, o, t0);
+    else if (this.writer!.failed) this.responder!.fail(kind, ctx, o, t0, 'WAL_DURABILITY_FAILED');
+    else this.enqueue(kind, ctx, o, seq, t0);
+  }
+
+  private enqueue(kind: AnswerKind, ctx: unknown, o: Order, seq: number, t0: number): void {
+    if (this.pTail === this.pSeq.length) this.growPending();
+    const i = this.pTail++;
+    this.pSeq[i] = seq;
+    this.pT0[i] = t0;
+    this.pKind[i] = kind;
+    this.pCtx[i] = ctx;
+    this.pOrder[i] = o;
+  }
+
+  private growPending(): void {
+    const live = this.pTail - this.pHead;
+    const cap = this.pSeq.length;
+    const size = live * 2 > cap ? cap * 2 : cap; // compact in place when half is free
+    const seq = new Float64Array(size);
+    const t0 = new Float64Array(size);
+    const kind = new Uint8Array(size);
+    seq.set(this.pSeq.subarray(this.pHead, this.pTail));
+    t0.set(this.pT0.subarray(this.pHead, this.pTail));
+    kind.set(this.pKind.subarray(this.pHead, this.pTail));
+    const ctx = new Array<unknown>(size).fill(null);
+    const ord = new Array<Order | null>(size).fill(null);
+    for (let j = 0; j < live; j++) {
+      ctx[j] = this.pCtx[this.pHead + j];
+      ord[j] = this.pOrder[this.pHead + j]!;
+    }
+    this.pSeq = seq;
+    this.pT0 = t0;
+    this.pKind = kind;
+    this.pCtx = ctx;
+    this.pOrder = ord;
+    this.pHead = 0;
+    this.pTail = live;
+  }
+
+  /** A batch is durable: answer every pending request whose record is now on disk. */
+  private readonly onDurable = (): void => {
+    const d = this.writer!.lastDurableSeq;
+    const un = this.unacked;
+    let h = this.unackedHead;
+    while (h < un.length && un[h]!.seq <= d) un[h++] = undefined as never;
+    if (h === un.length) {
+      un.length = 0;
+      h = 0;
+    } else if (h > 4096 && h * 2 > un.length) {
+      un.splice(0, h);
+      h = 0;
+    }
+    this.unackedHead = h;
+
+    const r = this.responder!;
+    const now = performance.now();
+    while (this.pHead < this.pTail && this.pSeq[this.pHead]! <= d) {
+      const i = this.pHead++;
+      const kind = this.pKind[i] as AnswerKind;
+      const ctx = this.pCtx[i];
+      const o = this.pOrder[i]!;
+      const t0 = this.pT0[i]!;
+      this.pCtx[i] = null;
+      this.pOrder[i] = null;
+      if (kind === AnswerKind.Accepted) {
+        this.inflight--;
+        this.durableAck.since(t0, now);
+      }
+      try {
+        r.answer(kind, ctx, o, t0);
+      } catch (err) {
+        this.log.error({ err }, 'answering a durable request failed');
+      }
+    }
+    if (this.pHead === this.pTail) this.pHead = this.pTail = 0;
+  };
+
+  /**
+   * The journal failed: roll the book back to the durable head (newest first) and answer every
+   * pending request with WAL_DURABILITY_FAILED (reads of orders that still exist are answered
+   * from the rolled-back state).
+   */
+  private readonly onJournalFailure = (err: unknown): void => {
+    if (this.failedHandled) return;
+    this.failedHandled = true;
+    const d = this.writer!.lastDurableSeq;
+    this.log.fatal({ err, durableSeq: d }, 'journal failed: records not yet durable are rolled back and their requests answered 500 WAL_DURABILITY_FAILED; restart the gateway to resume the durable path');
+    const un = this.unacked;
+    let rolledBack = 0;
+    for (let i = un.length - 1; i >= this.unackedHead; i--) {
+      const ev = un[i]!;
+      if (ev.seq > d) {
+        this.book.rollback(ev);
+        rolledBack++;
+      }
+    }
+    un.length = 0;
+    this.unackedHead = 0;
+    const r = this.responder!;
+    while (this.pHead < this.pTail) {
+      const i = this.pHead++;
+      const kind = this.pKind[i] as AnswerKind;
+      const ctx = this.pCtx[i];
+      const o = this.pOrder[i]!;
+      this.pCtx[i] = null;
+      this.pOrder[i] = null;
+      if (kind === AnswerKind.Accepted) this.inflight--;
+      this.counters.durabilityFailures++;
+      try {
+        if (kind === AnswerKind.Read && !o.rolledBack) r.answer(kind, ctx, o, this.pT0[i]!);
+        else r.fail(kind, ctx, o, this.pT0[i]!, 'WAL_DURABILITY_FAILED');
+      } catch (e) {
+        this.log.error({ err: e }, 'answering a failed request failed');
+      }
+    }
+    this.pHead = this.pTail = 0;
+    this.log.error({ rolledBack }, 'book rolled back to the durable head');
+  };
+
+  // ---- snapshots ---------------------------------------------------------------------------
+
+  /**
+   * Writes a snapshot of the book as of the current journal head, without holding the event
+   * loop: the state is serialised a slice at a time (the cursor pins what it covers), the file
+   * is written only once every record it reflects is durable, then written asynchronously.
+   */
+  snapshot(): Promise<void> {
+    const w = this.writer!;
+    const seq = w.lastSeq;
+    const cursor = new SnapshotCursor(this.book, seq);
+    const t0 = performance.now();
+    const chunks: Buffer[] = [];
+    return new Promise<void>((resolve) => {
+      const step = (): void => {
+        if (w.failed) {
+          this.counters.snapshotFailures++;
+          return resolve();
+        }
+        const until = performance.now() + SNAPSHOT_SLICE_MS;
+        do chunks.push(Buffer.from(cursor.next(SNAPSHOT_SLICE_EVENTS), 'utf8'));
+        while (!cursor.done && performance.now() < until);
+        if (!cursor.done) return void setImmediate(step);
+        void this.finishSnapshot(seq, chunks, t0).then(resolve);
+      };
+      setImmediate(step);
+    });
+  }
+
+  private async finishSnapshot(seq: number, chunks: Buffer[], t0: number): Promise<void> {
+    const w = this.writer!;
+    try {
+      while (w.lastDurableSeq < seq) {
+        if (w.failed) throw new Error('journal failed before the snapshot was covered');
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      const bytes = Buffer.concat(chunks);
+      await writeSnapshot(this.cfg.snapshotDir, seq, bytes, { keep: this.cfg.snapshotKeep });
+      const c = this.counters;
+      c.snapshots++;
+      c.snapshotLastSeq = seq;
+      c.snapshotLastMs = performance.now() - t0;
+      c.snapshotLastBytes = bytes.length;
+      this.log.info({ seq, bytes: bytes.length, ms: Math.round(c.snapshotLastMs) }, 'snapshot written');
+    } catch (err) {
+      this.counters.snapshotFailures++;
+      this.log.error({ err, seq }, 'snapshot failed (recovery replays more of the journal until the next one)');
+    }
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  private readonly probeDisk = (): void => {
+    statfs(this.cfg.journalDir, (err, s) => {
+      if (err !== null || s.blocks === 0) return;
+      this.diskFreePct = (s.bavail / s.blocks) * 100;
+    });
+  };
+
+  /**
+   * Refuses new orders and cancels, waits for a snapshot in progress, then closes the journal
+   * (which syncs whatever is pending; those requests are answered as usual).
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.diskTimer !== null) clearInterval(this.diskTimer);
+    await this.snapshotRun;
+    if (this.writer !== null) {
+      try {
+        await this.writer.close();
+      } catch (err) {
+        this.log.error({ err }, 'journal close failed');
+      }
+    }
+  }
+}
+
+function reasonIndex(r: Reason): number {
+  return REASONS[r] & 0xff;
+}

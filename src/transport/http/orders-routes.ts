@@ -1,0 +1,414 @@
+/**
+ * HTTP routes of the durable path (translation only; the logic is in durable/service.ts):
+ *
+ *   POST /orders                        new order, answered once its journal record is durable
+ *   GET  /orders/{orderId}              the caller's order
+ *   GET  /orders/client/{clientOrderId} the caller's newest order with that clientOrderId
+ *   POST /orders/{orderId}/cancel       cancel, answered once journaled
+ *   GET  /orders/{orderId}/events       lifecycle events of the caller's order
+ *   GET  /accounts/{accountId}/events   the caller's events (accountId must be the caller's)
+ *   GET  /audit/verify?fromSeq=&limit=  journal chain verification
+ *   GET  /audit/anchor                  chain head (seq, time, key id, hash)
+ *
+ * Another account's order or account is 404 {"error":"NOT_FOUND"} (existence is not revealed).
+ * Every route needs a valid token; the audit routes accept any account.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { type Authenticator, AuthFailure, type Principal } from '../../auth/authenticator.js';
+import { OrdType, Side, TIF_NAMES } from '../../contract/order.js';
+import { ContractViolation, toNewOrder } from '../../contract/order-request.js';
+import type { Reason } from '../../contract/reasons.js';
+import { AnswerKind, type DurableOrders, type DurableResponder } from '../../durable/service.js';
+import { DecimalFormatter } from '../../fastpath/decimal.js';
+import type { LatencyHistogram } from '../../metrics/latency.js';
+import { type EventQuery, selectEvents } from '../../orders/event-index.js';
+import { eventJson } from '../../orders/events.js';
+import type { Order, OrderEvent } from '../../orders/order.js';
+import { type BodyRequest, OVERSIZE, precheck, readBody } from './body.js';
+import { errorBody, rejectBody, sendError, sendJson, sendJsonUtf8 } from './respond.js';
+
+export interface OrdersRoutesDeps {
+  log: Logger;
+  auth: Authenticator;
+  svc: DurableOrders;
+  maxBodyBytes: number;
+  /** every order-route answer, all outcomes (gateway_ack_*) */
+  ack: LatencyHistogram;
+}
+
+export class OrdersHttpCounters {
+  authFailures = 0;
+  badRequests = 0;
+  replays = 0;
+}
+
+const KEY_RE = /^[\x20-\x7e]{1,128}$/;
+const seqText = new DecimalFormatter();
+
+/** HTTP status and body status word of a durable-path reject reason. */
+export function durableStatusOf(r: Reason): [number, string] {
+  switch (r) {
+    case 'IDEMPOTENCY_KEY_REUSED':
+      return [409, 'REJECTED'];
+    case 'V3_GLOBAL_KILLED':
+    case 'V3_ACCOUNT_KILLED':
+      return [503, 'KILLED'];
+    case 'BACKPRESSURE_INFLIGHT_SOFT':
+    case 'BACKPRESSURE_SOFT_WAL_AGE':
+    case 'RATE_LIMITED':
+      return [429, 'REJECTED'];
+    case 'BACKPRESSURE_WAL_BYTES':
+    case 'BACKPRESSURE_WAL_AGE':
+    case 'BACKPRESSURE_DISK_FREE':
+    case 'SERVER_SHUTDOWN':
+      return [503, 'REJECTED'];
+    case 'WAL_DURABILITY_FAILED':
+    case 'INTERNAL_ERROR':
+      return [500, 'REJECTED'];
+    case 'ORDER_NOT_FOUND':
+      return [404, 'REJECTED'];
+    default:
+      return [422, 'REJECTED'];
+  }
+}
+
+/** The 202 body of an accepted order (also the replay body). */
+export function ackBody(o: Order, durable: boolean): string {
+  const coid = o.clientOrderId;
+  const n = seqText.format(o.acceptSeq);
+  return (
+    '{"orderId":"' + o.orderId +
+    '","clientOrderId":' + (coid === null ? 'null' : JSON.stringify(coid)) +
+    ',"status":"ACCEPTED","acceptSeq":' + n +
+    ',"requestId":"req_' + n + (durable ? '"}' : '","durable":false}')
+  );
+}
+
+/** The order as `GET /orders/{id}` shows it. */
+export function orderJson(o: Order): string {
+  const r = o.request;
+  return (
+    '{"orderId":"' + o.orderId +
+    '","accountId":' + JSON.stringify(o.accountId) +
+    ',"clientOrderId":' + (r.clientOrderId === null ? 'null' : JSON.stringify(r.clientOrderId)) +
+    ',"symbol":' + JSON.stringify(r.symbol) +
+    ',"side":"' + (r.side === Side.Buy ? 'BUY' : 'SELL') +
+    '","type":"' + (r.type === OrdType.Limit ? 'LIMIT' : 'MARKET') +
+    '","qty":' + r.qty +
+    ',"price":' + (r.type === OrdType.Market ? 'null' : r.price) +
+    ',"timeInForce":"' + TIF_NAMES[r.timeInForce] +
+    '","expireAt":' + (r.expireAt === 0 ? 'null' : r.expireAt) +
+    ',"status":"' + o.status +
+    '","filledQty":' + o.filledQty +
+    ',"acceptedAt":' + o.acceptedAt +
+    ',"lastUpdateAt":' + o.lastUpdateAt +
+    ',"acceptSeq":' + o.acceptSeq +
+    '}'
+  );
+}
+
+function decodeSegment(s: string): string | null {
+  if (s === '' || s.includes('/')) return null;
+  if (!s.includes('%')) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
+
+/** Epoch ms from a query time: digits (≤ 10 = seconds, more = ms) or ISO-8601; NaN if neither. */
+export function parseTime(v: string): number {
+  if (/^\d{1,16}$/.test(v)) return v.length <= 10 ? Number(v) * 1000 : Number(v);
+  if (/^\d{4}-\d{2}-\d{2}/.test(v)) {
+    const t = Date.parse(v);
+    return Number.isFinite(t) ? t : NaN;
+  }
+  return NaN;
+}
+
+/** Parses limit/since/after (reference §1.9); null when a value is invalid. */
+export function parseEventQuery(query: string, maxSeq: number): EventQuery | null {
+  const p = new URLSearchParams(query);
+  const q: EventQuery = { limit: 100, since: null, after: null, maxSeq };
+  const limit = p.get('limit');
+  if (limit !== null && limit !== '') {
+    if (!/^\d{1,9}$/.test(limit)) return null;
+    q.limit = Math.min(1000, Math.max(1, Number(limit)));
+  }
+  for (const name of ['since', 'after'] as const) {
+    const v = p.get(name);
+    if (v === null || v === '') continue;
+    const t = parseTime(v);
+    if (Number.isNaN(t)) return null;
+    q[name] = t;
+  }
+  return q;
+}
+
+export class OrdersRoutes implements DurableResponder {
+  readonly counters = new OrdersHttpCounters();
+  private readonly onOrderBody = (req: BodyRequest, res: ServerResponse, body: string): void => this.orderBody(req, res, body);
+
+  constructor(private readonly d: OrdersRoutesDeps) {
+    d.svc.setResponder(this);
+  }
+
+  /** Handles the durable path's routes; returns false for any other path. */
+  route(req: IncomingMessage, res: ServerResponse, path: string, url: string, method: string | undefined, t0: number): boolean {
+    if (path === '/orders') {
+      if (method !== 'POST') return this.methodNotAllowed(res, 'POST');
+      const problem = precheck(req, this.d.maxBodyBytes);
+      if (problem !== null) {
+        res.shouldKeepAlive = false;
+        this.badRequest(req as BodyRequest, res, problem === 'PAYLOAD_TOO_LARGE' ? 413 : 415, problem, undefined, t0);
+        return true;
+      }
+      readBody(req, res, this.d.maxBodyBytes, t0, this.onOrderBody);
+      return true;
+    }
+    if (path.startsWith('/orders/')) {
+      this.orderPath(req, res, path.slice(8), url, method, t0);
+      return true;
+    }
+    if (path.startsWith('/accounts/')) {
+      const rest = path.slice(10);
+      const slash = rest.indexOf('/');
+      const id = slash < 0 ? null : decodeSegment(rest.slice(0, slash));
+      if (id === null || rest.slice(slash + 1) !== 'events') {
+        sendError(res, 404, 'NOT_FOUND');
+        return true;
+      }
+      if (method !== 'GET') return this.methodNotAllowed(res, 'GET');
+      this.withPrincipal(req, res, (p) => this.accountEvents(res, p, id, url));
+      return true;
+    }
+    if (path === '/audit/verify' || path === '/audit/anchor') {
+      if (method !== 'GET') return this.methodNotAllowed(res, 'GET');
+      if (path === '/audit/anchor') this.withPrincipal(req, res, () => this.anchor(res));
+      else this.withPrincipal(req, res, () => this.verify(res, url));
+      return true;
+    }
+    return false;
+  }
+
+  private methodNotAllowed(res: ServerResponse, allow: string): true {
+    res.setHeader('allow', allow);
+    sendError(res, 405, 'METHOD_NOT_ALLOWED');
+    return true;
+  }
+
+  private badRequest(req: BodyRequest, res: ServerResponse, status: number, reason: Reason, message: string | undefined, t0: number): void {
+    this.counters.badRequests++;
+    this.d.log.debug({ status, reason, message }, 'order rejected');
+    sendJson(res, status, rejectBody('REJECTED', reason, message));
+    this.d.ack.since(t0, performance.now());
+  }
+
+  // ---- POST /orders ------------------------------------------------------------------------
+
+  private orderBody(req: BodyRequest, res: ServerResponse, body: string): void {
+    if (body === OVERSIZE) {
+      res.shouldKeepAlive = false;
+      return this.badRequest(req, res, 413, 'PAYLOAD_TOO_LARGE', undefined, req._sy_t0);
+    }
+    const auth = this.d.auth.cached(req.headers.authorization);
+    if (auth !== undefined) return this.order(req, res, body, auth);
+    this.d.auth.verify(req.headers.authorization).then(
+      (p) => this.order(req, res, body, p),
+      (err: unknown) => {
+        this.d.log.error({ err }, 'token verification failed unexpectedly');
+        sendError(res, 500, 'INTERNAL_ERROR');
+      },
+    );
+  }
+
+  private order(req: BodyRequest, res: ServerResponse, body: string, auth: Principal | AuthFailure): void {
+    const t0 = req._sy_t0;
+    if (auth instanceof AuthFailure) {
+      this.counters.authFailures++;
+      sendError(res, 401, auth.error);
+      this.d.ack.since(t0, performance.now());
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return this.badRequest(req, res, 400, 'INVALID_JSON', 'the body is not valid JSON', t0);
+    }
+    const order = toNewOrder(json);
+    if (order instanceof ContractViolation) return this.badRequest(req, res, order.status, order.reason, order.message, t0);
+
+    let key = req.headers['idempotency-key'];
+    if (typeof key === 'string') {
+      key = key.trim();
+      if (key === '') key = undefined;
+      else if (!KEY_RE.test(key)) return this.badRequest(req, res, 400, 'INVALID_IDEMPOTENCY_KEY', undefined, t0);
+    } else {
+      key = undefined;
+    }
+    if (key === undefined || key === order.clientOrderId) {
+      // (the same string object as the clientOrderId: an order keeps one copy)
+      if (order.clientOrderId === null) return this.badRequest(req, res, 400, 'IDEMPOTENCY_REQUIRED', undefined, t0);
+      key = order.clientOrderId;
+    }
+
+    const reason = this.d.svc.submit(auth.accountId, key, order, res, t0);
+    if (reason === null) return;
+    const [status, word] = durableStatusOf(reason);
+    if (status >= 500) this.d.log.warn({ status, reason }, 'order refused');
+    else this.d.log.debug({ status, reason }, 'order rejected');
+    sendJson(res, status, rejectBody(word, reason));
+    this.d.ack.since(t0, performance.now());
+  }
+
+  // ---- answers from the durable service ----------------------------------------------------
+
+  answer(kind: AnswerKind, ctx: unknown, o: Order, t0: number): void {
+    const res = ctx as ServerResponse;
+    switch (kind) {
+      case AnswerKind.Accepted:
+        sendJson(res, 202, ackBody(o, this.d.svc.fsyncOn));
+        this.d.ack.since(t0, performance.now());
+        return;
+      case AnswerKind.Replay: {
+        this.counters.replays++;
+        const b = ackBody(o, this.d.svc.fsyncOn);
+        res.writeHead(202, ['content-type', 'application/json', 'content-length', String(b.length), 'idempotent-replayed', 'true']);
+        res.end(b);
+        this.d.ack.since(t0, performance.now());
+        return;
+      }
+      case AnswerKind.Cancel:
+        sendJson(res, 202, '{"orderId":"' + o.orderId + '","clientOrderId":' + (o.clientOrderId === null ? 'null' : JSON.stringify(o.clientOrderId)) + ',"status":"' + o.status + '"}');
+        return;
+      case AnswerKind.CancelFinal:
+        sendJson(
+          res,
+          409,
+          JSON.stringify({ status: 'REJECTED', reason: 'ORDER_FINAL', message: 'the order is in a final state', orderId: o.orderId, orderStatus: o.status }),
+        );
+        return;
+      case AnswerKind.Read:
+        sendJson(res, 200, orderJson(o));
+        return;
+    }
+  }
+
+  fail(kind: AnswerKind, ctx: unknown, o: Order, t0: number, reason: Reason): void {
+    const res = ctx as ServerResponse;
+    if (kind === AnswerKind.Read && o.rolledBack) return sendError(res, 404, 'NOT_FOUND');
+    sendJson(res, 500, rejectBody('REJECTED', reason));
+    if (kind === AnswerKind.Accepted || kind === AnswerKind.Replay) this.d.ack.since(t0, performance.now());
+  }
+
+  // ---- other routes ------------------------------------------------------------------------
+
+  private withPrincipal(req: IncomingMessage, res: ServerResponse, then: (p: Principal) => void): void {
+    const done = (p: Principal | AuthFailure): void => {
+      if (p instanceof AuthFailure) {
+        this.counters.authFailures++;
+        return sendError(res, 401, p.error);
+      }
+      try {
+        then(p);
+      } catch (err) {
+        this.d.log.error({ err }, 'request failed');
+        if (!res.headersSent) sendError(res, 500, 'INTERNAL_ERROR');
+      }
+    };
+    const c = this.d.auth.cached(req.headers.authorization);
+    if (c !== undefined) return done(c);
+    this.d.auth.verify(req.headers.authorization).then(done, (err: unknown) => {
+      this.d.log.error({ err }, 'token verification failed unexpectedly');
+      sendError(res, 500, 'INTERNAL_ERROR');
+    });
+  }
+
+  private orderPath(req: IncomingMessage, res: ServerResponse, rest: string, url: string, method: string | undefined, t0: number): void {
+    const svc = this.d.svc;
+    if (rest.startsWith('client/')) {
+      const coid = decodeSegment(rest.slice(7));
+      if (coid === null) return sendError(res, 404, 'NOT_FOUND');
+      if (method !== 'GET') return void this.methodNotAllowed(res, 'GET');
+      return this.withPrincipal(req, res, (p) => {
+        const o = svc.book.byClientOrderId(p.accountId, coid);
+        if (o === undefined) return sendError(res, 404, 'NOT_FOUND');
+        svc.read(o, res, t0);
+      });
+    }
+    const slash = rest.indexOf('/');
+    const id = decodeSegment(slash < 0 ? rest : rest.slice(0, slash));
+    const tail = slash < 0 ? '' : rest.slice(slash + 1);
+    if (id === null || (tail !== '' && tail !== 'cancel' && tail !== 'events')) return sendError(res, 404, 'NOT_FOUND');
+    if (tail === 'cancel') {
+      if (method !== 'POST') return void this.methodNotAllowed(res, 'POST');
+      req.resume(); // no body is needed; discard one if sent
+      return this.withPrincipal(req, res, (p) => {
+        const r = svc.cancel(p.accountId, id, res, t0);
+        if (r === null) return;
+        if (r === 'ORDER_NOT_FOUND') return sendError(res, 404, 'NOT_FOUND');
+        const [status, word] = durableStatusOf(r);
+        sendJson(res, status, rejectBody(word, r));
+      });
+    }
+    if (method !== 'GET') return void this.methodNotAllowed(res, 'GET');
+    this.withPrincipal(req, res, (p) => {
+      const o = svc.book.getFor(p.accountId, id);
+      if (o === undefined) return sendError(res, 404, 'NOT_FOUND');
+      if (tail === '') return svc.read(o, res, t0);
+      const q = parseEventQuery(queryOf(url), svc.durableSeq);
+      if (q === null) return sendJson(res, 400, rejectBody('REJECTED', 'INVALID_QUERY'));
+      if (o.acceptRecordSeq > q.maxSeq) return sendError(res, 404, 'NOT_FOUND');
+      sendEvents(res, JSON.stringify(o.orderId), 'null', selectEvents(o.events, q));
+    });
+  }
+
+  private accountEvents(res: ServerResponse, p: Principal, accountId: string, url: string): void {
+    if (accountId !== p.accountId) return sendError(res, 404, 'NOT_FOUND');
+    const svc = this.d.svc;
+    const q = parseEventQuery(queryOf(url), svc.durableSeq);
+    if (q === null) return sendJson(res, 400, rejectBody('REJECTED', 'INVALID_QUERY'));
+    sendEvents(res, 'null', JSON.stringify(accountId), selectEvents(svc.book.events.list(accountId), q));
+  }
+
+  private verify(res: ServerResponse, url: string): void {
+    const p = new URLSearchParams(queryOf(url));
+    const fromRaw = p.get('fromSeq') ?? '';
+    const limitRaw = p.get('limit') ?? '';
+    if ((fromRaw !== '' && !/^\d{1,15}$/.test(fromRaw)) || (limitRaw !== '' && !/^\d{1,9}$/.test(limitRaw))) {
+      return sendJson(res, 400, rejectBody('REJECTED', 'INVALID_QUERY', 'fromSeq and limit must be non-negative integers'));
+    }
+    const fromSeq = Math.max(1, fromRaw === '' ? 1 : Number(fromRaw));
+    const limit = Math.min(10_000, Math.max(1, limitRaw === '' ? 1000 : Number(limitRaw)));
+    this.d.svc.verify(fromSeq, limit).then(
+      (v) => sendJsonUtf8(res, 200, JSON.stringify({ ok: v.ok, checked: v.checked, lastSeq: v.lastSeq, error: v.error })),
+      (err: unknown) => {
+        this.d.log.error({ err }, 'journal verification failed');
+        sendError(res, 500, 'INTERNAL_ERROR');
+      },
+    );
+  }
+
+  private anchor(res: ServerResponse): void {
+    const a = this.d.svc.journal.anchor();
+    if (a === null) return sendJson(res, 404, errorBody('ANCHOR_NOT_AVAILABLE'));
+    sendJsonUtf8(res, 200, JSON.stringify({ seq: a.seq, at: a.atMs, keyId: a.keyId, hash: a.hash }));
+  }
+}
+
+function queryOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? '' : url.slice(q + 1);
+}
+
+function sendEvents(res: ServerResponse, orderIdJson: string, accountIdJson: string, events: OrderEvent[]): void {
+  let s = '{"orderId":' + orderIdJson + ',"accountId":' + accountIdJson + ',"events":[';
+  for (let i = 0; i < events.length; i++) {
+    if (i > 0) s += ',';
+    s += eventJson(events[i]!);
+  }
+  sendJsonUtf8(res, 200, s + ']}');
+}

@@ -102,15 +102,17 @@ async function pipelined(port: number, token: string): Promise<{ ordersPerSec: n
   return { ordersPerSec: PIPELINE_ORDERS / seconds, acks: counter.acks, rejects: counter.rejects, seconds };
 }
 
-async function roundTrips(port: number, token: string | null, expectBytes: number): Promise<LatencyHistogram> {
+/** Round trips; the gateway's answers are counted as frames (an Ack or a Reject each). */
+async function roundTrips(port: number, token: string | null, expectBytes: number): Promise<LatencyHistogram & { rejects?: number }> {
   const s = await open(port);
   if (token !== null) await login(s, token);
   const frames = orderFrames(1, RTT_ORDERS);
-  const h = new LatencyHistogram();
+  const h: LatencyHistogram & { rejects?: number } = new LatencyHistogram();
+  const counter = token !== null ? new FrameCounter() : null;
   let got = 0;
   let resolveOne: (() => void) | null = null;
   s.on('data', (d: Buffer) => {
-    got += d.length;
+    got += counter !== null ? counter.push(d) * expectBytes : d.length;
     if (got >= expectBytes && resolveOne) {
       got -= expectBytes;
       const r = resolveOne;
@@ -126,12 +128,13 @@ async function roundTrips(port: number, token: string | null, expectBytes: numbe
     if (i >= RTT_ORDERS / 10) h.since(t0, performance.now()); // first 10% are warm-up
   }
   s.destroy();
+  if (counter !== null) h.rejects = counter.rejects;
   return h;
 }
 
 async function main(): Promise<void> {
   mkdirSync(join(ROOT, 'var/results'), { recursive: true });
-  const env = { GATEWAY_PORT: '0', GATEWAY_TCP_PORT: '0', GATEWAY_HOST: '127.0.0.1', JWT_HS256_SECRET: SECRET, LOG_LEVEL: 'warn', KAFKA_ENABLE: '0', V3_CANCEL_WINDOW: '65536' };
+  const env = { GATEWAY_PORT: '0', GATEWAY_TCP_PORT: '0', GATEWAY_HOST: '127.0.0.1', JWT_HS256_SECRET: SECRET, LOG_LEVEL: 'warn', KAFKA_ENABLE: '0', V3_CANCEL_WINDOW: '65536', ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('V3_'))) };
   const gw = await startNode([join(ROOT, 'dist/src/main.js')], env);
   const echo = await startNode([join(ROOT, 'dist/bench/echo-server.js')], { PORT: '0' });
   try {
@@ -153,13 +156,14 @@ async function main(): Promise<void> {
         gatewayP99Us: Math.min(p(gwRtt, 99), p(gwRtt2, 99)),
         echoP50Us: Math.min(p(echoRtt, 50), p(echoRtt2, 50)),
         echoP99Us: Math.min(p(echoRtt, 99), p(echoRtt2, 99)),
+        gatewayRejects: (gwRtt.rejects ?? 0) + (gwRtt2.rejects ?? 0),
       },
       ratioP50: 0,
       ratioP99: 0,
     };
     r.ratioP50 = r.rtt.gatewayP50Us / r.rtt.echoP50Us;
     r.ratioP99 = r.rtt.gatewayP99Us / r.rtt.echoP99Us;
-    const pass = pipe.ordersPerSec >= 250_000 && r.ratioP50 <= 1.3 && pipe.rejects === 0;
+    const pass = pipe.ordersPerSec >= 250_000 && r.ratioP50 <= 1.3 && pipe.rejects === 0 && r.rtt.gatewayRejects === 0;
     const lines = [
       `bench:tcp  ${r.at}`,
       '',
@@ -169,6 +173,7 @@ async function main(): Promise<void> {
       `gateway                   ${r.rtt.gatewayP50Us.toFixed(1).padStart(6)} us  ${r.rtt.gatewayP99Us.toFixed(1).padStart(7)} us`,
       `bare TCP echo             ${r.rtt.echoP50Us.toFixed(1).padStart(6)} us  ${r.rtt.echoP99Us.toFixed(1).padStart(7)} us`,
       `ratio gateway/echo        ${r.ratioP50.toFixed(2).padStart(6)}     ${r.ratioP99.toFixed(2).padStart(7)}      (target p50 <= 1.3)`,
+      `round-trip orders rejected by the gateway: ${r.rtt.gatewayRejects}`,
       `verdict: ${pass ? 'PASS' : 'FAIL'}`,
     ];
     const base = join(ROOT, `var/results/bench-tcp-${timestamp()}`);

@@ -86,70 +86,45 @@ export enum MsgType {
 // Protocol-level reason codes
 
 /**
- * Reason codes for session and framing problems, carried in LoginRejected and Goodbye.
- * These belong in `src/contract/reasons.ts`; until they are there, this table supplies them.
- * Lookups go through {@link PROTOCOL_REASON_CODES}, which prefers the shared table's number
- * when a name exists there, so moving them into reasons.ts needs no change here.
+ * The shared reasons (src/contract/reasons.ts) that end a session or refuse a login, carried in
+ * Goodbye and LoginRejected. Messages for each are in the shared table of the HTTP transport.
  */
-export const PROTOCOL_REASONS = {
-  /** Length field larger than MAX_PAYLOAD_LENGTH. */
-  PROTOCOL_FRAME_TOO_LARGE: 100,
-  /** Type byte not defined for this direction. */
-  PROTOCOL_UNKNOWN_MESSAGE_TYPE: 101,
-  /** Length 0, wrong length for a fixed-size message, or inner length fields disagreeing with it. */
-  PROTOCOL_BAD_LENGTH: 102,
-  /** A field value the encoding cannot carry (64-bit value beyond 2^53−1, Cancel naming both or neither id). */
-  PROTOCOL_BAD_FIELD: 103,
-  /** Any message other than Login before the session is logged in. */
-  PROTOCOL_NOT_LOGGED_IN: 104,
-  /** Login sent on a session that is already logged in. */
-  PROTOCOL_ALREADY_LOGGED_IN: 105,
-  /** NewOrder/Cancel whose client sequence number is not greater than the previous one. */
-  PROTOCOL_SEQ_NOT_INCREASING: 106,
-  /** Login with a protocol version the server does not speak (LoginRejected). */
-  PROTOCOL_UNSUPPORTED_VERSION: 107,
-  /** Nothing received from the peer for the agreed number of heartbeat intervals. */
-  PROTOCOL_HEARTBEAT_TIMEOUT: 108,
-  /** No Login received within the server's login timeout after connect. */
-  PROTOCOL_LOGIN_TIMEOUT: 109,
-  /** Normal end of session after the client's Logout. */
-  SESSION_LOGOUT: 110,
-  /** The server is shutting down. */
-  SERVER_SHUTDOWN: 111,
-  /** The client does not read its answers fast enough (server write buffer over its limit). */
-  SESSION_SLOW_CONSUMER: 112,
-  /** Login token missing, malformed, forged or not acceptable (LoginRejected). */
-  AUTH_FAILED: 120,
-  /** Login token expired (LoginRejected); the client needs a fresh token. */
-  AUTH_TOKEN_EXPIRED: 121,
-} as const;
+const PROTOCOL_REASON_NAMES = [
+  'PROTOCOL_FRAME_TOO_LARGE',
+  'PROTOCOL_UNKNOWN_MESSAGE_TYPE',
+  'PROTOCOL_BAD_LENGTH',
+  'PROTOCOL_BAD_FIELD',
+  'PROTOCOL_NOT_LOGGED_IN',
+  'PROTOCOL_ALREADY_LOGGED_IN',
+  'PROTOCOL_SEQ_NOT_INCREASING',
+  'PROTOCOL_UNSUPPORTED_VERSION',
+  'PROTOCOL_HEARTBEAT_TIMEOUT',
+  'PROTOCOL_LOGIN_TIMEOUT',
+  'SESSION_LOGOUT',
+  'SERVER_SHUTDOWN',
+  'SESSION_SLOW_CONSUMER',
+  'AUTH_FAILED',
+  'AUTH_TOKEN_EXPIRED',
+] as const satisfies readonly Reason[];
 
-export type ProtocolReason = keyof typeof PROTOCOL_REASONS;
+export type ProtocolReason = (typeof PROTOCOL_REASON_NAMES)[number];
 /** Any reason name that can appear on the wire. */
-export type WireReason = Reason | ProtocolReason;
+export type WireReason = Reason;
 
-/** Numeric code of each protocol reason (the shared table wins when it defines the name). */
-export const PROTOCOL_REASON_CODES: Readonly<Record<ProtocolReason, number>> = (() => {
-  const shared = REASONS as Readonly<Record<string, number>>;
-  const out = {} as Record<ProtocolReason, number>;
-  for (const name of Object.keys(PROTOCOL_REASONS) as ProtocolReason[]) {
-    out[name] = shared[name] ?? PROTOCOL_REASONS[name];
-  }
-  return Object.freeze(out);
-})();
+/** Numeric code of each protocol reason, from the shared table. */
+export const PROTOCOL_REASON_CODES: Readonly<Record<ProtocolReason, number>> = Object.freeze(
+  Object.fromEntries(PROTOCOL_REASON_NAMES.map((name) => [name, REASONS[name]])) as Record<ProtocolReason, number>,
+);
+export const PROTOCOL_REASONS = PROTOCOL_REASON_CODES;
 
-const protocolByCode = new Map<number, ProtocolReason>();
-for (const [name, code] of Object.entries(PROTOCOL_REASON_CODES)) protocolByCode.set(code, name as ProtocolReason);
-
-/** Numeric wire code of a reason name (shared reasons and protocol reasons alike). */
+/** Numeric wire code of a reason name. */
 export function wireReasonCode(reason: WireReason): number {
-  const shared = (REASONS as Readonly<Record<string, number>>)[reason];
-  return shared ?? PROTOCOL_REASON_CODES[reason as ProtocolReason];
+  return REASONS[reason];
 }
 
 /** Reason name for a numeric wire code, or undefined for a code this build does not know. */
 export function wireReasonFromCode(code: number): WireReason | undefined {
-  return reasonFromCode(code) ?? protocolByCode.get(code);
+  return reasonFromCode(code);
 }
 
 /** A framing or session violation. The server answers it with Goodbye(code, message) and closes. */

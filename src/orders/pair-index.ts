@@ -14,34 +14,9 @@
  * fingerprint collision (about 2^-64 per pair of keys) can only make an entry unreachable,
  * never return a wrong order.
  */
+import { fingerprintPair as fingerprint, fpA, fpB } from '../fastpath/fingerprint-index.js';
+
 const EMPTY = -1;
-
-let fpA = 0;
-let fpB = 0;
-
-function feed(s: string): void {
-  let a = fpA;
-  let b = fpB;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 13;
-  }
-  fpA = a;
-  fpB = b;
-}
-
-/** Fingerprint of (x, y), left in fpA/fpB (unsigned). */
-function fingerprint(x: string, y: string): void {
-  fpA = 0x811c9dc5 ^ x.length;
-  fpB = 0x9747b28c ^ y.length;
-  feed(x);
-  fpA = Math.imul(fpA ^ 0x1f, 0x01000193);
-  feed(y);
-  fpA >>>= 0;
-  fpB >>>= 0;
-}
 
 export class PairIndex {
   private keyA: Uint32Array;

@@ -6,8 +6,10 @@ import type { Logger } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
 import type { GatewayConfig } from './config/config.js';
 import { startDurable } from './durable/recovery.js';
+import { Confirmations } from './confirmation/confirmations.js';
 import { DrainPool } from './fastpath/drain-pool.js';
 import { FastPath } from './fastpath/fast-path.js';
+import { registerConfirmMetrics } from './metrics/confirm-metrics.js';
 import { registerDurableMetrics } from './metrics/durable-metrics.js';
 import { registerGatewayMetrics, StageTimers } from './metrics/gateway-metrics.js';
 import { MetricsRegistry } from './metrics/registry.js';
@@ -30,8 +32,59 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   const fastPath = new FastPath(cfg.fastPath, risk, stages);
   // The durable path's journal is replayed (orders, keys, exposure) before anything listens.
   const durable = await startDurable(cfg.durable, log, risk, fastPath.kill);
-  const drain = cfg.fastPath.drainEnabled ? new DrainPool(fastPath.rings, cfg.fastPath.drainWorkers) : null;
+  // Accepted /v3 orders are journaled by the drain workers, which recover their shard journals first.
+  const cc = cfg.fastPath.confirm;
+  const journaled = cfg.fastPath.drainEnabled && cc.journalEnabled;
+  const confirm = new Confirmations(cc, fastPath, log, journaled);
+  const drain = cfg.fastPath.drainEnabled
+    ? new DrainPool(
+        fastPath.rings,
+        cfg.fastPath.drainWorkers,
+        journaled
+          ? {
+              dir: cc.journalDir,
+              keys: [...durable.keys],
+              activeKeyId: durable.journal.activeKeyId,
+              fsync: cfg.durable.fsync,
+              maxBatchBytes: cfg.durable.maxBatchBytes,
+              maxBatchDelayUs: cfg.durable.maxBatchDelayUs,
+              segmentBytes: cfg.durable.segmentBytes,
+              timeOrigin: performance.timeOrigin,
+              failpoint: cc.failpoint,
+            }
+          : null,
+        {
+          onJournalFailed: (shard, message) => confirm.journalFailure(shard, message),
+          onConfirmHistogram: (encoded) => confirm.addConfirmLatencies(encoded),
+        },
+      )
+    : null;
   if (drain === null) log.warn('FASTPATH_DRAIN_ENABLE=0: ingress queues are not drained; they fill up and the kill switch engages');
+  else {
+    try {
+      const recovered = await drain.ready;
+      confirm.applyRecovery(recovered);
+      if (journaled) {
+        log.info(
+          {
+            shards: recovered.length,
+            records: recovered.reduce((n, r) => n + r.records, 0),
+            orders: recovered.reduce((n, r) => n + r.orders, 0),
+            sessions: recovered.reduce((n, r) => n + r.sessions.length, 0),
+            tornTail: recovered.some((r) => r.tornTail),
+          },
+          '/v3 journals recovered',
+        );
+      }
+    } catch (err) {
+      fastPath.close();
+      await drain.terminate();
+      await durable.close().catch(() => {});
+      throw err;
+    }
+  }
+  if (!journaled) log.warn('/v3 orders are not journaled (V3_JOURNAL_ENABLE=0 or drain disabled): they stay VOLATILE_ACCEPT');
+  confirm.start();
 
   const metrics = new MetricsRegistry();
   const orders = new OrdersRoutes({ log, auth, svc: durable, maxBodyBytes: cfg.maxBodyBytes, ack: stages.ack });
@@ -39,6 +92,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     log,
     auth,
     fastPath,
+    confirm,
     metrics,
     stages,
     maxBodyBytes: cfg.maxBodyBytes,
@@ -55,11 +109,13 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
       durable.durableAck.reset();
       durable.fdatasync.reset();
       durable.batchRecords.reset();
+      confirm.confirmLatency.reset();
     },
     orders,
   });
   const tcp = new TcpTransport({ log, auth, fastPath, ackTimer: stages.tcpAck });
   registerGatewayMetrics(metrics, cfg, fastPath, stages, http, auth, () => drain?.size ?? 0, tcp);
+  registerConfirmMetrics(metrics, cfg, confirm, drain);
   registerDurableMetrics(metrics, durable, orders.counters);
 
   const httpPort = await http.listen(cfg.port, cfg.host);
@@ -92,6 +148,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
         // Pending durable answers were given while the connections closed; sync and close the journal.
         await durable.close();
         await drain?.stopped();
+        confirm.stop();
         log.info({ accepted: fastPath.counters.accepted, drained: fastPath.processed() }, 'shutdown complete');
       })();
       return stopping;

@@ -4,7 +4,7 @@
  * variable.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { bool, ConfigError, type Env, int, list, num, oneOf, raw, str } from './env.js';
 import { type DurableConfig, loadDurableConfig } from './durable.js';
@@ -61,6 +61,30 @@ export interface FastPathConfig {
   idempotencyWindow: number;
   /** recent volatile orders kept cancellable by order number / clientOrderId */
   cancelWindow: number;
+  /** durable confirmation of /v3 orders */
+  confirm: ConfirmConfig;
+}
+
+/** Journaling of accepted /v3 orders by the drain side and loss-suspect detection. */
+export interface ConfirmConfig {
+  /** V3_JOURNAL_ENABLE: journal accepted /v3 orders (`<GATEWAY_DATA_DIR>/v3/shard-<n>`) */
+  journalEnabled: boolean;
+  /** `<GATEWAY_DATA_DIR>/v3` */
+  journalDir: string;
+  /** V3_LOSS_GAP_TIMEOUT_MS: an order not durable this long after it was received is loss-suspect */
+  lossGapTimeoutMs: number;
+  /** V3_LOSS_SCAN_INTERVAL_MS (effective at least 10) */
+  lossScanIntervalMs: number;
+  /** V3_LOSS_SCAN_BATCH: orders marked per scan, at most */
+  lossScanBatch: number;
+  /** V3_LOSS_WINDOW_SEC: sliding window of the escalation counts */
+  lossWindowSec: number;
+  /** V3_SESSION_/SHARD_/GLOBAL_LOSS_SUSPECT_THRESHOLD */
+  sessionThreshold: number;
+  shardThreshold: number;
+  globalThreshold: number;
+  /** V3_JOURNAL_FAILPOINT (tests): '', 'fdatasync-eio' or 'fdatasync-hang' */
+  failpoint: string;
 }
 
 export interface AuthConfig {
@@ -222,6 +246,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   }
 
   const shardCount = int(env, 'V3_SHARD_COUNT', 4, { min: 1, max: 64 });
+  const dataDir = resolve(str(env, 'GATEWAY_DATA_DIR', './var/data'));
   const ratePerSec = num(env, 'RISK_RATE_PER_SEC', 0, { min: 0 });
   const envDefaults: AccountLimits = {
     maxAbsPositionQty: int(env, 'V3_RISK_MAX_ABS_POSITION_QTY', maxOrderQty * 10_000, { min: 0 }),
@@ -266,6 +291,18 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       killRecoverAfterMs: int(env, 'V3_KILL_RECOVER_AFTER_MS', 3000, { min: 0 }),
       idempotencyWindow: int(env, 'V3_IDEMPOTENCY_WINDOW', 65_536, { min: 0, max: 1 << 24 }),
       cancelWindow: int(env, 'V3_CANCEL_WINDOW', 1 << 20, { min: 1, max: 1 << 24 }),
+      confirm: {
+        journalEnabled: bool(env, 'V3_JOURNAL_ENABLE', true),
+        journalDir: join(dataDir, 'v3'),
+        lossGapTimeoutMs: int(env, 'V3_LOSS_GAP_TIMEOUT_MS', 500, { min: 1 }),
+        lossScanIntervalMs: Math.max(10, int(env, 'V3_LOSS_SCAN_INTERVAL_MS', 50, { min: 1 })),
+        lossScanBatch: int(env, 'V3_LOSS_SCAN_BATCH', 2048, { min: 1 }),
+        lossWindowSec: int(env, 'V3_LOSS_WINDOW_SEC', 60, { min: 1 }),
+        sessionThreshold: int(env, 'V3_SESSION_LOSS_SUSPECT_THRESHOLD', 1, { min: 1 }),
+        shardThreshold: int(env, 'V3_SHARD_LOSS_SUSPECT_THRESHOLD', 3, { min: 1 }),
+        globalThreshold: int(env, 'V3_GLOBAL_LOSS_SUSPECT_THRESHOLD', 6, { min: 1 }),
+        failpoint: oneOf(env, 'V3_JOURNAL_FAILPOINT', '', ['', 'fdatasync-eio', 'fdatasync-hang']),
+      },
     },
     risk: {
       profile,
@@ -285,7 +322,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       kind: oneOf(env, 'BUS_KIND', 'none', ['none', 'nats']),
       natsUrl: str(env, 'NATS_URL', 'nats://127.0.0.1:4222'),
     },
-    durable: loadDurableConfig(env, resolve(str(env, 'GATEWAY_DATA_DIR', './var/data'))),
+    durable: loadDurableConfig(env, dataDir),
   };
   return config;
 }

@@ -135,7 +135,8 @@ export class DurableOrders {
   private readonly cfg: DurableConfig;
   private readonly log: Logger;
   private readonly kill: KillView;
-  private readonly keys: ReadonlyMap<string, Uint8Array>;
+  /** the journal's HMAC keys (the /v3 journals chain with the same keys) */
+  readonly keys: ReadonlyMap<string, Uint8Array>;
   private readonly clock: { nowMs(): number };
   private closing = false;
   private failedHandled = false;

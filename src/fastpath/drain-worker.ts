@@ -1,60 +1,123 @@
 /**
- * Drain worker thread: the single consumer of the ingress rings assigned to it. It hands each
- * accepted order on to its sink, then frees the slot. When every ring is empty it sleeps up to
- * `idleWaitMs` (Atomics.wait with a timeout) instead of being woken by the producer, so the
- * event-loop thread never pays for a wake-up on the hot path.
+ * Drain worker thread: the single consumer of the ingress rings assigned to it. It hands what it
+ * reads to its sink — the shard journals (confirmation/journal-sink.ts), or, with /v3 journaling
+ * off, a sink that frees the slots at once. When every ring is empty it sleeps up to
+ * `idleWaitMs` instead of being woken by the producer, so the event-loop thread never pays for a
+ * wake-up on the hot path. Between passes it yields to its own event loop, where the journal's
+ * write and fdatasync completions arrive.
  *
- * It exits once every ring is closed and drained.
+ * It exits once every ring is closed, drained and (with a journal) durable.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { RingConsumer, type RingBuffers } from './ingress-ring.js';
 
 export interface DrainWorkerData {
+  kind: 'drain';
   workerIndex: number;
+  /** the shard number of each ring */
+  shards: number[];
   rings: RingBuffers[];
   idleWaitMs: number;
+  /** shared counters (see journal-sink.ts SINK_*) */
+  counters: SharedArrayBuffer;
+  /** /v3 journal settings, or null when /v3 orders are not journaled */
+  journal: import('../confirmation/journal-sink.js').V3JournalSettings | null;
 }
 
-/**
- * Where drained orders go. `take` is handed the ring with `n` records available (oldest first);
- * it may decode them with `ring.peekAt(i, rec)`. The slots are freed after it returns.
- */
+/** Where drained orders go. */
 export interface DrainSink {
-  take(ring: RingConsumer, n: number): void;
-  /** called after each pass that handed on at least one record */
+  /**
+   * Handed ring number `i` with `n` unread records (oldest first, see RingConsumer.peekAt).
+   * Consumes up to `n` of them and returns how many; frees their slots now or later.
+   */
+  take(ring: RingConsumer, i: number, n: number): number;
+  /** True when ring `i` must no longer be read (its journal failed). */
+  isDead(i: number): boolean;
+  /** Called after each pass that took at least one record. */
   flush(): void;
+  /** Called once every ring is closed and drained. */
+  close(): Promise<void>;
 }
 
-/** No venue attached: orders are counted (the ring's processed counter) and dropped. */
-class CountingSink implements DrainSink {
-  take(): void {}
+/** No journal: orders are counted (the ring's processed counter) and dropped. */
+export class CountingSink implements DrainSink {
+  take(ring: RingConsumer, _i: number, n: number): number {
+    ring.release(n);
+    return n;
+  }
+  isDead(): boolean {
+    return false;
+  }
   flush(): void {}
+  async close(): Promise<void> {}
 }
 
-export function runDrainLoop(data: DrainWorkerData, sink: DrainSink): void {
-  const consumers = data.rings.map((r) => new RingConsumer(r));
-  const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function runDrainLoop(rings: RingBuffers[], idleWaitMs: number, sink: DrainSink): Promise<void> {
+  const consumers = rings.map((r) => new RingConsumer(r));
   for (;;) {
     let moved = 0;
-    let allClosed = true;
-    for (const c of consumers) {
+    let open = false;
+    for (let i = 0; i < consumers.length; i++) {
+      if (sink.isDead(i)) continue;
+      const c = consumers[i]!;
       const n = c.available();
-      if (n > 0) {
-        sink.take(c, n);
-        c.release(n);
-        moved += n;
-      }
-      if (!c.closed || c.available() > 0) allClosed = false;
+      if (n > 0) moved += sink.take(c, i, n);
+      if (!c.closed || c.available() > 0 || c.held > 0) open = true;
     }
     if (moved > 0) {
       sink.flush();
+      await nextTurn();
       continue;
     }
-    if (allClosed) return;
-    Atomics.wait(sleepCell, 0, 0, data.idleWaitMs);
+    if (!open) break;
+    await sleep(idleWaitMs);
   }
+  await sink.close();
+}
+
+/** Messages a drain worker posts to the event-loop thread. */
+export type DrainMessage =
+  | { type: 'ready'; recovered: import('../confirmation/journal-sink.js').ShardRecovery[] }
+  | { type: 'startFailed'; message: string }
+  | { type: 'journalFailed'; shard: number; message: string }
+  | { type: 'confirm'; histogram: string };
+
+async function main(data: DrainWorkerData): Promise<void> {
+  const port = parentPort!;
+  const post = (m: DrainMessage): void => port.postMessage(m);
+  let sink: DrainSink = new CountingSink();
+  if (data.journal !== null) {
+    const { JournalSink, SINK_COUNTERS } = await import('../confirmation/journal-sink.js');
+    const counters = new Float64Array(data.counters, data.workerIndex * SINK_COUNTERS * 8, SINK_COUNTERS);
+    try {
+      const opened = await JournalSink.open(data.journal, data.shards, counters, (shard, err) =>
+        post({ type: 'journalFailed', shard, message: err.message }),
+      );
+      sink = opened.sink;
+      post({ type: 'ready', recovered: opened.recovered });
+      const js = opened.sink;
+      const timer = setInterval(() => {
+        if (js.confirm.count > 0) post({ type: 'confirm', histogram: js.confirm.drainEncoded() });
+      }, 250);
+      try {
+        await runDrainLoop(data.rings, data.idleWaitMs, sink);
+      } finally {
+        clearInterval(timer);
+        if (js.confirm.count > 0) post({ type: 'confirm', histogram: js.confirm.drainEncoded() });
+      }
+      return;
+    } catch (err) {
+      post({ type: 'startFailed', message: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+  }
+  post({ type: 'ready', recovered: [] });
+  await runDrainLoop(data.rings, data.idleWaitMs, sink);
 }
 
 if (parentPort !== null && workerData !== null && (workerData as { kind?: string }).kind === 'drain') {
-  runDrainLoop(workerData as DrainWorkerData, new CountingSink());
+  void main(workerData as DrainWorkerData);
 }

@@ -59,7 +59,7 @@ export function shardOf(sessionId: string, shards: number): number {
 export class FastPath {
   readonly kill: KillSwitch;
   readonly rings: RingBuffers[];
-  private readonly producers: RingProducer[];
+  readonly producers: RingProducer[];
   private readonly sessions = new Map<string, SessionState>();
   readonly counters = new FastPathCounters();
   /**
@@ -68,6 +68,13 @@ export class FastPath {
    */
   private orderNo: number;
   readonly registry: OrderRegistry;
+  /**
+   * Where each session's numbering resumes after a restart (sessions seen in the /v3 journals);
+   * set once at start-up, before any order.
+   */
+  resumeSeq: ReadonlyMap<string, number> = new Map();
+  /** Called when an enqueue finds the ring full or closed (the order was refused). */
+  onEnqueueFailure: ((s: SessionState, reason: Reason, nowMs: number) => void) | null = null;
 
   // Ack fields of the last accepted order (valid right after submit returned null).
   lastOrderNo = 0;
@@ -96,7 +103,11 @@ export class FastPath {
 
   session(sessionId: string): SessionState {
     let s = this.sessions.get(sessionId);
-    if (s === undefined) this.sessions.set(sessionId, (s = new SessionState(sessionId, shardOf(sessionId, this.cfg.shardCount))));
+    if (s === undefined) {
+      s = new SessionState(sessionId, shardOf(sessionId, this.cfg.shardCount));
+      s.seq = this.resumeSeq.get(sessionId) ?? 0;
+      this.sessions.set(sessionId, s);
+    }
     return s;
   }
 
@@ -180,15 +191,18 @@ export class FastPath {
     const orderNo = ++this.orderNo;
     const receivedAtNs = Math.round(t0 * 1e6);
     const t4 = this.clock.monoMs();
-    const pushed = this.producers[shard]!.push(orderNo, seq, receivedAtNs, accountId, s.sessionId, o);
+    const producer = this.producers[shard]!;
+    const pos = producer.pushed;
+    const pushed = producer.push(orderNo, seq, receivedAtNs, accountId, s.sessionId, o);
     st.enqueue.since(t4, this.clock.monoMs());
     if (pushed !== PushResult.Ok) {
       const r: Reason = pushed === PushResult.Full ? 'V3_QUEUE_FULL' : 'V3_INGRESS_CLOSED';
       kill.killShard(shard, r, nowMs, false);
+      this.onEnqueueFailure?.(s, r, nowMs);
       return this.reject(r);
     }
 
-    this.registry.add(orderNo, accountId, o.clientOrderId, risk.book(acct, o, nowMs));
+    this.registry.add(orderNo, accountId, o.clientOrderId, risk.book(acct, o, nowMs), s.sessionId, seq, shard, pos);
     this.counters.accepted++;
     this.lastOrderNo = orderNo;
     this.lastSessionSeq = seq;

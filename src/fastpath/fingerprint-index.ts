@@ -42,6 +42,24 @@ export function fingerprintPair(a: string, b: string): void {
   fpB >>>= 0;
 }
 
+/** Fingerprint of `(s, n)` for a non-negative integer n < 2^53, left in fpA/fpB (unsigned). */
+export function fingerprintNumbered(s: string, n: number): void {
+  fpStart(s.length ^ 0x5eed);
+  fpFeed(s);
+  const lo = n >>> 0;
+  const hi = (n / 4294967296) >>> 0;
+  let a = fpA;
+  let b = fpB;
+  a = Math.imul(a ^ lo, 0x01000193);
+  b = Math.imul(b ^ lo, 0x5bd1e995);
+  b ^= b >>> 13;
+  a = Math.imul(a ^ hi, 0x01000193);
+  b = Math.imul(b ^ hi, 0x5bd1e995);
+  b ^= b >>> 15;
+  fpA = a >>> 0;
+  fpB = b >>> 0;
+}
+
 /** Fingerprint of one string, left in fpA/fpB as unsigned 32-bit values. */
 export function fingerprint(s: string): void {
   fpStart(s.length);

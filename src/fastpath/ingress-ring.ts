@@ -4,8 +4,14 @@
  * The event-loop thread is the only producer of a ring; exactly one drain worker thread consumes
  * it. Head and tail are monotonically increasing 32-bit counters on separate cache lines; the
  * producer publishes a record with `Atomics.store(head)` after writing it, the consumer frees a
- * slot with `Atomics.store(tail)` after reading it. No locks, no allocation, no syscalls on the
- * producer side: the consumer polls (see drain-worker.ts), so enqueueing never wakes a thread.
+ * slot with `Atomics.store(tail)` once it is done with it. No locks, no allocation, no syscalls on
+ * the producer side: the consumer polls (see drain-worker.ts), so enqueueing never wakes a thread.
+ *
+ * The consumer reads ahead of the tail: it journals what it read, and frees the slots only when
+ * the journal has made them durable. So `tail` is the shard's durable watermark: every order
+ * pushed before it is on disk, every order at or after it is not (yet). The producer knows each
+ * order's position (its push count), so it can answer "is order N durable?" from shared memory
+ * alone, and the oldest slot still held is the oldest order waiting for the journal.
  *
  * Record layout (SLOT_BYTES = 256, little-endian):
  *
@@ -38,7 +44,10 @@ export const CTL_HEAD = 0;
 export const CTL_TAIL = 16;
 export const CTL_CLOSED = 32;
 export const CTL_PROCESSED = 48;
+/** set (to 1) by the consumer when its journal failed: the slots it holds will never be durable */
+export const CTL_FAILED = 56;
 const CTL_INTS = 64;
+const TWO_32 = 4294967296;
 
 export interface RingBuffers {
   control: SharedArrayBuffer;
@@ -121,10 +130,48 @@ function readAscii(u8: Uint8Array, off: number, len: number): string {
 
 export class RingProducer extends RingView {
   private head = 0;
+  /** Records ever pushed (a JS number: does not wrap like the 32-bit head). */
+  private total = 0;
 
   constructor(b: RingBuffers) {
     super(b);
     this.head = Atomics.load(this.ctl, CTL_HEAD);
+  }
+
+  /** Position the next pushed record will have (= records pushed so far). */
+  get pushed(): number {
+    return this.total;
+  }
+
+  /** Records the consumer has freed: every position below this is durable (or was dropped unjournaled, see CTL_FAILED). */
+  freedCount(): number {
+    return this.total - this.depth();
+  }
+
+  /** True once the consumer reported that its journal failed. */
+  get failed(): boolean {
+    return Atomics.load(this.ctl, CTL_FAILED) !== 0;
+  }
+
+  /** Slot index of position `pos` (the same mapping as push). */
+  private slotAt(pos: number): number {
+    return (pos % TWO_32) % this.capacity;
+  }
+
+  /** receivedAtNs of the record at `pos`; valid only while it is held (freedCount() <= pos < pushed). */
+  receivedAtNsAt(pos: number): number {
+    return this.f64[this.slotAt(pos) * (SLOT_BYTES / 8) + 2]!;
+  }
+
+  /** Gateway order number of the record at `pos` (same validity as receivedAtNsAt). */
+  orderNoAt(pos: number): number {
+    return this.f64[this.slotAt(pos) * (SLOT_BYTES / 8)]!;
+  }
+
+  /** Session id of the record at `pos` (allocates; for the rare loss-suspect path). */
+  sessionIdAt(pos: number): string {
+    const b = this.slotAt(pos) * SLOT_BYTES;
+    return readAscii(this.u8, b + 128, this.u8[b + 49]!);
   }
 
   push(
@@ -157,6 +204,7 @@ export class RingProducer extends RingView {
     u8[b + 49] = writeAscii(u8, b + 128, sessionId, 64);
     u8[b + 50] = o.clientOrderId === null ? 0 : writeAscii(u8, b + 192, o.clientOrderId, 64);
     this.head = (head + 1) | 0;
+    this.total++;
     Atomics.store(this.ctl, CTL_HEAD, this.head);
     return PushResult.Ok;
   }
@@ -168,28 +216,46 @@ export class RingProducer extends RingView {
 }
 
 export class RingConsumer extends RingView {
+  /** first slot not yet freed (shared with the producer) */
   private tail: number;
+  /** first slot not yet read (private to the consumer; tail <= readPos <= head) */
+  private readPos: number;
 
   constructor(b: RingBuffers) {
     super(b);
     this.tail = Atomics.load(this.ctl, CTL_TAIL);
+    this.readPos = this.tail;
   }
 
-  /** Records available to read now. */
+  /** Records pushed and not yet read. */
   available(): number {
-    return (Atomics.load(this.ctl, CTL_HEAD) - this.tail) | 0;
+    return (Atomics.load(this.ctl, CTL_HEAD) - this.readPos) | 0;
   }
 
-  /** Reads the oldest record into `out` without freeing its slot. Call only when available() > 0. */
+  /** Records read but not yet freed. */
+  get held(): number {
+    return (this.readPos - this.tail) | 0;
+  }
+
+  /** Reads the oldest unread record into `out`. Call only when available() > 0. */
   peek(out: RingRecord): RingRecord {
     return this.peekAt(0, out);
   }
 
-  /** Reads the i-th oldest unreleased record into `out` (i < available()). */
+  /** Byte offset, in {@link bytes}, of the slot of the i-th oldest unread record (i < available()). */
+  slotOffset(i: number): number {
+    return (((this.readPos + i) >>> 0) % this.capacity) * SLOT_BYTES;
+  }
+
+  /** The slots' bytes (for copying records out without decoding them). */
+  get bytes(): Uint8Array {
+    return this.u8;
+  }
+
+  /** Reads the i-th oldest unread record into `out` (i < available()). */
   peekAt(i: number, out: RingRecord): RingRecord {
-    const slot = ((this.tail + i) >>> 0) % this.capacity;
-    const f = slot * (SLOT_BYTES / 8);
-    const b = slot * SLOT_BYTES;
+    const b = this.slotOffset(i);
+    const f = b >> 3;
     const f64 = this.f64;
     const u8 = this.u8;
     out.orderNo = f64[f]!;
@@ -209,11 +275,30 @@ export class RingConsumer extends RingView {
     return out;
   }
 
-  /** Frees the oldest `n` slots and counts them as processed. */
+  /** receivedAtNs of the i-th oldest unread record (i < available()). */
+  receivedAtNsAt(i: number): number {
+    return this.f64[(this.slotOffset(i) >> 3) + 2]!;
+  }
+
+  /** Marks the oldest `n` unread records as read; their slots stay held until {@link release}. */
+  consume(n: number): void {
+    this.readPos = (this.readPos + n) | 0;
+  }
+
+  /**
+   * Frees the oldest `n` held slots and counts them as processed (also consumes them if they
+   * were not read through {@link consume}).
+   */
   release(n: number): void {
     this.tail = (this.tail + n) | 0;
+    if (((this.readPos - this.tail) | 0) < 0) this.readPos = this.tail;
     Atomics.store(this.ctl, CTL_TAIL, this.tail);
     Atomics.add(this.ctl, CTL_PROCESSED, n);
+  }
+
+  /** Tells the producer that the held slots will never become durable. */
+  markFailed(): void {
+    Atomics.store(this.ctl, CTL_FAILED, 1);
   }
 }
 

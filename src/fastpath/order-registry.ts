@@ -1,13 +1,16 @@
 /**
- * The recent volatile orders, so that a session can cancel them: a ring of the last `capacity`
- * accepted orders (typed arrays plus object references shared with other owners), indexed by
- * gateway order number (direct ring position) and by (account, clientOrderId) fingerprint.
- * An order older than the ring is no longer cancellable here (ORDER_NOT_FOUND).
+ * The recent volatile orders, so that a session can cancel them and ask whether they are durable:
+ * a ring of the last `capacity` accepted orders (typed arrays plus object references shared with
+ * other owners), indexed by gateway order number (direct ring position), by (account,
+ * clientOrderId) fingerprint and by (session, sessionSeq) fingerprint. Each entry keeps the
+ * order's position in its shard's ingress ring (compared with the ring's durable watermark) and
+ * a loss-suspect mark. An order older than the ring is no longer cancellable here
+ * (ORDER_NOT_FOUND) and its confirmation status is no longer kept.
  *
  * Pure domain state owned by the event-loop thread.
  */
 import type { OpenOrder } from '../risk/engine.js';
-import { FingerprintIndex, fingerprintPair, fpA, fpB } from './fingerprint-index.js';
+import { FingerprintIndex, fingerprintNumbered, fingerprintPair, fpA, fpB } from './fingerprint-index.js';
 
 export enum RegisteredState {
   Empty = 0,
@@ -26,6 +29,16 @@ export class OrderRegistry {
   /** per slot: the risk engine's open-order handle, when the profile tracks exposure */
   private readonly handle: (OpenOrder | null)[];
   private readonly byClientId: FingerprintIndex;
+  private readonly sessionSeq: Float64Array;
+  private readonly ringPos: Float64Array;
+  private readonly shard: Uint16Array;
+  /** 0, or the numeric reason the order was marked loss-suspect with */
+  private readonly loss: Uint8Array;
+  /** per slot: the session id (the session's own string) */
+  private readonly session: (string | undefined)[];
+  private readonly bySessionSeq: FingerprintIndex;
+  private readonly ssA: Uint32Array;
+  private readonly ssB: Uint32Array;
 
   constructor(readonly capacity: number) {
     // fill() faults every page in now rather than on the hot path (see FingerprintIndex).
@@ -37,16 +50,49 @@ export class OrderRegistry {
     this.account = new Array<string | undefined>(capacity).fill(undefined);
     this.handle = new Array<OpenOrder | null>(capacity).fill(null);
     this.byClientId = new FingerprintIndex(capacity);
+    this.sessionSeq = new Float64Array(capacity).fill(0);
+    this.ringPos = new Float64Array(capacity).fill(0);
+    this.shard = new Uint16Array(capacity).fill(0);
+    this.loss = new Uint8Array(capacity).fill(0);
+    this.session = new Array<string | undefined>(capacity).fill(undefined);
+    this.ssA = new Uint32Array(capacity).fill(0);
+    this.ssB = new Uint32Array(capacity).fill(0);
+    this.bySessionSeq = new FingerprintIndex(capacity);
   }
 
   private slotOf(orderNo: number): number {
     return orderNo % this.capacity;
   }
 
-  add(orderNo: number, accountId: string, clientOrderId: string | null, handle: OpenOrder | null): void {
+  /**
+   * Registers an accepted order: `sessionId`/`sessionSeq` name it for confirmation queries,
+   * `shard`/`ringPos` place it in the ingress ring whose durable watermark tells its status.
+   */
+  add(
+    orderNo: number,
+    accountId: string,
+    clientOrderId: string | null,
+    handle: OpenOrder | null,
+    sessionId: string,
+    sessionSeq: number,
+    shard: number,
+    ringPos: number,
+  ): void {
     const s = this.slotOf(orderNo);
-    if (this.state[s] !== RegisteredState.Empty && this.hasCl[s] === 1) this.byClientId.delete(this.clA[s]!, this.clB[s]!);
+    if (this.state[s] !== RegisteredState.Empty) {
+      if (this.hasCl[s] === 1) this.byClientId.delete(this.clA[s]!, this.clB[s]!);
+      this.bySessionSeq.delete(this.ssA[s]!, this.ssB[s]!);
+    }
     this.orderNo[s] = orderNo;
+    this.sessionSeq[s] = sessionSeq;
+    this.ringPos[s] = ringPos;
+    this.shard[s] = shard;
+    this.loss[s] = 0;
+    this.session[s] = sessionId;
+    fingerprintNumbered(sessionId, sessionSeq);
+    this.ssA[s] = fpA;
+    this.ssB[s] = fpB;
+    this.bySessionSeq.set(fpA, fpB, s);
     this.state[s] = RegisteredState.Open;
     this.account[s] = accountId;
     this.handle[s] = handle;
@@ -73,6 +119,35 @@ export class OrderRegistry {
     fingerprintPair(accountId, clientOrderId);
     const s = this.byClientId.get(fpA, fpB);
     return s >= 0 && this.account[s] === accountId ? s : -1;
+  }
+
+  /** Ring slot holding order `orderNo` (any account), or -1. */
+  slotOfOrderNo(orderNo: number): number {
+    const s = this.slotOf(orderNo);
+    return this.state[s] !== RegisteredState.Empty && this.orderNo[s] === orderNo ? s : -1;
+  }
+
+  /** Ring slot of the session's order `sessionSeq`, or -1 when unknown or no longer kept. */
+  findBySessionSeq(sessionId: string, sessionSeq: number): number {
+    fingerprintNumbered(sessionId, sessionSeq);
+    const s = this.bySessionSeq.get(fpA, fpB);
+    return s >= 0 && this.session[s] === sessionId && this.sessionSeq[s] === sessionSeq ? s : -1;
+  }
+
+  ringPosAt(slot: number): number {
+    return this.ringPos[slot]!;
+  }
+  shardAt(slot: number): number {
+    return this.shard[slot]!;
+  }
+  lossAt(slot: number): number {
+    return this.loss[slot]!;
+  }
+  /** Marks an order loss-suspect with a numeric reason (> 0); returns false if it already was. */
+  markLoss(slot: number, reason: number): boolean {
+    if (this.loss[slot] !== 0) return false;
+    this.loss[slot] = reason;
+    return true;
   }
 
   stateAt(slot: number): RegisteredState {

@@ -63,6 +63,21 @@ export class LatencyHistogram {
   }
 
   /**
+   * The recorded values as compressed base64 (the HDR histogram interchange form), then empty:
+   * how a worker thread ships its latencies to the thread that serves /metrics.
+   */
+  drainEncoded(): string {
+    const s = hdr.encodeIntoCompressedBase64(this.h);
+    this.h.reset();
+    return s;
+  }
+
+  /** Adds values shipped by {@link drainEncoded}. */
+  addEncoded(base64: string): void {
+    this.h.add(hdr.decodeFromCompressedBase64(base64, 32, false));
+  }
+
+  /**
    * Cumulative counts for Prometheus buckets (bounds in seconds) plus the sum in seconds.
    * Each HDR bucket is attributed to its highest equivalent value, which errs towards the larger
    * bucket (never reports a latency as faster than it was).

@@ -10,11 +10,12 @@ import type { Reason } from '../../contract/reasons.js';
 import { DecimalFormatter } from '../../fastpath/decimal.js';
 import { CONFLICT, IdempotencyWindow, MISS } from '../../fastpath/idempotency-window.js';
 import { type FastPath, statusOf } from '../../fastpath/fast-path.js';
+import { Confirmations } from '../../confirmation/confirmations.js';
 import type { LatencyHistogram } from '../../metrics/latency.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import { AdminRoutes } from './admin.js';
 import { type BodyRequest, header, OVERSIZE, precheck, readBody } from './body.js';
-import { rejectBody, sendError, sendJson, sendValue } from './respond.js';
+import { rejectBody, sendError, sendJson, sendJsonUtf8, sendValue } from './respond.js';
 
 export interface HttpStages {
   /** every order-route answer after the request arrived, all outcomes */
@@ -31,6 +32,8 @@ export interface HttpDeps {
   log: Logger;
   auth: Authenticator;
   fastPath: FastPath;
+  /** durable confirmation of /v3 orders (GET /v3/orders/{sessionId}/{sessionSeq}) */
+  confirm?: Confirmations;
   metrics: MetricsRegistry;
   stages: HttpStages;
   maxBodyBytes: number;
@@ -103,6 +106,10 @@ export class HttpTransport {
     }
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
+    if (path.startsWith('/v3/orders/') && this.d.confirm !== undefined) {
+      if (method !== 'GET') return this.methodNotAllowed(res, 'GET');
+      return this.v3Status(req, res, path.slice('/v3/orders/'.length));
+    }
     if (this.d.orders !== undefined && this.d.orders.route(req, res, path, url, method, t0)) return;
     if (path === '/health') {
       if (method !== 'GET') return this.methodNotAllowed(res, 'GET');
@@ -124,6 +131,40 @@ export class HttpTransport {
     }
     if (path.startsWith('/admin/')) return this.admin.route(req, res, path, method ?? 'GET');
     sendError(res, 404, 'NOT_FOUND');
+  }
+
+  // ---- GET /v3/orders/{sessionId}/{sessionSeq} ----------------------------------------------
+
+  private v3Status(req: IncomingMessage, res: ServerResponse, rest: string): void {
+    const slash = rest.indexOf('/');
+    let sessionId: string;
+    try {
+      sessionId = decodeURIComponent(slash < 0 ? rest : rest.slice(0, slash));
+    } catch {
+      return sendError(res, 404, 'NOT_FOUND');
+    }
+    const seqText = slash < 0 ? '' : rest.slice(slash + 1);
+    if (sessionId === '' || seqText.includes('/')) return sendError(res, 404, 'NOT_FOUND');
+    const seq = /^[0-9]{1,15}$/.test(seqText) ? Number(seqText) : -1;
+    const answer = (p: Principal | AuthFailure): void => {
+      if (p instanceof AuthFailure) {
+        this.counters.authFailures++;
+        return sendError(res, 401, p.error);
+      }
+      if (p.sessionId !== sessionId) return sendError(res, 403, 'forbidden');
+      if (!(seq >= 1)) {
+        this.counters.badRequests++;
+        return sendJson(res, 400, rejectBody('REJECTED', 'INVALID_QUERY', 'sessionSeq must be an integer >= 1'));
+      }
+      sendJsonUtf8(res, 200, Confirmations.json(this.d.confirm!.status(sessionId, seq)));
+    };
+    const authorization = header(req as BodyRequest, 'authorization');
+    const cached = this.d.auth.cached(authorization);
+    if (cached !== undefined) return answer(cached);
+    this.d.auth.verify(authorization).then(answer, (err: unknown) => {
+      this.d.log.error({ err }, 'token verification failed unexpectedly');
+      sendError(res, 500, 'INTERNAL_ERROR');
+    });
   }
 
   private methodNotAllowed(res: ServerResponse, allow: string): void {

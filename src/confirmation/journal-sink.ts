@@ -1,0 +1,220 @@
+/**
+ * The drain side of /v3 durability: a {@link DrainSink} that journals every order a drain worker
+ * reads, one journal per shard (`<v3 journal dir>/shard-<n>`), and frees the ring slots only when
+ * the journal record holding them is durable. The ring's tail is therefore the shard's durable
+ * watermark (see ingress-ring.ts), which the event-loop thread reads without any message.
+ *
+ * One drain pass over a ring becomes one journal record (batch-record.ts): one HMAC and one CRC
+ * per pass however many orders it holds; the journal's group commit then shares one fdatasync
+ * between the records of several passes.
+ *
+ * If a shard's journal fails (write or fdatasync error), the sink stops reading that ring, marks
+ * it failed in shared memory and never frees its held slots: those orders are reported
+ * DURABLE_REJECTED and the shard fills up and is killed, so nothing is acknowledged as durable
+ * that is not.
+ */
+import { join } from 'node:path';
+import { JournalWriter, type BatchInfo, type JournalIo } from '../journal/index.js';
+import { LatencyHistogram } from '../metrics/latency.js';
+import type { DrainSink } from '../fastpath/drain-worker.js';
+import type { RingConsumer } from '../fastpath/ingress-ring.js';
+import { copyEntry, entryBytes, forEachEntry, V3_BATCH_RECORD_TYPE } from './batch-record.js';
+import { emptyRecord } from '../fastpath/ingress-ring.js';
+import { replayJournal } from '../journal/index.js';
+
+/** Journal settings handed to a drain worker (structured-clone friendly). */
+export interface V3JournalSettings {
+  dir: string;
+  keys: Array<[string, Uint8Array]>;
+  activeKeyId: string;
+  fsync: boolean;
+  maxBatchBytes: number;
+  maxBatchDelayUs: number;
+  segmentBytes: number;
+  /** `performance.timeOrigin` of the event-loop thread (receivedAtNs is relative to it) */
+  timeOrigin: number;
+  /** test failpoint: 'fdatasync-eio' fails every sync, 'fdatasync-hang' never completes one */
+  failpoint: string;
+}
+
+/** Orders (at most) per journal record. */
+const MAX_ENTRIES = 4096;
+/** Payload bytes (at most) per journal record: MAX_ENTRIES full slots. */
+const MAX_PAYLOAD = 4 + MAX_ENTRIES * 256;
+
+export function shardJournalDir(v3Dir: string, shard: number): string {
+  return join(v3Dir, `shard-${shard}`);
+}
+
+function failpointIo(name: string): Partial<JournalIo> | undefined {
+  if (name === 'fdatasync-eio') {
+    return {
+      fdatasync(_fd, cb) {
+        const err = new Error('EIO: i/o error, fdatasync (failpoint)') as NodeJS.ErrnoException;
+        err.code = 'EIO';
+        setImmediate(cb, err);
+      },
+    };
+  }
+  if (name === 'fdatasync-hang') return { fdatasync() {} };
+  return undefined;
+}
+
+/** What recovery found in one shard's journal. */
+export interface ShardRecovery {
+  shard: number;
+  records: number;
+  orders: number;
+  /** per session, the journaled sessionSeq runs as flat [first, last, first, last, ...], ascending */
+  sessions: Array<[string, number[]]>;
+  tornTail: boolean;
+}
+
+/** Counters shared with the event-loop thread (Float64Array over a SharedArrayBuffer). */
+export const SINK_DURABLE_ORDERS = 0;
+export const SINK_RECORDS = 1;
+export const SINK_BATCHES = 2;
+export const SINK_BYTES = 3;
+export const SINK_FAILED_ORDERS = 4;
+export const SINK_COUNTERS = 8;
+
+export class JournalSink implements DrainSink {
+  readonly confirm = new LatencyHistogram();
+  private readonly scratch = Buffer.allocUnsafeSlow(MAX_PAYLOAD);
+  private readonly dead: boolean[];
+  private readonly clockOffsetMs: number;
+
+  private constructor(
+    private readonly writers: JournalWriter[],
+    private readonly counters: Float64Array,
+    timeOrigin: number,
+    private readonly onFailure: (shard: number, err: Error) => void,
+    private readonly shards: number[],
+  ) {
+    this.dead = writers.map(() => false);
+    // receivedAtNs is the event-loop thread's performance.now(); convert ours to its clock.
+    this.clockOffsetMs = performance.timeOrigin - timeOrigin;
+  }
+
+  /**
+   * Opens the journal of every shard in `shards` (cutting a torn tail), reads it back to find each
+   * session's highest journaled sequence number, and returns the sink with what was found.
+   */
+  static async open(
+    s: V3JournalSettings,
+    shards: number[],
+    counters: Float64Array,
+    onFailure: (shard: number, err: Error) => void,
+  ): Promise<{ sink: JournalSink; recovered: ShardRecovery[] }> {
+    const keys = new Map(s.keys);
+    const writers: JournalWriter[] = [];
+    const recovered: ShardRecovery[] = [];
+    try {
+      for (const shard of shards) {
+        const dir = shardJournalDir(s.dir, shard);
+        let tornTail = false;
+        const w = await JournalWriter.open({
+          dir,
+          keys,
+          activeKeyId: s.activeKeyId,
+          fsync: s.fsync,
+          maxBatchBytes: s.maxBatchBytes,
+          maxBatchDelayUs: s.maxBatchDelayUs,
+          segmentBytes: s.segmentBytes,
+          onTornTail: () => (tornTail = true),
+          onBatch: (b: BatchInfo) => {
+            counters[SINK_BATCHES]++;
+            counters[SINK_BYTES] += b.bytes;
+          },
+          io: failpointIo(s.failpoint),
+        });
+        writers.push(w);
+        recovered.push({ shard, tornTail, ...(await recoverSessions(dir, w.lastSeq)) });
+      }
+    } catch (err) {
+      for (const w of writers) await w.close().catch(() => {});
+      throw err;
+    }
+    return { sink: new JournalSink(writers, counters, s.timeOrigin, onFailure, shards), recovered };
+  }
+
+  isDead(i: number): boolean {
+    return this.dead[i]!;
+  }
+
+  take(ring: RingConsumer, i: number, n: number): number {
+    if (this.dead[i]) return 0;
+    const k = n < MAX_ENTRIES ? n : MAX_ENTRIES;
+    const slots = ring.bytes;
+    const out = this.scratch;
+    const received = new Float64Array(k);
+    let at = 4;
+    for (let j = 0; j < k; j++) {
+      received[j] = ring.receivedAtNsAt(j);
+      at = copyEntry(slots, ring.slotOffset(j), out, at);
+    }
+    out.writeUInt32LE(k, 0);
+    const w = this.writers[i]!;
+    let durable: Promise<void>;
+    try {
+      durable = w.append(V3_BATCH_RECORD_TYPE, out.subarray(0, at)).durable;
+    } catch (err) {
+      this.kill(ring, i, err as Error);
+      return 0;
+    }
+    ring.consume(k);
+    this.counters[SINK_RECORDS]++;
+    durable.then(
+      () => {
+        ring.release(k);
+        this.counters[SINK_DURABLE_ORDERS] += k;
+        const nowNs = (performance.now() + this.clockOffsetMs) * 1e6;
+        for (let j = 0; j < k; j++) this.confirm.record(nowNs - received[j]!);
+      },
+      (err: Error) => this.kill(ring, i, err),
+    );
+    return k;
+  }
+
+  private kill(ring: RingConsumer, i: number, err: Error): void {
+    if (this.dead[i]) return;
+    this.dead[i] = true;
+    this.counters[SINK_FAILED_ORDERS] += ring.held;
+    ring.markFailed();
+    this.onFailure(this.shards[i]!, err);
+  }
+
+  flush(): void {}
+
+  /** Writes and syncs what is pending, then closes the journals (errors are reported, not thrown). */
+  async close(): Promise<void> {
+    await Promise.all(this.writers.map((w, i) => w.close().catch((err: Error) => this.onFailure(this.shards[i]!, err))));
+  }
+}
+
+/** The journaled sessionSeq runs of every session in one shard journal, up to `toSeq`. */
+async function recoverSessions(dir: string, toSeq: number): Promise<Omit<ShardRecovery, 'shard' | 'tornTail'>> {
+  const runs = new Map<string, number[]>();
+  const rec = emptyRecord();
+  let records = 0;
+  let orders = 0;
+  if (toSeq > 0) {
+    await replayJournal(
+      dir,
+      (r) => {
+        records++;
+        if (r.type !== V3_BATCH_RECORD_TYPE) return;
+        orders += forEachEntry(r.payload, rec, onEntry, true);
+      },
+      { toSeq },
+    );
+  }
+  function onEntry(e: typeof rec): void {
+    let r = runs.get(e.sessionId);
+    if (r === undefined) runs.set(e.sessionId, (r = []));
+    const n = r.length;
+    if (n > 0 && r[n - 1] === e.sessionSeq - 1) r[n - 1] = e.sessionSeq;
+    else if (n === 0 || e.sessionSeq > r[n - 1]!) r.push(e.sessionSeq, e.sessionSeq);
+  }
+  return { records, orders, sessions: [...runs] };
+}

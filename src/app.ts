@@ -47,7 +47,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
               activeKeyId: durable.journal.activeKeyId,
               fsync: cfg.durable.fsync,
               maxBatchBytes: cfg.durable.maxBatchBytes,
-              maxBatchDelayUs: cfg.durable.maxBatchDelayUs,
+              maxBatchDelayUs: cc.journalMaxWaitUs,
               segmentBytes: cfg.durable.segmentBytes,
               timeOrigin: performance.timeOrigin,
               failpoint: cc.failpoint,

@@ -128,8 +128,9 @@ export interface JournalWriterOptions {
   maxBatchRecords?: number;
   /**
    * Longest time the first record of a batch waits for company before the batch is started,
-   * in microseconds (default 200). 0 = start as soon as the previous batch is done.
-   * Delays below 2 ms are timed by re-checking on setImmediate (timers have 1 ms granularity).
+   * in microseconds (default 200). Timers have millisecond granularity, and the writer never
+   * spins: a delay below 1000 µs means "start as soon as the previous batch is done" (records
+   * arriving while a write + fdatasync is in flight still share the next one).
    */
   maxBatchDelayUs?: number;
   /** Rotate to a new segment when the current one would exceed this size (default 64 MiB). */
@@ -281,7 +282,7 @@ export class JournalWriter {
   private openBatch: Batch | null = null;
   private inFlight: Batch | null = null;
   private scheduled = false;
-  /** Pending delay timer (only for waits of 2 ms or more), so close() can cut the wait short. */
+  /** Pending delay timer, so close() can cut the wait short. */
   private timer: NodeJS.Timeout | null = null;
   private readonly arenaPool: Buffer[] = [];
 
@@ -723,7 +724,9 @@ export class JournalWriter {
     if (this.queue.length === 0) return;
     this.scheduled = true;
     const remaining = this.isDue(this.queue[0]) ? 0 : this.queue[0].openedAt + this.delayMs - performance.now();
-    if (remaining >= 2) this.timer = setTimeout(this.tick, Math.floor(remaining) - 1);
+    // A timer, never a setImmediate re-check loop: spinning burns a CPU that, on a small machine,
+    // the clients and the other threads need more than a few hundred microseconds of batching.
+    if (remaining > 0) this.timer = setTimeout(this.tick, Math.min(0x7fffffff, Math.max(1, Math.ceil(remaining))));
     else setImmediate(this.tick);
   }
 
@@ -737,7 +740,7 @@ export class JournalWriter {
     return (
       this.state !== State.Open ||
       b.sealed ||
-      this.delayMs === 0 ||
+      this.delayMs < 1 ||
       performance.now() - b.openedAt >= this.delayMs
     );
   }

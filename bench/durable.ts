@@ -2,14 +2,16 @@
  * `npm run bench:durable`: the durable `POST /orders` path with fdatasync group commit, the same
  * run with fsync off for comparison, then recovery speed on the journal the first run produced.
  *
- * For each mode (fsync on, fsync off): start a gateway on a fresh data directory, warm it up
- * with WARMUP seconds of load, reset its histograms, drive it for DURATION seconds with wrk
- * (every request a new order: unique Idempotency-Key and clientOrderId), scrape /metrics, stop
- * it. Then restart a gateway on the fsync-on data directory and read its recovery metrics
- * (records replayed, replay time). Snapshots are off in these runs, so the restart replays the
- * whole journal. Results go to var/results/bench-durable-<timestamp>.{json,txt}.
+ * First the ceiling: a bare node:http server (bench/bare-server.ts: JSON.parse + answer, no
+ * auth, no journal) driven by the same wrk script and settings. Then for each mode (fsync on,
+ * fsync off): start a gateway on a fresh data directory, warm it up with WARMUP seconds of load,
+ * reset its histograms, drive it for DURATION seconds with wrk (every request a new order:
+ * unique Idempotency-Key and clientOrderId), scrape /metrics, stop it. Then restart a gateway on
+ * the fsync-on data directory and read its recovery metrics (records replayed, replay time).
+ * Snapshots are off in these runs, so the restart replays the whole journal. Results go to
+ * var/results/bench-durable-<timestamp>.{json,txt}.
  *
- * Env: DURATION (10), WARMUP (3), CONNECTIONS (32), THREADS (1), KEEP_DATA (0: data
+ * Env: DURATION (10), WARMUP (3), CONNECTIONS (64), THREADS (1), KEEP_DATA (0: data
  * directories are removed at the end). Risk and journal variables pass through
  * (e.g. AUDIT_FDATASYNC_MAX_WAIT_US, V3_RISK_PROFILE).
  */
@@ -23,7 +25,7 @@ import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.js';
 
 const DURATION = Number(process.env.DURATION ?? 10);
 const WARMUP = Number(process.env.WARMUP ?? 3);
-const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
 const THREADS = Number(process.env.THREADS ?? 1);
 const KEEP_DATA = process.env.KEEP_DATA === '1';
 const SECRET = 'bench-secret';
@@ -163,6 +165,21 @@ interface Recovery {
   orders: number;
 }
 
+/** The bare node:http ceiling under the same wrk script and settings. */
+async function bare(token: string): Promise<WrkResult> {
+  const srv: Started = await startNode([join(ROOT, 'dist/bench/bare-server.js')], { PORT: '0' });
+  const script = join(ROOT, 'var/results/.wrk_durable_bare.lua');
+  try {
+    writeScript(script, token, `bare-${Date.now().toString(36)}`);
+    const url = `http://127.0.0.1:${srv.port}/orders`;
+    if (WARMUP > 0) await runWrk({ url, script, threads: THREADS, connections: CONNECTIONS, durationSec: WARMUP });
+    return await runWrk({ url, script, threads: THREADS, connections: CONNECTIONS, durationSec: DURATION });
+  } finally {
+    await srv.stop();
+    rmSync(script, { force: true });
+  }
+}
+
 async function recover(dataDir: string): Promise<Recovery> {
   const gw = await startNode([join(ROOT, 'dist/src/main.js')], gatewayEnv(dataDir, {}));
   try {
@@ -193,6 +210,8 @@ async function main(): Promise<void> {
   const results: ModeResult[] = [];
   const dirs: string[] = [];
   try {
+    const ceiling = await bare(token);
+    console.error(`[bench:durable] bare node:http ceiling: ${ceiling.rps.toFixed(0)} req/s, client p99 ${ceiling.p99Us.toFixed(0)} us`);
     for (const mode of ['fsync-on', 'fsync-off'] as const) {
       const r = await measure(mode, token, admin);
       results.push(r);
@@ -212,6 +231,8 @@ async function main(): Promise<void> {
       settings: { durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, threads: THREADS, snapshots: 'off', cpus: (await import('node:os')).cpus().length },
       fsyncOn: { acksPerSec: on.wrk.rps, clientP50Us: on.wrk.p50Us, clientP99Us: on.wrk.p99Us, non2xx: on.wrk.non2xx, socketErrors: on.wrk.socketErrors, ...on.server },
       fsyncOff: { acksPerSec: off.wrk.rps, clientP50Us: off.wrk.p50Us, clientP99Us: off.wrk.p99Us, non2xx: off.wrk.non2xx, socketErrors: off.wrk.socketErrors, ...off.server },
+      bare: { rps: ceiling.rps, clientP50Us: ceiling.p50Us, clientP99Us: ceiling.p99Us },
+      ratios: { fsyncOnVsBare: on.wrk.rps / ceiling.rps, fsyncOffVsBare: off.wrk.rps / ceiling.rps },
       recovery: rec,
       targets: TARGETS,
     };
@@ -230,8 +251,10 @@ async function main(): Promise<void> {
       'mode          acks/s    p50 us     p99 us     p50 us     p99 us    p999 us   p50 us    p99 us   p50/p99 records',
       row('fsync on', on),
       row('fsync off', off),
+      `${'bare http'.padEnd(10)} ${ceiling.rps.toFixed(0).padStart(8)}  ${ceiling.p50Us.toFixed(0).padStart(9)}  ${ceiling.p99Us.toFixed(0).padStart(9)}  (node:http JSON.parse + answer, no auth/journal: the ceiling)`,
       '',
-      `fsync on / fsync off throughput: ${(on.wrk.rps / off.wrk.rps).toFixed(2)}; batches (fsync on): ${on.server.batches} for ${on.server.recordsJournaled} records`,
+      `ratios to the bare ceiling (same run): fsync on ${(on.wrk.rps / ceiling.rps).toFixed(2)}, fsync off ${(off.wrk.rps / ceiling.rps).toFixed(2)}; fsync on / fsync off ${(on.wrk.rps / off.wrk.rps).toFixed(2)}`,
+      `batches (fsync on): ${on.server.batches} for ${on.server.recordsJournaled} records`,
       `non-2xx answers: ${on.wrk.non2xx + off.wrk.non2xx}; socket errors: ${on.wrk.socketErrors + off.wrk.socketErrors}; GC (fsync on run): minor ${on.server.gcMinorSec.toFixed(2)} s, major ${on.server.gcMajorSec.toFixed(2)} s`,
       `recovery (restart on the fsync-on journal, no snapshot): ${rec.records} records replayed in ${rec.replayMs} ms = ${rec.recordsPerSec} records/s; start-up recovery total ${rec.totalMs} ms; ${rec.orders} orders rebuilt`,
       '',

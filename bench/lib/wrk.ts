@@ -75,7 +75,10 @@ export function writeOrderScript(path: string, token: string, urlPath: string): 
     path,
     `
 local counter = 0
-local prefix = tostring(math.random(1, 1000000))
+-- wrk's Lua does not seed math.random: without this every run (warm-up and measured) would send
+-- the same keys, and the measured run would be answered from the idempotency window.
+math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1000000) % 1000)
+local prefix = tostring(math.random(1, 1000000000))
 wrk.method = "POST"
 wrk.path = "${urlPath}"
 wrk.headers["Content-Type"] = "application/json"

@@ -69,9 +69,13 @@ export function fingerprint(s: string): void {
 }
 
 export class FingerprintIndex {
-  private readonly keyA: Uint32Array;
-  private readonly keyB: Uint32Array;
-  private readonly value: Int32Array;
+  /**
+   * One slot = 4 int32s (keyA, keyB, value, unused): a probe touches one cache line and one page,
+   * not three. The table is far larger than the CPU caches, so every lookup of a new key misses
+   * them; on a virtual machine a TLB miss is a two-level page walk, and three of them per probe
+   * showed up as a 9 µs p99 for inserting one order into the cancel registry.
+   */
+  private readonly t: Int32Array;
   private readonly mask: number;
   private count = 0;
 
@@ -81,9 +85,8 @@ export class FingerprintIndex {
     while (size < capacity * 2) size <<= 1;
     // fill() writes every page now: the OS maps fresh memory lazily, and a first touch on the
     // hot path is a page fault (tens of microseconds on a virtual machine).
-    this.keyA = new Uint32Array(size).fill(0);
-    this.keyB = new Uint32Array(size).fill(0);
-    this.value = new Int32Array(size).fill(EMPTY);
+    this.t = new Int32Array(size * 4).fill(0);
+    for (let i = 2; i < this.t.length; i += 4) this.t[i] = EMPTY;
     this.mask = size - 1;
   }
 
@@ -91,55 +94,65 @@ export class FingerprintIndex {
     return this.count;
   }
 
+  /** Slot index (×4) of (a, b), or -1 - (index of the empty slot where it would go). */
   private pos(a: number, b: number): number {
+    const t = this.t;
+    const ai = a | 0;
+    const bi = b | 0;
     let p = a & this.mask;
     for (;;) {
-      if (this.value[p] === EMPTY) return -1 - p;
-      if (this.keyA[p] === a && this.keyB[p] === b) return p;
+      const o = p << 2;
+      if (t[o + 2] === EMPTY) return -1 - o;
+      if (t[o] === ai && t[o + 1] === bi) return o;
       p = (p + 1) & this.mask;
     }
   }
 
   /** The value for fingerprint (a, b), or -1. */
   get(a: number, b: number): number {
-    const p = this.pos(a, b);
-    return p < 0 ? -1 : this.value[p]!;
+    const o = this.pos(a, b);
+    return o < 0 ? -1 : this.t[o + 2]!;
   }
 
   /** Inserts or overwrites; the caller keeps the count within capacity. */
   set(a: number, b: number, v: number): void {
-    const p = this.pos(a, b);
-    if (p >= 0) {
-      this.value[p] = v;
+    const o = this.pos(a, b);
+    const t = this.t;
+    if (o >= 0) {
+      t[o + 2] = v;
       return;
     }
-    const q = -1 - p;
-    this.keyA[q] = a;
-    this.keyB[q] = b;
-    this.value[q] = v;
+    const q = -1 - o;
+    t[q] = a | 0;
+    t[q + 1] = b | 0;
+    t[q + 2] = v;
     this.count++;
   }
 
   /** Removes the entry if present (backward-shift deletion keeps later keys reachable). */
   delete(a: number, b: number): boolean {
-    let hole = this.pos(a, b);
-    if (hole < 0) return false;
+    const found = this.pos(a, b);
+    if (found < 0) return false;
     this.count--;
+    const t = this.t;
     const mask = this.mask;
+    let hole = found >> 2;
     let i = (hole + 1) & mask;
     for (;;) {
-      if (this.value[i] === EMPTY) break;
-      const home = this.keyA[i]! & mask;
+      const io = i << 2;
+      if (t[io + 2] === EMPTY) break;
+      const home = t[io]! & mask;
       // move entry i into the hole unless its home lies cyclically in (hole, i]
       if (hole <= i ? home <= hole || home > i : home <= hole && home > i) {
-        this.keyA[hole] = this.keyA[i]!;
-        this.keyB[hole] = this.keyB[i]!;
-        this.value[hole] = this.value[i]!;
+        const ho = hole << 2;
+        t[ho] = t[io]!;
+        t[ho + 1] = t[io + 1]!;
+        t[ho + 2] = t[io + 2]!;
         hole = i;
       }
       i = (i + 1) & mask;
     }
-    this.value[hole] = EMPTY;
+    t[(hole << 2) + 2] = EMPTY;
     return true;
   }
 }

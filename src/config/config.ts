@@ -296,7 +296,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       confirm: {
         journalEnabled: bool(env, 'V3_JOURNAL_ENABLE', true),
         journalDir: join(dataDir, 'v3'),
-        journalMaxWaitUs: int(env, 'V3_JOURNAL_MAX_WAIT_US', 2000, { min: 0, max: 1_000_000 }),
+        journalMaxWaitUs: int(env, 'V3_JOURNAL_MAX_WAIT_US', 5000, { min: 0, max: 1_000_000 }),
         lossGapTimeoutMs: int(env, 'V3_LOSS_GAP_TIMEOUT_MS', 500, { min: 1 }),
         lossScanIntervalMs: Math.max(10, int(env, 'V3_LOSS_SCAN_INTERVAL_MS', 50, { min: 1 })),
         lossScanBatch: int(env, 'V3_LOSS_SCAN_BATCH', 2048, { min: 1 }),

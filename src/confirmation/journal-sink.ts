@@ -14,7 +14,7 @@
  * that is not.
  */
 import { join } from 'node:path';
-import { JournalWriter, type BatchInfo, type JournalIo } from '../journal/index.js';
+import { blockingJournalIo, JournalWriter, type BatchInfo, type JournalIo } from '../journal/index.js';
 import { LatencyHistogram } from '../metrics/latency.js';
 import type { DrainSink } from '../fastpath/drain-worker.js';
 import type { RingConsumer } from '../fastpath/ingress-ring.js';
@@ -46,18 +46,23 @@ export function shardJournalDir(v3Dir: string, shard: number): string {
   return join(v3Dir, `shard-${shard}`);
 }
 
-function failpointIo(name: string): Partial<JournalIo> | undefined {
-  if (name === 'fdatasync-eio') {
+/**
+ * The drain worker's journal I/O: blocking calls (the worker owns its thread; see
+ * blockingJournalIo), with the test failpoints on top.
+ */
+function workerIo(failpoint: string): JournalIo {
+  if (failpoint === 'fdatasync-eio') {
     return {
+      writev: blockingJournalIo.writev,
       fdatasync(_fd, cb) {
         const err = new Error('EIO: i/o error, fdatasync (failpoint)') as NodeJS.ErrnoException;
         err.code = 'EIO';
-        setImmediate(cb, err);
+        cb(err);
       },
     };
   }
-  if (name === 'fdatasync-hang') return { fdatasync() {} };
-  return undefined;
+  if (failpoint === 'fdatasync-hang') return { writev: blockingJournalIo.writev, fdatasync() {} };
+  return blockingJournalIo;
 }
 
 /** What recovery found in one shard's journal. */
@@ -126,7 +131,7 @@ export class JournalSink implements DrainSink {
             counters[SINK_BATCHES]++;
             counters[SINK_BYTES] += b.bytes;
           },
-          io: failpointIo(s.failpoint),
+          io: workerIo(s.failpoint),
         });
         writers.push(w);
         recovered.push({ shard, tornTail, ...(await recoverSessions(dir, w.lastSeq)) });

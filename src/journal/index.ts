@@ -4,6 +4,7 @@
  */
 export {
   JournalWriter,
+  blockingJournalIo,
   defaultJournalIo,
   type AppendResult,
   type BatchInfo,

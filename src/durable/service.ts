@@ -30,7 +30,7 @@ import { writeSnapshot } from '../journal/snapshot.js';
 import { LatencyHistogram } from '../metrics/latency.js';
 import type { RiskEngine } from '../risk/engine.js';
 import { KEY_CONFLICT, OrderBook } from '../orders/book.js';
-import { eventJson } from '../orders/events.js';
+import { BINARY_TYPE_OFFSET, encodeEvent, maxEncodedBytes } from '../orders/event-codec.js';
 import { cancelDecision, type Order, type OrderEvent } from '../orders/order.js';
 import { SnapshotCursor } from '../orders/snapshot.js';
 
@@ -367,15 +367,10 @@ export class DurableOrders {
   /** Appends an event's record; sets and returns its seq. Throws what the writer throws. */
   private append(ev: OrderEvent): number {
     const w = this.writer!;
-    const json = eventJson(ev);
-    let payload: Buffer;
-    if (json.length * 3 <= this.scratch.length) {
-      const n = this.scratch.write(json, 0, 'utf8');
-      payload = this.scratch.subarray(0, n);
-    } else {
-      payload = Buffer.from(json, 'utf8');
-    }
-    const { seq, durable } = w.append(ev.type, payload, ev.at);
+    const need = maxEncodedBytes(ev);
+    const buf = need <= this.scratch.length ? this.scratch : Buffer.allocUnsafe(need);
+    const n = encodeEvent(ev, buf);
+    const { seq, durable } = w.append(ev.type + BINARY_TYPE_OFFSET, buf.subarray(0, n), ev.at);
     ev.seq = seq;
     this.unacked.push(ev);
     if (durable !== this.watched) {

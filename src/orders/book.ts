@@ -18,6 +18,7 @@ import type { NewOrder } from '../contract/order.js';
 import type { RiskEngine } from '../risk/engine.js';
 import { AccountEvents } from './event-index.js';
 import { type DecodedEvent, decodeEvent, decodeEventBytes, EventDecodeError, MAX_ORDER_RECORD_TYPE } from './events.js';
+import { BINARY_TYPE_OFFSET, decodeBinaryEvent } from './event-codec.js';
 import { IdempotencyIndex } from './idempotency.js';
 import {
   cancelDecision,
@@ -218,7 +219,12 @@ export class OrderBook {
    */
   applyRecord(seq: number, type: number, payload: string | Buffer, nowMs: number): ApplyResult {
     if (type < 1 || type > MAX_ORDER_RECORD_TYPE) return 'ignored';
-    const d = typeof payload === 'string' ? decodeEvent(type, payload) : decodeEventBytes(type, payload);
+    const d =
+      typeof payload === 'string'
+        ? decodeEvent(type, payload)
+        : type > BINARY_TYPE_OFFSET
+          ? decodeBinaryEvent(type, payload)
+          : decodeEventBytes(type, payload);
     return this.applyDecoded(seq, d, nowMs);
   }
 

@@ -155,6 +155,11 @@ export class Order {
     this.flags = seqId ? F_SEQ_ID : 0;
   }
 
+  /** The id prefix when {@link seqId}, else the whole id (what the journal codec stores). */
+  get idBaseText(): string {
+    return this.idBase;
+  }
+
   /** True when the id is `<prefix><acceptSeq>`. */
   get seqId(): boolean {
     return (this.flags & F_SEQ_ID) !== 0;

@@ -119,7 +119,7 @@ describe('durable path: recovery', () => {
     const gw = await startGateway({ ...KEYS, AUDIT_SEGMENT_BYTES: '4096' });
     const tok = await token('acct-f');
     try {
-      for (let i = 0; i < 40; i++) assert.equal((await post(gw.base, '/orders', tok, order(`f-${i}`))).status, 202);
+      for (let i = 0; i < 80; i++) assert.equal((await post(gw.base, '/orders', tok, order(`f-${i}`))).status, 202);
       const segs = segments(gw.dataDir);
       assert.ok(segs.length >= 3, `several segments (${segs.length})`);
       const first = segs[0]!;

@@ -127,9 +127,9 @@ describe('durable service', () => {
     await releaseUntil(held, () => answers.length === 4);
 
     const held2 = new HeldSync();
-    const b = await start(t, await tempDir(t), { BACKPRESSURE_WAL_BYTES_MAX: '300', BACKPRESSURE_INFLIGHT_MAX: '0' }, held2);
+    const b = await start(t, await tempDir(t), { BACKPRESSURE_WAL_BYTES_MAX: '100', BACKPRESSURE_INFLIGHT_MAX: '0' }, held2);
     assert.equal(submit(b.svc, 'k1', order()), null);
-    assert.equal(submit(b.svc, 'k2', order()), 'BACKPRESSURE_WAL_BYTES', 'more than 300 bytes not yet durable');
+    assert.equal(submit(b.svc, 'k2', order()), 'BACKPRESSURE_WAL_BYTES', 'more than 100 bytes not yet durable');
     assert.equal(b.svc.counters.backpressureWalBytes, 1);
     await releaseUntil(held2, () => b.answers.length === 1);
   });

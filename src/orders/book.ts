@@ -232,8 +232,12 @@ export class OrderBook {
     this.clock(d.at);
     switch (d.type) {
       case EventType.OrderAccepted: {
-        if (this.store.get(d.orderId) !== undefined) return { anomaly: `order ${d.orderId} accepted twice (seq ${seq})` };
-        if (!(d.acceptSeq! > 0) || this.store.bySeqNo(d.acceptSeq!) !== undefined) return { anomaly: `order ${d.orderId}: acceptSeq ${d.acceptSeq} already used (seq ${seq})` };
+        // A binary record with a sequence id names no id string: the acceptSeq check covers it.
+        const id = d.seqId === true ? undefined : d.orderId;
+        if (id !== undefined && this.store.get(id) !== undefined) return { anomaly: `order ${id} accepted twice (seq ${seq})` };
+        if (!(d.acceptSeq! > 0) || this.store.bySeqNo(d.acceptSeq!) !== undefined) {
+          return { anomaly: `order ${id ?? d.idPrefix! + d.acceptSeq}: acceptSeq ${d.acceptSeq} already used (seq ${seq})` };
+        }
         const o = this.recoveredOrder(d);
         if (o.acceptSeq > this.acceptSeqCounter) this.acceptSeqCounter = o.acceptSeq;
         this.push(new OrderEvent(seq, EventType.OrderAccepted, d.at, o, null, 0, null));
@@ -267,6 +271,7 @@ export class OrderBook {
   private recoveredOrder(d: DecodedEvent): Order {
     const id = d.orderId;
     const seq = d.acceptSeq!;
+    if (d.seqId === true) return new Order(d.idPrefix!, true, d.accountId, seq, d.idempotencyKey!, d.request!);
     if (d.idPrefix !== undefined && d.idPrefix.length < id.length && seqOfOrderId(id) === seq) {
       return new Order(d.idPrefix, true, d.accountId, seq, d.idempotencyKey!, d.request!);
     }

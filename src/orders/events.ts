@@ -69,6 +69,11 @@ export interface DecodedEvent {
   request?: NewOrder;
   /** the id's prefix when it is `<prefix><acceptSeq>` (fast decoding; a shared string) */
   idPrefix?: string;
+  /**
+   * True when the record itself says the id is `<idPrefix><acceptSeq>` (binary form): `orderId`
+   * is then left empty, so recovery builds no id string per order.
+   */
+  seqId?: boolean;
   acceptSeq?: number;
   idempotencyKey?: string;
   /** OrderUpdated */

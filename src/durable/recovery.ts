@@ -82,6 +82,7 @@ export async function startDurable(cfg: DurableConfig, log: Logger, risk: RiskEn
     maxBatchBytes: cfg.maxBatchBytes,
     maxBatchRecords: cfg.maxBatchRecords,
     maxBatchDelayUs: cfg.maxBatchDelayUs,
+    maxSyncsInFlight: cfg.maxSyncsInFlight,
     segmentBytes: cfg.segmentBytes,
     onTornTail: (info) => {
       tornTail = true;

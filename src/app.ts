@@ -7,6 +7,7 @@ import { Authenticator } from './auth/authenticator.js';
 import type { GatewayConfig } from './config/config.js';
 import { startDurable } from './durable/recovery.js';
 import { Confirmations } from './confirmation/confirmations.js';
+import { shardJournalDir } from './confirmation/journal-sink.js';
 import { DrainPool } from './fastpath/drain-pool.js';
 import { FastPath } from './fastpath/fast-path.js';
 import { registerConfirmMetrics } from './metrics/confirm-metrics.js';
@@ -87,7 +88,17 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   confirm.start();
 
   const metrics = new MetricsRegistry();
-  const orders = new OrdersRoutes({ log, auth, svc: durable, maxBodyBytes: cfg.maxBodyBytes, ack: stages.ack });
+  const orders = new OrdersRoutes({
+    log,
+    auth,
+    svc: durable,
+    maxBodyBytes: cfg.maxBodyBytes,
+    ack: stages.ack,
+    v3Journals:
+      journaled && drain !== null
+        ? { shards: cfg.fastPath.shardCount, dir: (shard) => shardJournalDir(cc.journalDir, shard), durableSeq: (shard) => drain.journalSeqs[shard]! }
+        : undefined,
+  });
   const http = new HttpTransport({
     log,
     auth,

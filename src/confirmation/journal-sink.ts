@@ -92,6 +92,8 @@ export class JournalSink implements DrainSink {
   private constructor(
     private readonly writers: JournalWriter[],
     private readonly counters: Float64Array,
+    /** per shard number: last durable journal seq (read by the event loop for /audit) */
+    private readonly journalSeqs: Float64Array,
     timeOrigin: number,
     private readonly onFailure: (shard: number, err: Error) => void,
     private readonly shards: number[],
@@ -109,6 +111,7 @@ export class JournalSink implements DrainSink {
     s: V3JournalSettings,
     shards: number[],
     counters: Float64Array,
+    journalSeqs: Float64Array,
     onFailure: (shard: number, err: Error) => void,
   ): Promise<{ sink: JournalSink; recovered: ShardRecovery[] }> {
     const keys = new Map(s.keys);
@@ -134,13 +137,14 @@ export class JournalSink implements DrainSink {
           io: workerIo(s.failpoint),
         });
         writers.push(w);
+        journalSeqs[shard] = w.lastDurableSeq;
         recovered.push({ shard, tornTail, ...(await recoverSessions(dir, w.lastSeq)) });
       }
     } catch (err) {
       for (const w of writers) await w.close().catch(() => {});
       throw err;
     }
-    return { sink: new JournalSink(writers, counters, s.timeOrigin, onFailure, shards), recovered };
+    return { sink: new JournalSink(writers, counters, journalSeqs, s.timeOrigin, onFailure, shards), recovered };
   }
 
   isDead(i: number): boolean {
@@ -172,6 +176,7 @@ export class JournalSink implements DrainSink {
     durable.then(
       () => {
         ring.release(k);
+        this.journalSeqs[this.shards[i]!] = w.lastDurableSeq;
         this.counters[SINK_DURABLE_ORDERS] += k;
         const nowNs = (performance.now() + this.clockOffsetMs) * 1e6;
         for (let j = 0; j < k; j++) this.confirm.record(nowNs - received[j]!);

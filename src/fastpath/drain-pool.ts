@@ -21,6 +21,8 @@ export class DrainPool {
   private readonly workers: Worker[] = [];
   /** per worker, SINK_COUNTERS float64 counters (journal-sink.ts) */
   readonly counters: Float64Array;
+  /** per shard: seq of the last durable record of its /v3 journal (0 without journaling) */
+  readonly journalSeqs: Float64Array;
   /** what each shard's journal held at start (empty without journaling) */
   readonly ready: Promise<ShardRecovery[]>;
 
@@ -28,6 +30,8 @@ export class DrainPool {
     const n = Math.max(1, Math.min(workerCount, rings.length));
     const sab = new SharedArrayBuffer(n * SINK_COUNTERS * 8);
     this.counters = new Float64Array(sab);
+    const seqs = new SharedArrayBuffer(rings.length * 8);
+    this.journalSeqs = new Float64Array(seqs);
     const url = new URL(import.meta.url.endsWith('.ts') ? './drain-worker.ts' : './drain-worker.js', import.meta.url);
     const readies: Promise<ShardRecovery[]>[] = [];
     for (let w = 0; w < n; w++) {
@@ -39,6 +43,7 @@ export class DrainPool {
         rings: shards.map((i) => rings[i]!),
         idleWaitMs,
         counters: sab,
+        journalSeqs: seqs,
         journal,
       };
       const worker = new Worker(url, { workerData: data, name: `drain-${w}` });

@@ -20,6 +20,8 @@ export interface DrainWorkerData {
   idleWaitMs: number;
   /** shared counters (see journal-sink.ts SINK_*) */
   counters: SharedArrayBuffer;
+  /** per shard (all shards): the seq of the last durable record of its journal */
+  journalSeqs: SharedArrayBuffer;
   /** /v3 journal settings, or null when /v3 orders are not journaled */
   journal: import('../confirmation/journal-sink.js').V3JournalSettings | null;
 }
@@ -93,7 +95,7 @@ async function main(data: DrainWorkerData): Promise<void> {
     const { JournalSink, SINK_COUNTERS } = await import('../confirmation/journal-sink.js');
     const counters = new Float64Array(data.counters, data.workerIndex * SINK_COUNTERS * 8, SINK_COUNTERS);
     try {
-      const opened = await JournalSink.open(data.journal, data.shards, counters, (shard, err) =>
+      const opened = await JournalSink.open(data.journal, data.shards, counters, new Float64Array(data.journalSeqs), (shard, err) =>
         post({ type: 'journalFailed', shard, message: err.message }),
       );
       sink = opened.sink;

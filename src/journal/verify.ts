@@ -92,20 +92,23 @@ export async function verifyJournal(dir: string, keys: JournalKeys, opts: Verify
 /**
  * Anchor of the last valid record on disk (seq, atMs, keyId, base64 hash), for export to an
  * external store; null when the journal holds no record. Reads only the newest segment(s) and
- * checks CRCs, not the chain. A running writer's `anchor()` gives the same from memory.
+ * checks CRCs, not the chain. A running writer's `anchor()` gives the same from memory. With
+ * `untilSeq` (a running writer's durable seq), records after it are not considered.
  */
-export async function readAnchor(dir: string): Promise<JournalAnchor | null> {
+export async function readAnchor(dir: string, untilSeq = Number.POSITIVE_INFINITY): Promise<JournalAnchor | null> {
   const segs = await listSegments(dir);
   for (let i = segs.length - 1; i >= 0; i--) {
+    if (segs[i]!.firstSeq > untilSeq) continue;
     let lastBuf: Buffer | null = null;
     let lastPos = 0;
     let lastTotal = 0;
-    await scanSegment(segs[i], { isLast: i === segs.length - 1 }, {
-      record(buf, p, total) {
+    await scanSegment(segs[i]!, { isLast: i === segs.length - 1 }, {
+      record(buf, p, total, seq) {
+        if (seq > untilSeq) return false;
         lastBuf = buf;
         lastPos = p;
         lastTotal = total;
-        return true;
+        return seq < untilSeq;
       },
     });
     const b = lastBuf as Buffer | null;

@@ -49,6 +49,18 @@ describe('/v3 durable confirmation', () => {
       assert.equal(bad.json.reason, 'INVALID_QUERY');
       assert.equal((await get(gw.base, '/v3/orders/sess-c/1/extra', tok)).status, 404);
       assert.equal((await post(gw.base, '/v3/orders/sess-c/1', tok, {})).status, 405);
+      // The shard journal is verifiable through the audit routes like the durable path's.
+      const shard = st.json.shardId;
+      const v = await get(gw.base, `/audit/verify?journal=v3-shard-${shard}`, tok);
+      assert.equal(v.status, 200);
+      assert.equal(v.json.ok, true);
+      assert.ok(v.json.checked >= 1, 'at least one batch record');
+      const a = await get(gw.base, `/audit/anchor?journal=v3-shard-${shard}`, tok);
+      assert.equal(a.status, 200);
+      assert.equal(a.json.seq, v.json.lastSeq);
+      assert.equal(a.json.keyId, 'k1');
+      assert.equal((await get(gw.base, '/audit/verify?journal=v3-shard-99', tok)).status, 400);
+      assert.equal((await get(gw.base, '/audit/anchor?journal=nope', tok)).status, 400);
       const m = await metrics(gw.base);
       assert.equal(m.get('gateway_v3_durable_accepted_total'), 20);
       assert.ok(m.get('gateway_v3_journal_records_total')! >= 1);

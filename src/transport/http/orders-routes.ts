@@ -7,8 +7,9 @@
  *   POST /orders/{orderId}/cancel       cancel, answered once journaled
  *   GET  /orders/{orderId}/events       lifecycle events of the caller's order
  *   GET  /accounts/{accountId}/events   the caller's events (accountId must be the caller's)
- *   GET  /audit/verify?fromSeq=&limit=  journal chain verification
- *   GET  /audit/anchor                  chain head (seq, time, key id, hash)
+ *   GET  /audit/verify?fromSeq=&limit=&journal=  journal chain verification
+ *   GET  /audit/anchor?journal=                  chain head (seq, time, key id, hash)
+ *   (journal: `orders`, the default, or `v3-shard-<n>`)
  *
  * Another account's order or account is 404 {"error":"NOT_FOUND"} (existence is not revealed).
  * Every route needs a valid token; the audit routes accept any account.
@@ -21,6 +22,8 @@ import { ContractViolation, toNewOrder } from '../../contract/order-request.js';
 import type { Reason } from '../../contract/reasons.js';
 import { AnswerKind, type DurableOrders, type DurableResponder } from '../../durable/service.js';
 import { DecimalFormatter } from '../../fastpath/decimal.js';
+import type { JournalAnchor } from '../../journal/format.js';
+import { readAnchor, verifyJournal } from '../../journal/verify.js';
 import type { LatencyHistogram } from '../../metrics/latency.js';
 import { type EventQuery, selectEvents } from '../../orders/event-index.js';
 import { eventJson } from '../../orders/events.js';
@@ -35,6 +38,15 @@ export interface OrdersRoutesDeps {
   maxBodyBytes: number;
   /** every order-route answer, all outcomes (gateway_ack_*) */
   ack: LatencyHistogram;
+  /** the /v3 shard journals, for `?journal=v3-shard-<n>` on the audit routes (absent: none) */
+  v3Journals?: V3Journals;
+}
+
+/** Where the /v3 shard journals are and how far each is durable. */
+export interface V3Journals {
+  readonly shards: number;
+  dir(shard: number): string;
+  durableSeq(shard: number): number;
 }
 
 export class OrdersHttpCounters {
@@ -186,7 +198,7 @@ export class OrdersRoutes implements DurableResponder {
     }
     if (path === '/audit/verify' || path === '/audit/anchor') {
       if (method !== 'GET') return this.methodNotAllowed(res, 'GET');
-      if (path === '/audit/anchor') this.withPrincipal(req, res, () => this.anchor(res));
+      if (path === '/audit/anchor') this.withPrincipal(req, res, () => this.anchor(res, url));
       else this.withPrincipal(req, res, () => this.verify(res, url));
       return true;
     }
@@ -374,8 +386,24 @@ export class OrdersRoutes implements DurableResponder {
     sendEvents(res, 'null', JSON.stringify(accountId), selectEvents(svc.book.events.list(accountId), q));
   }
 
+  /**
+   * The journal an audit request names: `journal` absent or `orders` → the durable path's;
+   * `v3-shard-<n>` → that /v3 shard journal (read up to its durable seq). undefined = bad name.
+   */
+  private auditTarget(p: URLSearchParams): { dir: string; untilSeq: number } | null | undefined {
+    const name = p.get('journal');
+    if (name === null || name === 'orders') return null;
+    const m = /^v3-shard-(\d{1,3})$/.exec(name);
+    const v3 = this.d.v3Journals;
+    if (m === null || v3 === undefined || Number(m[1]) >= v3.shards) return undefined;
+    const shard = Number(m[1]);
+    return { dir: v3.dir(shard), untilSeq: v3.durableSeq(shard) };
+  }
+
   private verify(res: ServerResponse, url: string): void {
     const p = new URLSearchParams(queryOf(url));
+    const target = this.auditTarget(p);
+    if (target === undefined) return sendJson(res, 400, rejectBody('REJECTED', 'INVALID_QUERY', 'journal must be orders or v3-shard-<n> (a configured shard, with /v3 journaling on)'));
     const fromRaw = p.get('fromSeq') ?? '';
     const limitRaw = p.get('limit') ?? '';
     if ((fromRaw !== '' && !/^\d{1,15}$/.test(fromRaw)) || (limitRaw !== '' && !/^\d{1,9}$/.test(limitRaw))) {
@@ -383,7 +411,13 @@ export class OrdersRoutes implements DurableResponder {
     }
     const fromSeq = Math.max(1, fromRaw === '' ? 1 : Number(fromRaw));
     const limit = Math.min(10_000, Math.max(1, limitRaw === '' ? 1000 : Number(limitRaw)));
-    this.d.svc.verify(fromSeq, limit).then(
+    const run =
+      target === null
+        ? this.d.svc.verify(fromSeq, limit)
+        : target.untilSeq < fromSeq
+          ? Promise.resolve({ ok: true, checked: 0, lastSeq: 0, error: null })
+          : verifyJournal(target.dir, this.d.svc.keys, { fromSeq, limit, untilSeq: target.untilSeq, chunkBytes: 256 * 1024 });
+    run.then(
       (v) => sendJsonUtf8(res, 200, JSON.stringify({ ok: v.ok, checked: v.checked, lastSeq: v.lastSeq, error: v.error })),
       (err: unknown) => {
         this.d.log.error({ err }, 'journal verification failed');
@@ -392,10 +426,19 @@ export class OrdersRoutes implements DurableResponder {
     );
   }
 
-  private anchor(res: ServerResponse): void {
-    const a = this.d.svc.journal.anchor();
-    if (a === null) return sendJson(res, 404, errorBody('ANCHOR_NOT_AVAILABLE'));
-    sendJsonUtf8(res, 200, JSON.stringify({ seq: a.seq, at: a.atMs, keyId: a.keyId, hash: a.hash }));
+  private anchor(res: ServerResponse, url: string): void {
+    const target = this.auditTarget(new URLSearchParams(queryOf(url)));
+    if (target === undefined) return sendJson(res, 400, rejectBody('REJECTED', 'INVALID_QUERY', 'journal must be orders or v3-shard-<n> (a configured shard, with /v3 journaling on)'));
+    const send = (a: JournalAnchor | null): void => {
+      if (a === null) return sendJson(res, 404, errorBody('ANCHOR_NOT_AVAILABLE'));
+      sendJsonUtf8(res, 200, JSON.stringify({ seq: a.seq, at: a.atMs, keyId: a.keyId, hash: a.hash }));
+    };
+    if (target === null) return send(this.d.svc.journal.anchor());
+    if (target.untilSeq === 0) return send(null);
+    readAnchor(target.dir, target.untilSeq).then(send, (err: unknown) => {
+      this.d.log.error({ err }, 'reading the /v3 journal anchor failed');
+      sendError(res, 500, 'INTERNAL_ERROR');
+    });
   }
 }
 

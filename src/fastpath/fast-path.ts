@@ -202,13 +202,21 @@ export class FastPath {
       return this.reject(r);
     }
 
-    this.registry.add(orderNo, accountId, o.clientOrderId, risk.book(acct, o, nowMs), s.sessionId, seq, shard, pos);
+    const reg = this.registry;
+    if (reg.pendingIndexUpdates === 0) queueMicrotask(this.flushIndexes);
+    reg.add(orderNo, accountId, o.clientOrderId, risk.book(acct, o, nowMs), s.sessionId, seq, shard, pos);
     this.counters.accepted++;
     this.lastOrderNo = orderNo;
     this.lastSessionSeq = seq;
     this.lastReceivedAtNs = receivedAtNs;
     return null;
   }
+
+  /**
+   * Applies the registry's queued index updates. Scheduled as a microtask by the first order of
+   * a turn: it runs after the acknowledgement is written, before the next request is read.
+   */
+  readonly flushIndexes = (): void => this.registry.flushIndex();
 
   /** Counts a reject; transports call it for contract rejects found before {@link submit}. */
   reject(reason: Reason): Reason {

@@ -1,5 +1,8 @@
 /** Starting and stopping the processes a benchmark measures. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface Started {
@@ -11,10 +14,21 @@ export interface Started {
 
 /**
  * Spawns `node <args>` and waits for a stdout line `{"msg":"ready","httpPort":N}`.
+ * A gateway (`dist/src/main.js`) started without GATEWAY_DATA_DIR gets a fresh temporary data
+ * directory, removed when it exits: runs never replay each other's journals.
  */
 export function startNode(args: string[], env: Record<string, string>, nodeFlags: string[] = []): Promise<Started> {
+  let tempDir: string | null = null;
+  if (args[0]?.endsWith(join('dist', 'src', 'main.js')) && env.GATEWAY_DATA_DIR === undefined) {
+    tempDir = mkdtempSync(join(tmpdir(), 'sy-bench-data-'));
+    env = { ...env, GATEWAY_DATA_DIR: tempDir };
+  }
   const proc = spawn(process.execPath, [...nodeFlags, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  if (tempDir !== null) {
+    const dir = tempDir;
+    void exited.then(() => rmSync(dir, { recursive: true, force: true }));
+  }
   return new Promise((resolve, reject) => {
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       if (!line.includes('"msg":"ready"')) return;

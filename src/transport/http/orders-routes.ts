@@ -28,7 +28,7 @@ import type { LatencyHistogram } from '../../metrics/latency.js';
 import { type EventQuery, selectEvents } from '../../orders/event-index.js';
 import { eventJson } from '../../orders/events.js';
 import type { Order, OrderEvent } from '../../orders/order.js';
-import { type BodyRequest, OVERSIZE, precheck, readBody } from './body.js';
+import { type BodyRequest, header, OVERSIZE, precheck, readBody } from './body.js';
 import { errorBody, rejectBody, sendError, sendJson, sendJsonUtf8 } from './respond.js';
 
 export interface OrdersRoutesDeps {
@@ -225,9 +225,10 @@ export class OrdersRoutes implements DurableResponder {
       res.shouldKeepAlive = false;
       return this.badRequest(req, res, 413, 'PAYLOAD_TOO_LARGE', undefined, req._sy_t0);
     }
-    const auth = this.d.auth.cached(req.headers.authorization);
+    const authorization = header(req, 'authorization');
+    const auth = this.d.auth.cached(authorization);
     if (auth !== undefined) return this.order(req, res, body, auth);
-    this.d.auth.verify(req.headers.authorization).then(
+    this.d.auth.verify(authorization).then(
       (p) => this.order(req, res, body, p),
       (err: unknown) => {
         this.d.log.error({ err }, 'token verification failed unexpectedly');
@@ -253,8 +254,8 @@ export class OrdersRoutes implements DurableResponder {
     const order = toNewOrder(json);
     if (order instanceof ContractViolation) return this.badRequest(req, res, order.status, order.reason, order.message, t0);
 
-    let key = req.headers['idempotency-key'];
-    if (typeof key === 'string') {
+    let key = header(req, 'idempotency-key');
+    if (key !== undefined) {
       key = key.trim();
       if (key === '') key = undefined;
       else if (!KEY_RE.test(key)) return this.badRequest(req, res, 400, 'INVALID_IDEMPOTENCY_KEY', undefined, t0);
@@ -331,9 +332,10 @@ export class OrdersRoutes implements DurableResponder {
         if (!res.headersSent) sendError(res, 500, 'INTERNAL_ERROR');
       }
     };
-    const c = this.d.auth.cached(req.headers.authorization);
+    const authorization = header(req, 'authorization');
+    const c = this.d.auth.cached(authorization);
     if (c !== undefined) return done(c);
-    this.d.auth.verify(req.headers.authorization).then(done, (err: unknown) => {
+    this.d.auth.verify(authorization).then(done, (err: unknown) => {
       this.d.log.error({ err }, 'token verification failed unexpectedly');
       sendError(res, 500, 'INTERNAL_ERROR');
     });

@@ -47,6 +47,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
               keys: [...durable.keys],
               activeKeyId: durable.journal.activeKeyId,
               fsync: cfg.durable.fsync,
+              syncMethod: cfg.durable.syncMethod,
               maxBatchBytes: cfg.durable.maxBatchBytes,
               maxBatchDelayUs: cc.journalMaxWaitUs,
               segmentBytes: cfg.durable.segmentBytes,

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { parseKeySpec } from '../journal/keys.js';
-import { bool, ConfigError, type Env, int, num, raw } from './env.js';
+import { bool, ConfigError, type Env, int, num, oneOf, raw } from './env.js';
 
 export interface DurableConfig {
   /** `<GATEWAY_DATA_DIR>/journal`: segment files */
@@ -21,6 +21,8 @@ export interface DurableConfig {
   maxBatchRecords: number;
   /** AUDIT_FDATASYNC_MAX_BATCH_BYTES */
   maxBatchBytes: number;
+  /** AUDIT_SYNC_METHOD: `fdatasync` (write, then fdatasync) or `open_dsync` (segments opened O_DSYNC) */
+  syncMethod: 'fdatasync' | 'dsync';
   /** AUDIT_FDATASYNC_MAX_INFLIGHT: journal batches being synced at once (1 = strictly one after another) */
   maxSyncsInFlight: number;
   /** AUDIT_SEGMENT_BYTES: segment rotation size */
@@ -85,6 +87,7 @@ export function loadDurableConfig(env: Env, dataDir: string): DurableConfig {
     maxBatchDelayUs: int(env, 'AUDIT_FDATASYNC_MAX_WAIT_US', 200, { min: 0, max: 1_000_000 }),
     maxBatchRecords: int(env, 'AUDIT_FDATASYNC_MAX_BATCH', 0, { min: 0, max: 1_000_000 }),
     maxBatchBytes: int(env, 'AUDIT_FDATASYNC_MAX_BATCH_BYTES', 1 << 20, { min: 4096, max: 64 << 20 }),
+    syncMethod: oneOf(env, 'AUDIT_SYNC_METHOD', 'open_dsync', ['fdatasync', 'open_dsync']) === 'open_dsync' ? 'dsync' : 'fdatasync',
     maxSyncsInFlight: int(env, 'AUDIT_FDATASYNC_MAX_INFLIGHT', 1, { min: 1, max: 16 }),
     segmentBytes: int(env, 'AUDIT_SEGMENT_BYTES', 64 << 20, { min: 4096, max: 2 ** 40 }),
     keys,

@@ -28,6 +28,7 @@ export interface V3JournalSettings {
   keys: Array<[string, Uint8Array]>;
   activeKeyId: string;
   fsync: boolean;
+  syncMethod: 'fdatasync' | 'dsync';
   maxBatchBytes: number;
   maxBatchDelayUs: number;
   segmentBytes: number;
@@ -126,6 +127,7 @@ export class JournalSink implements DrainSink {
           keys,
           activeKeyId: s.activeKeyId,
           fsync: s.fsync,
+          syncMethod: s.syncMethod,
           maxBatchBytes: s.maxBatchBytes,
           maxBatchDelayUs: s.maxBatchDelayUs,
           segmentBytes: s.segmentBytes,

@@ -83,6 +83,7 @@ export async function startDurable(cfg: DurableConfig, log: Logger, risk: RiskEn
     maxBatchRecords: cfg.maxBatchRecords,
     maxBatchDelayUs: cfg.maxBatchDelayUs,
     maxSyncsInFlight: cfg.maxSyncsInFlight,
+    syncMethod: cfg.syncMethod,
     segmentBytes: cfg.segmentBytes,
     onTornTail: (info) => {
       tornTail = true;

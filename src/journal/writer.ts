@@ -16,8 +16,9 @@
  *     fdatasync that returns covers every batch written before it was called, so a later batch's
  *     sync completes the earlier ones too. A batch that opens a new segment runs alone (no sync
  *     may be running on the file descriptor it retires).
- *  3. `durable` resolves once the fdatasync covering the record has returned (or, with
- *     `fsync: false`, once the write has returned). On any write/fdatasync error the whole
+ *  3. `durable` resolves once the fdatasync covering the record has returned (with
+ *     `syncMethod: 'dsync'`, once its O_DSYNC write has returned; with `fsync: false`, once the
+ *     write has returned, not durable). On any write/fdatasync error the whole
  *     in-flight batch and every queued batch are rejected with that error and the writer enters
  *     a failed state in which `append()` throws: no record is ever acknowledged that a failed
  *     sync might have dropped.
@@ -169,6 +170,13 @@ export interface JournalWriterOptions {
    * arriving while a write + fdatasync is in flight still share the next one).
    */
   maxBatchDelayUs?: number;
+  /**
+   * How a batch is made durable (with `fsync`): 'fdatasync' (default) writes, then calls
+   * fdatasync; 'dsync' opens segments with O_DSYNC, so the write itself returns only once the
+   * data is on disk — one system call and one thread-pool round trip per batch instead of two
+   * (PostgreSQL's `open_datasync`).
+   */
+  syncMethod?: 'fdatasync' | 'dsync';
   /** fdatasyncs in flight at once (default 1: each batch waits for the previous sync). */
   maxSyncsInFlight?: number;
   /** Rotate to a new segment when the current one would exceed this size (default 64 MiB). */
@@ -288,6 +296,8 @@ export class JournalWriter {
   private activeIdBytes: Buffer;
   private readonly io: JournalIo;
   private readonly fsyncOn: boolean;
+  /** segments opened with O_DSYNC: a completed write is durable */
+  private readonly dsync: boolean;
   private readonly maxBatchBytes: number;
   private readonly maxBatchRecords: number;
   private readonly delayMs: number;
@@ -361,6 +371,7 @@ export class JournalWriter {
     this.activeIdBytes = init.ring.idBytesOf(o.activeKeyId)!;
     this.io = { ...defaultJournalIo, ...o.io };
     this.fsyncOn = o.fsync ?? true;
+    this.dsync = this.fsyncOn && o.syncMethod === 'dsync';
     this.maxSyncs = o.maxSyncsInFlight ?? 1;
     this.durableMode = this.fsyncOn ? 'fdatasync' : 'none';
     this.maxBatchBytes = o.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
@@ -448,7 +459,7 @@ export class JournalWriter {
           continue;
         }
 
-        fd = await openAsync(last.path, 'r+');
+        fd = await openAsync(last.path, segmentFlags(opts, false));
         if (pb !== null) {
           await ftruncateAsync(fd, scan.validEnd);
           await fdatasyncAsync(fd);
@@ -492,7 +503,7 @@ export class JournalWriter {
 
       // Empty journal: create segment 1.
       const name = segmentName(1);
-      fd = await openAsync(join(dir, name), 'wx+');
+      fd = await openAsync(join(dir, name), segmentFlags(opts, true));
       const header = Buffer.alloc(SEGMENT_HEADER_BYTES);
       encodeSegmentHeader(header, 0, 1, Date.now(), GENESIS_HASH);
       await writeFully(fd, header, 0);
@@ -829,7 +840,7 @@ export class JournalWriter {
 
   /** Opens the file of a new segment, then writes the batch (header first) into it. */
   private startSegment(b: Batch, seg: NewSegment): void {
-    fs.open(join(this.dir, seg.name), 'wx+', (err, fd) => {
+    fs.open(join(this.dir, seg.name), segmentFlags({ fsync: this.fsyncOn, syncMethod: this.dsync ? 'dsync' : 'fdatasync' }, true), (err, fd) => {
       if (err !== null) return this.fail(b, err);
       const old = this.fd;
       this.fd = fd;
@@ -858,6 +869,18 @@ export class JournalWriter {
       if (!this.fsyncOn) {
         this.complete(b, 0);
         this.next();
+        return;
+      }
+      if (this.dsync) {
+        // O_DSYNC: the write was the sync. A new file still needs its directory entry synced.
+        if (b.newSegment === null) {
+          this.complete(b, b.writeUs);
+          this.next();
+          return;
+        }
+        b.syncStartedAt = t0;
+        this.syncing.push(b);
+        fs.fsync(this.dirFd, (derr) => (derr !== null ? this.fail(b, derr) : this.synced(b)));
         return;
       }
       b.syncStartedAt = t1;
@@ -941,6 +964,15 @@ export class JournalWriter {
     this.drainWaiters = [];
     for (const f of w) f();
   }
+}
+
+/** open(2) flags of a segment file: read-write, created exclusively when new, O_DSYNC in dsync mode. */
+function segmentFlags(o: { fsync?: boolean; syncMethod?: 'fdatasync' | 'dsync' }, create: boolean): number {
+  const c = fs.constants;
+  let f = c.O_RDWR;
+  if (create) f |= c.O_CREAT | c.O_EXCL;
+  if ((o.fsync ?? true) && o.syncMethod === 'dsync') f |= c.O_DSYNC;
+  return f;
 }
 
 /** Time and key id of the last valid record of a (non-newest) segment, or null. */

@@ -425,3 +425,40 @@ test('pipelined syncs: a failing sync fails every batch not yet durable', async 
   assert.equal(w.failed, true);
   await assert.rejects(w.close(), /EIO/);
 });
+
+test('dsync mode (O_DSYNC): a completed write is durable, no fdatasync is called; rotation and reopen work', async (t) => {
+  const dir = await tempDir(t);
+  const held = new HeldSync();
+  const batches: BatchInfo[] = [];
+  const w = await JournalWriter.open({ dir, keys: KEYS, activeKeyId: 'k1', syncMethod: 'dsync', segmentBytes: 2048, maxBatchDelayUs: 0, io: held.io, onBatch: (b) => batches.push(b) });
+  const results = [];
+  for (let i = 1; i <= 40; i++) results.push(w.append(1, payloadFor(i)));
+  await Promise.all(results.map((r) => r.durable));
+  assert.equal(held.calls, 0, 'fdatasync is never called');
+  assert.equal(w.lastDurableSeq, 40);
+  assert.ok(batches.every((b) => b.syncUs > 0), 'the write time is reported as the sync time');
+  assert.ok((await listSegments(dir)).length > 1, 'rotated');
+  await w.close();
+  const again = await JournalWriter.open({ dir, keys: KEYS, activeKeyId: 'k1', syncMethod: 'dsync' });
+  assert.equal(again.lastSeq, 40);
+  await again.append(1, payloadFor(41)).durable;
+  await again.close();
+  const v = await verifyJournal(dir, KEYS);
+  assert.equal(v.ok, true);
+  assert.equal(v.checked, 41);
+});
+
+test('dsync mode: a failing write fails the batch', async (t) => {
+  const dir = await tempDir(t);
+  const w = await JournalWriter.open({
+    dir,
+    keys: KEYS,
+    activeKeyId: 'k1',
+    syncMethod: 'dsync',
+    maxBatchDelayUs: 0,
+    io: { writev: (_fd, _bufs, _pos, cb) => setImmediate(cb, ioError('EIO'), 0) },
+  });
+  await assert.rejects(w.append(1, payloadFor(1)).durable, /EIO/);
+  assert.equal(w.failed, true);
+  await assert.rejects(w.close(), /EIO/);
+});

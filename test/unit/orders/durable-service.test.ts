@@ -37,7 +37,7 @@ class Kill {
 }
 
 async function start(t: TestContext, dir: string, env: Record<string, string> = {}, held?: HeldSync) {
-  const cfg = loadConfig({ GATEWAY_DATA_DIR: dir, V3_RISK_PROFILE: 'medium', AUDIT_HMAC_KEYS: 'k1:secret-one', ...env });
+  const cfg = loadConfig({ GATEWAY_DATA_DIR: dir, V3_RISK_PROFILE: 'medium', AUDIT_HMAC_KEYS: 'k1:secret-one', AUDIT_SYNC_METHOD: 'fdatasync', ...env }); // the tests hold fdatasync calls
   const risk = new RiskEngine(cfg.risk);
   const kill = new Kill();
   const svc = await startDurable(cfg.durable, log, risk, kill, { io: held?.io, orderIdPrefix: 'ord_u_' });

@@ -127,7 +127,8 @@ export class JournalSink implements DrainSink {
           keys,
           activeKeyId: s.activeKeyId,
           fsync: s.fsync,
-          syncMethod: s.syncMethod,
+          // the failpoints act on the fdatasync call
+          syncMethod: s.failpoint !== '' ? 'fdatasync' : s.syncMethod,
           maxBatchBytes: s.maxBatchBytes,
           maxBatchDelayUs: s.maxBatchDelayUs,
           segmentBytes: s.segmentBytes,

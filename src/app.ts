@@ -59,6 +59,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
           onJournalFailed: (shard, message) => confirm.journalFailure(shard, message),
           onConfirmHistogram: (encoded) => confirm.addConfirmLatencies(encoded),
         },
+        cfg.fastPath.drainPollMs,
       )
     : null;
   if (drain === null) log.warn('FASTPATH_DRAIN_ENABLE=0: ingress queues are not drained; they fill up and the kill switch engages');

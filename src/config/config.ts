@@ -53,6 +53,8 @@ export interface FastPathConfig {
   ingressCapacity: number;
   drainEnabled: boolean;
   drainWorkers: number;
+  /** FASTPATH_DRAIN_POLL_MS: how long a drain worker sleeps when all its rings are empty */
+  drainPollMs: number;
   softRejectPct: number;
   killRejectPct: number;
   killAutoRecover: boolean;
@@ -286,6 +288,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       ingressCapacity: int(env, 'V3_INGRESS_QUEUE_CAPACITY', 65_536, { min: 2, max: 1 << 22 }),
       drainEnabled: bool(env, 'FASTPATH_DRAIN_ENABLE', true),
       drainWorkers: int(env, 'FASTPATH_DRAIN_WORKERS', 1, { min: 1, max: 64 }),
+      drainPollMs: int(env, 'FASTPATH_DRAIN_POLL_MS', 1, { min: 1, max: 100 }),
       softRejectPct,
       killRejectPct,
       killAutoRecover: bool(env, 'V3_KILL_AUTO_RECOVER', true),

@@ -23,8 +23,6 @@ export interface DurableConfig {
   maxBatchBytes: number;
   /** AUDIT_SYNC_METHOD: `fdatasync` (write, then fdatasync) or `open_dsync` (segments opened O_DSYNC) */
   syncMethod: 'fdatasync' | 'dsync';
-  /** AUDIT_FDATASYNC_MAX_INFLIGHT: journal batches being synced at once (1 = strictly one after another) */
-  maxSyncsInFlight: number;
   /** AUDIT_SEGMENT_BYTES: segment rotation size */
   segmentBytes: number;
   /**
@@ -88,7 +86,6 @@ export function loadDurableConfig(env: Env, dataDir: string): DurableConfig {
     maxBatchRecords: int(env, 'AUDIT_FDATASYNC_MAX_BATCH', 0, { min: 0, max: 1_000_000 }),
     maxBatchBytes: int(env, 'AUDIT_FDATASYNC_MAX_BATCH_BYTES', 1 << 20, { min: 4096, max: 64 << 20 }),
     syncMethod: oneOf(env, 'AUDIT_SYNC_METHOD', 'open_dsync', ['fdatasync', 'open_dsync']) === 'open_dsync' ? 'dsync' : 'fdatasync',
-    maxSyncsInFlight: int(env, 'AUDIT_FDATASYNC_MAX_INFLIGHT', 1, { min: 1, max: 16 }),
     segmentBytes: int(env, 'AUDIT_SEGMENT_BYTES', 64 << 20, { min: 4096, max: 2 ** 40 }),
     keys,
     activeKeyId,

@@ -82,7 +82,6 @@ export async function startDurable(cfg: DurableConfig, log: Logger, risk: RiskEn
     maxBatchBytes: cfg.maxBatchBytes,
     maxBatchRecords: cfg.maxBatchRecords,
     maxBatchDelayUs: cfg.maxBatchDelayUs,
-    maxSyncsInFlight: cfg.maxSyncsInFlight,
     syncMethod: cfg.syncMethod,
     segmentBytes: cfg.segmentBytes,
     onTornTail: (info) => {

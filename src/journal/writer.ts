@@ -5,17 +5,13 @@
  *  1. `append()` runs synchronously on the caller's thread: it assigns the next seq, encodes the
  *     record straight into the current batch's buffer, computes its HMAC chain hash and CRC, and
  *     returns `{ seq, durable }`.
- *  2. Batches are written strictly one at a time, in order. While a batch is being written, new
- *     records accumulate in the next one. Once a batch's write has returned, its fdatasync runs
- *     while, with `maxSyncsInFlight` > 1, the next batch may already be written and synced: an
- *     order arriving during a sync then waits for one sync, not for the rest of the running one
- *     plus its own. (Default 1: on ext4 concurrent fdatasyncs of one file serialize in the
- *     journal commit, and A/B runs on the reference machine showed no steady gain.) A batch is started when it is due —
- *     full (`maxBatchBytes`), or its first record has waited `maxBatchDelayUs`, or the writer is
- *     closing. One batch = one positional write(v) + one fdatasync. Completions are in order: an
- *     fdatasync that returns covers every batch written before it was called, so a later batch's
- *     sync completes the earlier ones too. A batch that opens a new segment runs alone (no sync
- *     may be running on the file descriptor it retires).
+ *  2. Batches are written and synced strictly one at a time, in order. While a batch is being
+ *     written and synced, new records accumulate in the next one. A batch is started when the
+ *     previous one is done and it is due — full (`maxBatchBytes`), or its first record has waited
+ *     `maxBatchDelayUs`, or the writer is closing. One batch = one positional write(v) + one
+ *     fdatasync (or one O_DSYNC write). Syncs are never overlapped: Linux reports a writeback
+ *     error to only one of the fsync calls made on a file, so a later batch's successful sync
+ *     cannot vouch for an earlier one whose own sync is still running.
  *  3. `durable` resolves once the fdatasync covering the record has returned (with
  *     `syncMethod: 'dsync'`, once its O_DSYNC write has returned; with `fsync: false`, once the
  *     write has returned, not durable). On any write/fdatasync error the whole
@@ -177,8 +173,6 @@ export interface JournalWriterOptions {
    * (PostgreSQL's `open_datasync`).
    */
   syncMethod?: 'fdatasync' | 'dsync';
-  /** fdatasyncs in flight at once (default 1: each batch waits for the previous sync). */
-  maxSyncsInFlight?: number;
   /** Rotate to a new segment when the current one would exceed this size (default 64 MiB). */
   segmentBytes?: number;
   /** Called (once) during open when a torn tail was cut. */
@@ -333,9 +327,8 @@ export class JournalWriter {
   private openBatch: Batch | null = null;
   /** batch whose write is in progress */
   private writing: Batch | null = null;
-  /** batches written whose fdatasync is in flight, oldest first */
+  /** the batch written whose sync is in flight (at most one; an array for the age and failure paths) */
   private readonly syncing: Batch[] = [];
-  private readonly maxSyncs: number;
   private scheduled = false;
   /** Pending delay timer, so close() can cut the wait short. */
   private timer: NodeJS.Timeout | null = null;
@@ -372,7 +365,6 @@ export class JournalWriter {
     this.io = { ...defaultJournalIo, ...o.io };
     this.fsyncOn = o.fsync ?? true;
     this.dsync = this.fsyncOn && o.syncMethod === 'dsync';
-    this.maxSyncs = o.maxSyncsInFlight ?? 1;
     this.durableMode = this.fsyncOn ? 'fdatasync' : 'none';
     this.maxBatchBytes = o.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     this.maxBatchRecords = o.maxBatchRecords ? o.maxBatchRecords : Number.POSITIVE_INFINITY;
@@ -408,7 +400,6 @@ export class JournalWriter {
     checkPositiveInt('maxBatchBytes', opts.maxBatchBytes);
     if (opts.maxBatchRecords !== undefined && opts.maxBatchRecords !== 0) checkPositiveInt('maxBatchRecords', opts.maxBatchRecords);
     checkPositiveInt('segmentBytes', opts.segmentBytes);
-    checkPositiveInt('maxSyncsInFlight', opts.maxSyncsInFlight);
     if (opts.maxBatchDelayUs !== undefined && !(opts.maxBatchDelayUs >= 0 && Number.isFinite(opts.maxBatchDelayUs))) {
       throw new RangeError('maxBatchDelayUs must be a finite number >= 0');
     }
@@ -816,16 +807,12 @@ export class JournalWriter {
 
   /** Starts the head batch if the pipeline has room and it is due; otherwise re-schedules. */
   private next(): void {
-    if (this.writing !== null || this.syncing.length >= this.maxSyncs || this.state === State.Failed) return;
+    if (this.writing !== null || this.syncing.length > 0 || this.state === State.Failed) return;
     const b = this.queue[0];
     if (b === undefined) {
       if (!this.busy) this.notifyDrained();
       return;
     }
-    const n = this.syncing.length;
-    // A segment switch retires the old descriptor: no sync may be running on it. And a new
-    // segment's batch completes only after its directory entry is synced: nothing overtakes it.
-    if (n > 0 && (b.newSegment !== null || this.syncing[n - 1]!.newSegment !== null)) return;
     if (!this.isDue(b)) {
       if (!this.scheduled) this.schedule();
       return;
@@ -894,20 +881,14 @@ export class JournalWriter {
           this.synced(b);
         });
       });
-      // The next batch may be written while this sync runs.
-      this.next();
     });
   }
 
-  /** `b`'s sync returned: it and every batch written before it are durable. */
+  /** `b`'s sync returned successfully: it is durable. */
   private synced(b: Batch): void {
     if (b.done || this.state === State.Failed) return;
-    const now = performance.now();
-    while (this.syncing.length > 0) {
-      const x = this.syncing.shift()!;
-      this.complete(x, (now - x.syncStartedAt) * 1000);
-      if (x === b) break;
-    }
+    this.syncing.length = 0;
+    this.complete(b, (performance.now() - b.syncStartedAt) * 1000);
     this.next();
   }
 

@@ -73,13 +73,6 @@ export class HeldSync {
     });
   }
 
-  /** Completes the newest held call (really syncs). */
-  releaseNewest(): void {
-    const call = this.pending.pop();
-    if (call === undefined) throw new Error('no sync call is held');
-    fs.fdatasync(call.fd, call.cb);
-  }
-
   /** Completes the oldest held call: really syncs, or fails with `err`. */
   release(err?: NodeJS.ErrnoException): void {
     const call = this.pending.shift();

@@ -383,49 +383,6 @@ test('a full batch is written without waiting for the batch delay', { timeout: 6
   await eleventh.durable;
 });
 
-test('pipelined syncs: the next batch is written and synced while a sync runs; completions stay in order', async (t) => {
-  const dir = await tempDir(t);
-  const held = new HeldSync();
-  const w = await JournalWriter.open({ dir, keys: KEYS, activeKeyId: 'k1', maxBatchDelayUs: 0, maxSyncsInFlight: 2, io: held.io });
-  const order: number[] = [];
-  const r1 = w.append(1, payloadFor(1));
-  void r1.durable.then(() => order.push(1));
-  await held.nextCall(); // batch 1 written, its sync held
-  const r2 = w.append(1, payloadFor(2));
-  void r2.durable.then(() => order.push(2));
-  while (held.calls < 2) await new Promise((r) => setImmediate(r)); // batch 2 written and syncing too
-  const r3 = w.append(1, payloadFor(3));
-  void r3.durable.then(() => order.push(3));
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-  assert.equal(held.calls, 2, 'at most two syncs in flight: batch 3 waits');
-
-  held.releaseNewest(); // batch 2's sync returns first: it covers batch 1 as well
-  await r2.durable;
-  assert.deepEqual(order, [1, 2]);
-  assert.equal(w.lastDurableSeq, 2);
-  while (held.calls < 3) await new Promise((r) => setImmediate(r));
-  held.release(); // batch 1's late sync: nothing left to complete
-  held.release(); // batch 3
-  await r3.durable;
-  assert.deepEqual(order, [1, 2, 3]);
-  await w.close();
-});
-
-test('pipelined syncs: a failing sync fails every batch not yet durable', async (t) => {
-  const dir = await tempDir(t);
-  const held = new HeldSync();
-  const w = await JournalWriter.open({ dir, keys: KEYS, activeKeyId: 'k1', maxBatchDelayUs: 0, maxSyncsInFlight: 2, io: held.io });
-  const r1 = w.append(1, payloadFor(1));
-  await held.nextCall();
-  const r2 = w.append(1, payloadFor(2));
-  while (held.calls < 2) await new Promise((r) => setImmediate(r));
-  held.release(ioError('EIO'));
-  await assert.rejects(r1.durable, /EIO/);
-  await assert.rejects(r2.durable, /EIO/);
-  assert.equal(w.failed, true);
-  await assert.rejects(w.close(), /EIO/);
-});
-
 test('dsync mode (O_DSYNC): a completed write is durable, no fdatasync is called; rotation and reopen work', async (t) => {
   const dir = await tempDir(t);
   const held = new HeldSync();

@@ -7,6 +7,7 @@ import { Authenticator } from './auth/authenticator.js';
 import type { GatewayConfig } from './config/config.js';
 import { startDurable } from './durable/recovery.js';
 import { Confirmations } from './confirmation/confirmations.js';
+import { nextEpoch } from './confirmation/epoch.js';
 import { shardJournalDir } from './confirmation/journal-sink.js';
 import { DrainPool } from './fastpath/drain-pool.js';
 import { FastPath } from './fastpath/fast-path.js';
@@ -66,7 +67,8 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   else {
     try {
       const recovered = await drain.ready;
-      confirm.applyRecovery(recovered);
+      const epoch = journaled ? await nextEpoch(cc.journalDir, recovered.some((r) => r.orders > 0)) : 0;
+      confirm.applyRecovery(recovered, epoch);
       if (journaled) {
         log.info(
           {
@@ -75,6 +77,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
             orders: recovered.reduce((n, r) => n + r.orders, 0),
             sessions: recovered.reduce((n, r) => n + r.sessions.length, 0),
             tornTail: recovered.some((r) => r.tornTail),
+            epoch,
           },
           '/v3 journals recovered',
         );

@@ -16,8 +16,8 @@
  * more than V3_LOSS_GAP_TIMEOUT_MS ago; each one counts towards the session → shard → global
  * escalation (loss-escalation.ts). A loss-suspect order that becomes durable later reads
  * DURABLE_ACCEPTED. After a restart, statuses of earlier orders come from the runs of sequence
- * numbers found in the journals, and each session's numbering resumes past a gap (see
- * {@link Confirmations.applyRecovery}) so that no number acknowledged before a crash is reused.
+ * numbers found in the journals, and numbering continues in a new epoch (epoch.ts), so that no
+ * number acknowledged before a crash is ever reused.
  */
 import type { Logger } from 'pino';
 import type { ConfirmConfig } from '../config/config.js';
@@ -26,6 +26,7 @@ import type { FastPath, SessionState } from '../fastpath/fast-path.js';
 import { DecimalFormatter } from '../fastpath/decimal.js';
 import { LatencyHistogram } from '../metrics/latency.js';
 import type { ShardRecovery } from './journal-sink.js';
+import { EPOCH_SPAN } from './epoch.js';
 import { LossEscalation } from './loss-escalation.js';
 
 export type ConfirmStatus = 'VOLATILE_ACCEPT' | 'DURABLE_ACCEPTED' | 'DURABLE_REJECTED' | 'LOSS_SUSPECT' | 'UNKNOWN';
@@ -92,21 +93,20 @@ export class Confirmations {
   }
 
   /**
-   * Takes in what the drain workers found in the journals: the runs of sequence numbers per
-   * session, and where each session's numbering resumes. Orders acknowledged but never journaled
-   * before a crash were in their shard's ring, so their numbers lie within one ring capacity of
-   * the last journaled one; numbering resumes two capacities further on.
+   * Takes in what the drain workers found in the journals (the runs of sequence numbers per
+   * session, merged across shards) and the numbering epoch of this run: sessions number from
+   * epoch × 2^32 + 1, past every number an earlier run could have acknowledged.
    */
-  applyRecovery(shards: ShardRecovery[]): void {
-    const gap = 2 * this.fp.cfg.ingressCapacity;
-    const resume = new Map<string, number>();
+  applyRecovery(shards: ShardRecovery[], epoch: number): void {
+    const all = new Map<string, number[]>();
     for (const sh of shards) {
       for (const [session, runs] of sh.sessions) {
-        this.recovered.set(session, runs);
-        resume.set(session, runs[runs.length - 1]! + gap);
+        const have = all.get(session);
+        all.set(session, have === undefined ? runs : mergeRuns(have, runs));
       }
     }
-    this.fp.resumeSeq = resume;
+    this.recovered = all;
+    this.fp.seqBase = epoch * EPOCH_SPAN;
   }
 
   start(): void {
@@ -255,4 +255,18 @@ export class Confirmations {
       this.log.error('loss-suspect /v3 orders: global kill');
     }
   }
+}
+
+/** Two sorted run lists ([first, last, ...]) as one sorted, coalesced list. */
+function mergeRuns(a: number[], b: number[]): number[] {
+  const pairs: Array<[number, number]> = [];
+  for (const r of [a, b]) for (let i = 0; i < r.length; i += 2) pairs.push([r[i]!, r[i + 1]!]);
+  pairs.sort((x, y) => x[0] - y[0]);
+  const out: number[] = [];
+  for (const [f, l] of pairs) {
+    const n = out.length;
+    if (n > 0 && f <= out[n - 1]! + 1) out[n - 1] = Math.max(out[n - 1]!, l);
+    else out.push(f, l);
+  }
+  return out;
 }

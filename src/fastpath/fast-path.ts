@@ -69,10 +69,10 @@ export class FastPath {
   private orderNo: number;
   readonly registry: OrderRegistry;
   /**
-   * Where each session's numbering resumes after a restart (sessions seen in the /v3 journals);
-   * set once at start-up, before any order.
+   * Session numbering starts after this (the /v3 numbering epoch × 2^32, see
+   * confirmation/epoch.ts); set once at start-up, before any order.
    */
-  resumeSeq: ReadonlyMap<string, number> = new Map();
+  seqBase = 0;
   /** Called when an enqueue finds the ring full or closed (the order was refused). */
   onEnqueueFailure: ((s: SessionState, reason: Reason, nowMs: number) => void) | null = null;
 
@@ -105,7 +105,7 @@ export class FastPath {
     let s = this.sessions.get(sessionId);
     if (s === undefined) {
       s = new SessionState(sessionId, shardOf(sessionId, this.cfg.shardCount));
-      s.seq = this.resumeSeq.get(sessionId) ?? 0;
+      s.seq = this.seqBase;
       this.sessions.set(sessionId, s);
     }
     return s;

@@ -47,7 +47,6 @@ export const CTL_PROCESSED = 48;
 /** set (to 1) by the consumer when its journal failed: the slots it holds will never be durable */
 export const CTL_FAILED = 56;
 const CTL_INTS = 64;
-const TWO_32 = 4294967296;
 
 export interface RingBuffers {
   control: SharedArrayBuffer;
@@ -136,6 +135,7 @@ export class RingProducer extends RingView {
   constructor(b: RingBuffers) {
     super(b);
     this.head = Atomics.load(this.ctl, CTL_HEAD);
+    this.total = this.head >>> 0;
   }
 
   /** Position the next pushed record will have (= records pushed so far). */
@@ -153,9 +153,13 @@ export class RingProducer extends RingView {
     return Atomics.load(this.ctl, CTL_FAILED) !== 0;
   }
 
-  /** Slot index of position `pos` (the same mapping as push). */
+  /**
+   * Slot index of position `pos`. Positions are JS numbers that never wrap (the 32-bit head and
+   * tail only serve to compute the depth, which is right modulo 2^32), so the mapping stays
+   * consistent for any capacity, not only powers of two.
+   */
   private slotAt(pos: number): number {
-    return (pos % TWO_32) % this.capacity;
+    return pos % this.capacity;
   }
 
   /** receivedAtNs of the record at `pos`; valid only while it is held (freedCount() <= pos < pushed). */
@@ -185,7 +189,7 @@ export class RingProducer extends RingView {
     if (Atomics.load(this.ctl, CTL_CLOSED) !== 0) return PushResult.Closed;
     const head = this.head;
     if (((head - Atomics.load(this.ctl, CTL_TAIL)) | 0) >= this.capacity) return PushResult.Full;
-    const slot = (head >>> 0) % this.capacity;
+    const slot = this.total % this.capacity;
     const f = slot * (SLOT_BYTES / 8);
     const b = slot * SLOT_BYTES;
     const f64 = this.f64;
@@ -220,11 +224,16 @@ export class RingConsumer extends RingView {
   private tail: number;
   /** first slot not yet read (private to the consumer; tail <= readPos <= head) */
   private readPos: number;
+  /** positions of tail and readPos as JS numbers (no 32-bit wrap; they pick the slot) */
+  private tailTotal: number;
+  private readTotal: number;
 
   constructor(b: RingBuffers) {
     super(b);
     this.tail = Atomics.load(this.ctl, CTL_TAIL);
     this.readPos = this.tail;
+    this.tailTotal = this.tail >>> 0;
+    this.readTotal = this.tailTotal;
   }
 
   /** Records pushed and not yet read. */
@@ -244,7 +253,7 @@ export class RingConsumer extends RingView {
 
   /** Byte offset, in {@link bytes}, of the slot of the i-th oldest unread record (i < available()). */
   slotOffset(i: number): number {
-    return (((this.readPos + i) >>> 0) % this.capacity) * SLOT_BYTES;
+    return ((this.readTotal + i) % this.capacity) * SLOT_BYTES;
   }
 
   /** The slots' bytes (for copying records out without decoding them). */
@@ -283,6 +292,7 @@ export class RingConsumer extends RingView {
   /** Marks the oldest `n` unread records as read; their slots stay held until {@link release}. */
   consume(n: number): void {
     this.readPos = (this.readPos + n) | 0;
+    this.readTotal += n;
   }
 
   /**
@@ -291,7 +301,11 @@ export class RingConsumer extends RingView {
    */
   release(n: number): void {
     this.tail = (this.tail + n) | 0;
-    if (((this.readPos - this.tail) | 0) < 0) this.readPos = this.tail;
+    this.tailTotal += n;
+    if (this.readTotal < this.tailTotal) {
+      this.readTotal = this.tailTotal;
+      this.readPos = this.tail;
+    }
     Atomics.store(this.ctl, CTL_TAIL, this.tail);
     Atomics.add(this.ctl, CTL_PROCESSED, n);
   }

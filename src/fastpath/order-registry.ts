@@ -145,9 +145,12 @@ export class OrderRegistry {
       const s = this.pending[i]!;
       const evicted = this.pendingFlags[i]!;
       if (evicted !== 0) {
+        // Remove the evicted order's keys only where they still point at this slot: a newer
+        // order with the same clientOrderId owns that key now.
         const o = i * 4;
-        this.bySessionSeq.delete(this.pendingOld[o]!, this.pendingOld[o + 1]!);
-        if ((evicted & 1) !== 0) this.byClientId.delete(this.pendingOld[o + 2]!, this.pendingOld[o + 3]!);
+        const pa = this.pendingOld;
+        if (this.bySessionSeq.get(pa[o]!, pa[o + 1]!) === s) this.bySessionSeq.delete(pa[o]!, pa[o + 1]!);
+        if ((evicted & 1) !== 0 && this.byClientId.get(pa[o + 2]!, pa[o + 3]!) === s) this.byClientId.delete(pa[o + 2]!, pa[o + 3]!);
       }
       this.bySessionSeq.set(this.ssA[s]!, this.ssB[s]!, s);
       if (this.hasCl[s] === 1) this.byClientId.set(this.clA[s]!, this.clB[s]!, s);

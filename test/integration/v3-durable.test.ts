@@ -71,7 +71,7 @@ describe('/v3 durable confirmation', () => {
     }
   });
 
-  it('kill -9: confirmed orders are DURABLE_ACCEPTED after the restart and numbers are not reused', async () => {
+  it('kill -9: confirmed orders are DURABLE_ACCEPTED after the restart and numbers are never reused, even after a second crash', async () => {
     const gw = await startGateway({ ...KEYS, V3_INGRESS_QUEUE_CAPACITY: '1024' });
     const tok = await token('acct-k', { sub: 'sess-k' });
     const acks = [];
@@ -88,10 +88,19 @@ describe('/v3 durable confirmation', () => {
       }
       const next = await post(again.base, '/v3/orders', tok, ORDER);
       assert.equal(next.status, 202);
-      assert.equal(next.json.sessionSeq, 50 + 2 * 1024 + 1, 'numbering resumes past the gap');
+      assert.equal(next.json.sessionSeq, 2 ** 32 + 1, 'numbering continues in the next epoch');
       assert.equal((await get(again.base, `/v3/orders/sess-k/${50 + 1}`, tok)).json.status, 'UNKNOWN');
+      // Crash again before anything of this run is durable-confirmed: the next run must not reuse its numbers.
+      await again.kill();
+      const third = await startGateway({ ...KEYS, V3_INGRESS_QUEUE_CAPACITY: '1024', GATEWAY_DATA_DIR: gw.dataDir });
+      try {
+        const n3 = await post(third.base, '/v3/orders', tok, ORDER);
+        assert.equal(n3.json.sessionSeq, 2 * 2 ** 32 + 1);
+      } finally {
+        assert.equal(await third.stop(), 0);
+      }
     } finally {
-      assert.equal(await again.stop(), 0);
+      if (again.proc.exitCode === null && again.proc.signalCode === null) await again.stop();
     }
   });
 

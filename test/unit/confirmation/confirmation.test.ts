@@ -154,18 +154,40 @@ describe('confirmation status', () => {
     assert.equal(confirm.counters.journalFailures, 1);
   });
 
-  it('after a restart: journaled runs read DURABLE_ACCEPTED, gaps UNKNOWN, numbering resumes past a gap', () => {
+  it('after a restart: journaled runs read DURABLE_ACCEPTED (merged across shards), gaps UNKNOWN, numbering starts in the new epoch', () => {
     const { fp, confirm } = setup();
-    confirm.applyRecovery([{ shard: 0, records: 2, orders: 7, tornTail: false, sessions: [['sess', [1, 5, 8, 9]]] }]);
+    confirm.applyRecovery(
+      [
+        { shard: 0, records: 2, orders: 7, tornTail: false, sessions: [['sess', [1, 5, 8, 9]]] },
+        { shard: 1, records: 1, orders: 2, tornTail: false, sessions: [['sess', [20, 21]]] }, // shard count changed between runs
+      ],
+      2,
+    );
     assert.equal(confirm.status('sess', 1).status, 'DURABLE_ACCEPTED');
     assert.equal(confirm.status('sess', 5).status, 'DURABLE_ACCEPTED');
     assert.equal(confirm.status('sess', 6).status, 'UNKNOWN');
     assert.equal(confirm.status('sess', 9).status, 'DURABLE_ACCEPTED');
     assert.equal(confirm.status('sess', 10).status, 'UNKNOWN');
+    assert.equal(confirm.status('sess', 21).status, 'DURABLE_ACCEPTED');
     assert.equal(fp.submit('acct', fp.session('sess'), order), null);
-    assert.equal(fp.lastSessionSeq, 9 + 2 * 64 + 1);
+    assert.equal(fp.lastSessionSeq, 2 * 2 ** 32 + 1);
     assert.equal(fp.submit('acct', fp.session('new'), order), null);
-    assert.equal(fp.lastSessionSeq, 1);
+    assert.equal(fp.lastSessionSeq, 2 * 2 ** 32 + 1, 'every session numbers from the epoch');
+    assert.equal(confirm.status('new', 2 * 2 ** 32 + 1).status, 'VOLATILE_ACCEPT');
+  });
+
+  it('the epoch file: 0 for a fresh directory, 1 when journals predate it, then one more per start', async (t) => {
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { nextEpoch } = await import('../../../src/confirmation/epoch.js');
+    const dir = await mkdtemp(join(tmpdir(), 'sy-epoch-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    assert.equal(await nextEpoch(join(dir, 'a'), false), 0);
+    assert.equal(await nextEpoch(join(dir, 'a'), true), 1);
+    assert.equal(await nextEpoch(join(dir, 'a'), true), 2);
+    assert.equal((await readFile(join(dir, 'a', 'epoch'), 'utf8')).trim(), '2');
+    assert.equal(await nextEpoch(join(dir, 'b'), true), 1);
   });
 
   it('with journaling off every accepted order stays VOLATILE_ACCEPT', () => {

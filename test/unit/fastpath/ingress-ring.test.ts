@@ -103,3 +103,25 @@ describe('idempotency window', () => {
     assert.equal(w.lookup('a', 'k', 'b'), MISS);
   });
 });
+
+describe('ingress ring: slots by position', () => {
+  it('keeps producer and consumer on the same slot for a capacity that is not a power of two, across many laps', () => {
+    const b = allocateRing(3);
+    const p = new RingProducer(b);
+    const c = new RingConsumer(b);
+    const rec = emptyRecord();
+    for (let n = 1; n <= 1000; n++) {
+      assert.equal(p.push(n, n, n, 'a', 's', { symbol: 'AAPL', side: 1, type: 1, qty: 1, price: 1, timeInForce: 1, expireAt: 0, clientOrderId: null }), PushResult.Ok);
+      if (n % 2 === 0 || n === 1000) {
+        const k = c.available();
+        for (let i = 0; i < k; i++) {
+          const pos = p.freedCount() + i;
+          assert.equal(c.peekAt(i, rec).orderNo, p.orderNoAt(pos), `position ${pos}`);
+        }
+        c.consume(k);
+        c.release(k);
+      }
+    }
+    assert.equal(p.freedCount(), 1000);
+  });
+});

@@ -30,6 +30,15 @@ describe('order registry', () => {
     assert.equal(r.findBySessionSeq('s', 2), 1002 % 4, 'the others stay');
   });
 
+  it('evicting an old order keeps a newer order with the same clientOrderId findable', () => {
+    const r = new OrderRegistry(4);
+    r.add(1, 'acct', 'dup', null, 's', 1, 0, 1);
+    r.add(2, 'acct', 'dup', null, 's', 2, 0, 2); // the newer order now owns 'dup'
+    for (let n = 3; n <= 5; n++) r.add(n, 'acct', null, null, 's', n, 0, n); // 5 evicts order 1
+    assert.equal(r.findByClientId('acct', 'dup'), 2 % 4);
+    assert.equal(r.orderNoAt(r.findByClientId('acct', 'dup')), 2);
+  });
+
   it('flushes by itself before the queue could wrap over a slot', () => {
     const r = new OrderRegistry(16); // queue of 8
     for (let n = 1; n <= 40; n++) r.add(n, 'a', `k-${n}`, null, 's', n, 0, n);

@@ -20,6 +20,9 @@ import { OrdersRoutes } from './transport/http/orders-routes.js';
 import { HttpTransport } from './transport/http/server.js';
 import { TcpTransport } from './transport/tcp/server.js';
 
+/** Longest wait at shutdown for the drain workers to journal what is queued. */
+const DRAIN_STOP_TIMEOUT_MS = 10_000;
+
 export interface Gateway {
   readonly httpPort: number;
   readonly tcpPort: number;
@@ -163,7 +166,15 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
         await closed;
         // Pending durable answers were given while the connections closed; sync and close the journal.
         await durable.close();
-        await drain?.stopped();
+        if (drain !== null) {
+          // Workers exit once their rings are drained and journaled; a journal stuck in a sync
+          // would hold them forever, so the wait is bounded.
+          const timeout = new Promise<'timeout'>((r) => setTimeout(r, DRAIN_STOP_TIMEOUT_MS, 'timeout').unref());
+          if ((await Promise.race([drain.stopped(), timeout])) === 'timeout') {
+            log.error({ timeoutMs: DRAIN_STOP_TIMEOUT_MS }, 'drain workers did not finish journaling in time; stopping them (orders not confirmed durable are lost)');
+            await drain.terminate();
+          }
+        }
         confirm.stop();
         log.info({ accepted: fastPath.counters.accepted, drained: fastPath.processed() }, 'shutdown complete');
       })();

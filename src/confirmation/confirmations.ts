@@ -65,6 +65,8 @@ export class Confirmations {
   private readonly journalFailed: boolean[];
   /** per shard: first ring position the loss monitor has not marked yet */
   private readonly scanFrom: number[];
+  /** shard the next scan starts with (so that a scan budget spent on one shard does not starve the others) */
+  private scanStart = 0;
   /** sessionSeq runs journaled before this start, per session (flat [first, last, ...]) */
   private recovered = new Map<string, number[]>();
   private timer: NodeJS.Timeout | null = null;
@@ -203,7 +205,11 @@ export class Confirmations {
     const nowMs = this.clock.nowMs();
     const cutoffNs = (this.clock.monoMs() - this.cfg.lossGapTimeoutMs) * 1e6;
     let budget = this.cfg.lossScanBatch;
-    for (let shard = 0; shard < fp.producers.length && budget > 0; shard++) {
+    const shards = fp.producers.length;
+    const first = this.scanStart;
+    this.scanStart = (first + 1) % shards;
+    for (let k = 0; k < shards && budget > 0; k++) {
+      const shard = (first + k) % shards;
       const p = fp.producers[shard]!;
       if (p.failed) {
         this.journalFailure(shard, 'journal failed (reported through the ring)');

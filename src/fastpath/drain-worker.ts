@@ -94,27 +94,35 @@ async function main(data: DrainWorkerData): Promise<void> {
   if (data.journal !== null) {
     const { JournalSink, SINK_COUNTERS } = await import('../confirmation/journal-sink.js');
     const counters = new Float64Array(data.counters, data.workerIndex * SINK_COUNTERS * 8, SINK_COUNTERS);
+    let opened: Awaited<ReturnType<typeof JournalSink.open>>;
     try {
-      const opened = await JournalSink.open(data.journal, data.shards, counters, new Float64Array(data.journalSeqs), (shard, err) =>
+      opened = await JournalSink.open(data.journal, data.shards, counters, new Float64Array(data.journalSeqs), (shard, err) =>
         post({ type: 'journalFailed', shard, message: err.message }),
       );
       sink = opened.sink;
-      post({ type: 'ready', recovered: opened.recovered });
-      const js = opened.sink;
-      const timer = setInterval(() => {
-        if (js.confirm.count > 0) post({ type: 'confirm', histogram: js.confirm.drainEncoded() });
-      }, 250);
-      try {
-        await runDrainLoop(data.rings, data.idleWaitMs, sink);
-      } finally {
-        clearInterval(timer);
-        if (js.confirm.count > 0) post({ type: 'confirm', histogram: js.confirm.drainEncoded() });
-      }
-      return;
     } catch (err) {
       post({ type: 'startFailed', message: err instanceof Error ? err.message : String(err) });
       return;
     }
+    post({ type: 'ready', recovered: opened.recovered });
+    const js = opened.sink;
+    const timer = setInterval(() => {
+      if (js.confirm.count > 0) post({ type: 'confirm', histogram: js.confirm.drainEncoded() });
+    }, 250);
+    try {
+      await runDrainLoop(data.rings, data.idleWaitMs, sink);
+    } catch (err) {
+      // Nothing this worker holds will become durable: say so through the rings and to the pool.
+      const message = `drain worker failed: ${err instanceof Error ? err.message : String(err)}`;
+      for (let i = 0; i < data.rings.length; i++) {
+        new RingConsumer(data.rings[i]!).markFailed();
+        post({ type: 'journalFailed', shard: data.shards[i]!, message });
+      }
+    } finally {
+      clearInterval(timer);
+      if (js.confirm.count > 0) post({ type: 'confirm', histogram: js.confirm.drainEncoded() });
+    }
+    return;
   }
   post({ type: 'ready', recovered: [] });
   await runDrainLoop(data.rings, data.idleWaitMs, sink);

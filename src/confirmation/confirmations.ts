@@ -218,8 +218,10 @@ export class Confirmations {
       let pos = Math.max(this.scanFrom[shard]!, p.freedCount());
       const end = p.pushed;
       while (pos < end && budget > 0 && p.receivedAtNsAt(pos) <= cutoffNs) {
+        // An order no longer in the registry (V3_CANCEL_WINDOW below the ring's capacity) has
+        // no status to mark, but it still counts towards the escalation.
         const slot = fp.registry.slotOfOrderNo(p.orderNoAt(pos));
-        if (slot >= 0 && fp.registry.markLoss(slot, LOSS_CONFIRM_TIMEOUT)) {
+        if (slot < 0 || fp.registry.markLoss(slot, LOSS_CONFIRM_TIMEOUT)) {
           budget--;
           this.register(p.sessionIdAt(pos), shard, nowMs);
         }

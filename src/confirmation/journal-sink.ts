@@ -14,13 +14,11 @@
  * that is not.
  */
 import { join } from 'node:path';
-import { blockingJournalIo, JournalWriter, type BatchInfo, type JournalIo } from '../journal/index.js';
-import { LatencyHistogram } from '../metrics/latency.js';
 import type { DrainSink } from '../fastpath/drain-worker.js';
-import type { RingConsumer } from '../fastpath/ingress-ring.js';
-import { copyEntry, entryBytes, forEachEntry, V3_BATCH_RECORD_TYPE } from './batch-record.js';
-import { emptyRecord } from '../fastpath/ingress-ring.js';
-import { replayJournal } from '../journal/index.js';
+import { emptyRecord, type RingConsumer } from '../fastpath/ingress-ring.js';
+import { blockingJournalIo, JournalWriter, replayJournal, type BatchInfo, type JournalIo } from '../journal/index.js';
+import { LatencyHistogram } from '../metrics/latency.js';
+import { copyEntry, forEachEntry, V3_BATCH_RECORD_TYPE } from './batch-record.js';
 
 /** Journal settings handed to a drain worker (structured-clone friendly). */
 export interface V3JournalSettings {

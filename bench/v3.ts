@@ -4,7 +4,8 @@
  * For each of RUNS rounds (alternating, to spread machine noise over both): start the server,
  * warm it up with WARMUP seconds of load, reset the gateway's latency histograms, load it for
  * DURATION seconds, scrape /metrics, stop it. Reports medians, the gateway/bare ratio, and the
- * in-handler accepted ack p99. Results go to var/results/bench-v3-<timestamp>.{json,txt}.
+ * in-handler accepted ack p99. Then one more bare round whose window is stretched (by spinning)
+ * to the gateway's median in-handler time: the p99 this machine gives a window of that length. Results go to var/results/bench-v3-<timestamp>.{json,txt}.
  *
  * Env: RUNS (3), DURATION (10), WARMUP (3), CONNECTIONS (50), THREADS (1), V3_RISK_PROFILE etc. pass through.
  */
@@ -31,10 +32,10 @@ interface Round {
   window?: { p50Us: number; p99Us: number };
 }
 
-async function measure(target: 'bare' | 'gateway', script: string, adminToken: string): Promise<Round> {
+async function measure(target: 'bare' | 'gateway', script: string, adminToken: string, busyUs = 0): Promise<Round> {
   let server: Started;
   if (target === 'bare') {
-    server = await startNode([join(ROOT, 'dist/bench/bare-server.js')], { PORT: '0' }, NODE_FLAGS);
+    server = await startNode([join(ROOT, 'dist/bench/bare-server.js')], { PORT: '0', BUSY_US: String(busyUs) }, NODE_FLAGS);
   } else {
     server = await startNode([join(ROOT, 'dist/src/main.js')], {
       GATEWAY_PORT: '0',
@@ -80,6 +81,12 @@ async function main(): Promise<void> {
     }
   }
 
+  // Noise floor: the bare server with its window stretched (by spinning) to the gateway's median
+  // in-handler time. Its p99 is what this machine gives any window of that length.
+  const gwP50 = median(rounds.filter((r) => r.target === 'gateway').map((r) => r.metrics!.get('gateway_live_ack_accepted_p50_us') ?? NaN));
+  const floor = await measure('bare', script, admin, gwP50);
+  console.error(`[bench:v3] noise floor: bare server with a ${gwP50} us busy window: in-handler p50/p99 ${floor.window!.p50Us} / ${floor.window!.p99Us} us`);
+
   const of = (t: string) => rounds.filter((r) => r.target === t);
   const med = (t: string, f: (r: Round) => number) => median(of(t).map(f));
   const gw = of('gateway');
@@ -111,6 +118,7 @@ async function main(): Promise<void> {
       accepted,
     },
     ratio: gwRps / bareRps,
+    noiseFloor: { busyUs: gwP50, inHandlerP50Us: floor.window!.p50Us, inHandlerP99Us: floor.window!.p99Us, rps: floor.wrk.rps },
     targets: { ratioMin: 0.8, inHandlerAcceptedP99MaxUs: 15 },
     rounds: rounds.map((r) => ({
       target: r.target,
@@ -132,6 +140,7 @@ async function main(): Promise<void> {
     `throughput ratio gateway/bare: ${summary.ratio.toFixed(3)}   (target >= 0.8)`,
     `in-handler accepted ack p50/p99: ${summary.gateway.inHandlerAcceptedP50Us} / ${summary.gateway.inHandlerAcceptedP99Us} us   (target p99 <= 15)`,
     `bare in-handler window (JSON.parse + answer) p50/p99: ${summary.bare.inHandlerP50Us} / ${summary.bare.inHandlerP99Us} us`,
+    `noise floor: bare window stretched to the gateway's p50 (${gwP50} us, spinning): p50/p99 ${floor.window!.p50Us} / ${floor.window!.p99Us} us`,
     `stage p99 (us): ${Object.entries(summary.gateway.stagesP99Us).map(([k, v]) => `${k}=${v}`).join(' ')}`,
     `non-2xx answers: ${non2xx}; accepted rate ${summary.gateway.acceptedRate}`,
     `verdict: ${pass ? 'PASS' : 'FAIL'}`,

@@ -364,7 +364,8 @@ export class JournalWriter {
     this.activeIdBytes = init.ring.idBytesOf(o.activeKeyId)!;
     this.io = { ...defaultJournalIo, ...o.io };
     this.fsyncOn = o.fsync ?? true;
-    this.dsync = this.fsyncOn && o.syncMethod === 'dsync';
+    // O_DSYNC is POSIX; where the platform has none, fall back to write + fdatasync.
+    this.dsync = this.fsyncOn && o.syncMethod === 'dsync' && fs.constants.O_DSYNC !== undefined;
     this.durableMode = this.fsyncOn ? 'fdatasync' : 'none';
     this.maxBatchBytes = o.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     this.maxBatchRecords = o.maxBatchRecords ? o.maxBatchRecords : Number.POSITIVE_INFINITY;
@@ -952,7 +953,7 @@ function segmentFlags(o: { fsync?: boolean; syncMethod?: 'fdatasync' | 'dsync' }
   const c = fs.constants;
   let f = c.O_RDWR;
   if (create) f |= c.O_CREAT | c.O_EXCL;
-  if ((o.fsync ?? true) && o.syncMethod === 'dsync') f |= c.O_DSYNC;
+  if ((o.fsync ?? true) && o.syncMethod === 'dsync' && c.O_DSYNC !== undefined) f |= c.O_DSYNC;
   return f;
 }
 

@@ -105,6 +105,8 @@ export interface DurableDeps {
   keys: ReadonlyMap<string, Uint8Array>;
   clock?: { nowMs(): number };
   orderIdPrefix?: string;
+  /** see OrderBookOptions.expectedOrders */
+  expectedOrders?: number;
 }
 
 const EMPTY_RECOVERY: RecoveryStats = {
@@ -170,7 +172,7 @@ export class DurableOrders {
     this.kill = d.kill;
     this.keys = d.keys;
     this.clock = d.clock ?? { nowMs: Date.now };
-    this.book = new OrderBook(d.risk, { idempotencyTtlMs: d.cfg.idempotencyTtlSec * 1000, orderIdPrefix: d.orderIdPrefix });
+    this.book = new OrderBook(d.risk, { idempotencyTtlMs: d.cfg.idempotencyTtlSec * 1000, orderIdPrefix: d.orderIdPrefix, expectedOrders: d.expectedOrders });
   }
 
   /** Binds the journal writer (after recovery) and starts the disk-space probe. */

@@ -129,6 +129,38 @@ export class FingerprintIndex {
     this.count++;
   }
 
+  /**
+   * Inserts or overwrites, returning the value replaced or -1: a `get` and a `set` in one probe.
+   * The caller keeps the count within capacity.
+   */
+  swap(a: number, b: number, v: number): number {
+    const o = this.pos(a, b);
+    const t = this.t;
+    if (o >= 0) {
+      const old = t[o + 2]!;
+      t[o + 2] = v;
+      return old;
+    }
+    const q = -1 - o;
+    t[q] = a | 0;
+    t[q + 1] = b | 0;
+    t[q + 2] = v;
+    this.count++;
+    return -1;
+  }
+
+  /** Copies every entry into `other` (growing a table). */
+  copyInto(other: FingerprintIndex): void {
+    const t = this.t;
+    for (let o = 0; o < t.length; o += 4) if (t[o + 2] !== EMPTY) other.set(t[o]!, t[o + 1]!, t[o + 2]!);
+  }
+
+  /** Removes the entry if it holds `v`; true if removed. */
+  deleteIf(a: number, b: number, v: number): boolean {
+    const o = this.pos(a, b);
+    return o >= 0 && this.t[o + 2] === v && this.delete(a, b);
+  }
+
   /** Removes the entry if present (backward-shift deletion keeps later keys reachable). */
   delete(a: number, b: number): boolean {
     const found = this.pos(a, b);

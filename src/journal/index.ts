@@ -18,6 +18,7 @@ export {
   replayJournal,
   walkJournal,
   type JournalRecord,
+  ReplayRecord,
   type ReplayOptions,
   type ReplayResult,
   type TornTail,

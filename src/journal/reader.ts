@@ -48,6 +48,29 @@ export interface JournalRecord {
   payload: Buffer;
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The record a replay hands to its callback: one object reused for every record, whose payload
+ * is described by offsets into the read buffer, so that no Buffer view is made per record.
+ * `payload` makes one on demand.
+ */
+export class ReplayRecord implements JournalRecord {
+  seq = 0;
+  atMs = 0;
+  type = 0;
+  keyId = '';
+  /** The read buffer holding the payload (valid until the callback returns). */
+  bytes: Buffer = EMPTY;
+  /** Payload = bytes[payloadStart, payloadEnd). */
+  payloadStart = 0;
+  payloadEnd = 0;
+
+  get payload(): Buffer {
+    return this.bytes.subarray(this.payloadStart, this.payloadEnd);
+  }
+}
+
 export interface ReplayOptions {
   /** First seq to deliver (default 1). */
   fromSeq?: number;
@@ -91,9 +114,7 @@ export interface WalkResult extends ReplayResult {
   error: JournalIntegrityError | null;
 }
 
-type OnRecord = (rec: JournalRecord) => boolean | void;
-
-const EMPTY = Buffer.alloc(0);
+type OnRecord = (rec: ReplayRecord) => boolean | void;
 
 /** Segment visitor doing the per-record work of a walk. */
 class Walker implements SegmentVisitor {
@@ -105,7 +126,7 @@ class Walker implements SegmentVisitor {
   stopped = false;
   error: JournalIntegrityError | null = null;
 
-  private readonly rec: JournalRecord = { seq: 0, atMs: 0, type: 0, keyId: '', payload: EMPTY };
+  private readonly rec = new ReplayRecord();
   private keyBytes: Buffer = EMPTY;
   private keyStr = '';
 
@@ -176,7 +197,9 @@ class Walker implements SegmentVisitor {
     rec.type = getU16(buf, p + 20);
     rec.keyId = keyId;
     const pstart = p + RECORD_FIXED_BYTES + k;
-    rec.payload = buf.subarray(pstart, pstart + getU32(buf, p + 24));
+    rec.bytes = buf;
+    rec.payloadStart = pstart;
+    rec.payloadEnd = pstart + getU32(buf, p + 24);
     this.delivered++;
     this.lastDelivered = seq;
     if (this.onRecord(rec) === false || seq >= this.toSeq) {
@@ -207,7 +230,7 @@ class Walker implements SegmentVisitor {
 
 /**
  * Walks the journal from `opts.fromSeq`, handing records to `onRecord` (a reused object: copy
- * what you keep). Integrity problems end the walk and are returned in `error`; a torn tail in
+ * what you keep; its payload bytes are only valid during the call). Integrity problems end the walk and are returned in `error`; a torn tail in
  * the newest segment is returned in `tornTail` (and not as an error).
  */
 export async function walkJournal(

@@ -26,7 +26,8 @@ import {
   EventType,
   isTerminal,
   Order,
-  OrderEvent,
+  type OrderEvent,
+  orderEvent,
   type OrderStatus,
   sameRequest,
 } from './order.js';
@@ -41,6 +42,8 @@ export interface OrderBookOptions {
    * directory is.
    */
   orderIdPrefix?: string;
+  /** Orders expected (recovery: estimated from the journal's size); sizes the indexes up front. */
+  expectedOrders?: number;
 }
 
 /** Result of an idempotency lookup that found the key with a different request. */
@@ -50,7 +53,7 @@ export const KEY_CONFLICT = 'conflict' as const;
 export type ApplyResult = 'applied' | 'ignored' | { anomaly: string };
 
 export class OrderBook {
-  readonly store = new OrderStore();
+  readonly store: OrderStore;
   readonly idem: IdempotencyIndex;
   readonly events = new AccountEvents();
   /** Every event, in journal order (what a snapshot walks). */
@@ -72,6 +75,7 @@ export class OrderBook {
     readonly risk: RiskEngine,
     opts: OrderBookOptions,
   ) {
+    this.store = new OrderStore(opts.expectedOrders ?? 0);
     this.idem = new IdempotencyIndex(opts.idempotencyTtlMs, this.store);
     this.idPrefix = opts.orderIdPrefix ?? `ord_${Date.now().toString(36)}_`;
     if (!this.idPrefix.endsWith('_')) throw new RangeError('orderIdPrefix must end with "_"');
@@ -142,7 +146,7 @@ export class OrderBook {
   accept(accountId: string, key: string, request: NewOrder, at: number): OrderEvent {
     const seq = ++this.acceptSeqCounter;
     const o = new Order(this.idPrefix, true, accountId, seq, key, request);
-    const e = this.push(new OrderEvent(0, EventType.OrderAccepted, at, o, null, 0, null));
+    const e = this.push(orderEvent(0, EventType.OrderAccepted, at, o, null, 0, null));
     this.store.add(o);
     this.idem.add(o, at);
     o.risk = this.risk.book(this.risk.account(accountId, at), request, at);
@@ -154,7 +158,7 @@ export class OrderBook {
   requestCancel(o: Order, at: number): OrderEvent {
     if (cancelDecision(o.status) !== 'request') throw new Error(`cannot request a cancel of a ${o.status} order`);
     this.store.setStatus(o, 'CANCEL_REQUESTED');
-    return this.push(new OrderEvent(0, EventType.CancelRequested, at, o, null, o.filledQty, null));
+    return this.push(orderEvent(0, EventType.CancelRequested, at, o, null, o.filledQty, null));
   }
 
   /**
@@ -166,7 +170,7 @@ export class OrderBook {
     if (why !== null) return why;
     this.applyFill(o, filledQty);
     this.store.setStatus(o, status);
-    const e = this.push(new OrderEvent(0, EventType.OrderUpdated, at, o, status, filledQty, reason));
+    const e = this.push(orderEvent(0, EventType.OrderUpdated, at, o, status, filledQty, reason));
     if (isTerminal(status)) this.releaseRisk(o);
     return e;
   }
@@ -219,12 +223,14 @@ export class OrderBook {
    */
   applyRecord(seq: number, type: number, payload: string | Buffer, nowMs: number): ApplyResult {
     if (type < 1 || type > MAX_ORDER_RECORD_TYPE) return 'ignored';
-    const d =
-      typeof payload === 'string'
-        ? decodeEvent(type, payload)
-        : type > BINARY_TYPE_OFFSET
-          ? decodeBinaryEvent(type, payload)
-          : decodeEventBytes(type, payload);
+    if (typeof payload === 'string') return this.applyDecoded(seq, decodeEvent(type, payload), nowMs);
+    return this.applyRecordBytes(seq, type, payload, 0, payload.length, nowMs);
+  }
+
+  /** {@link applyRecord} of a payload held in `b[start, end)` (no view is made of it). */
+  applyRecordBytes(seq: number, type: number, b: Buffer, start: number, end: number, nowMs: number): ApplyResult {
+    if (type < 1 || type > MAX_ORDER_RECORD_TYPE) return 'ignored';
+    const d = type > BINARY_TYPE_OFFSET ? decodeBinaryEvent(type, b, start, end) : decodeEventBytes(type, b.subarray(start, end));
     return this.applyDecoded(seq, d, nowMs);
   }
 
@@ -240,7 +246,7 @@ export class OrderBook {
         }
         const o = this.recoveredOrder(d);
         if (o.acceptSeq > this.acceptSeqCounter) this.acceptSeqCounter = o.acceptSeq;
-        this.push(new OrderEvent(seq, EventType.OrderAccepted, d.at, o, null, 0, null));
+        this.push(orderEvent(seq, EventType.OrderAccepted, d.at, o, null, 0, null));
         this.store.add(o);
         this.idem.add(o, nowMs);
         o.risk = this.risk.book(this.risk.account(o.accountId, d.at), o.request, d.at);

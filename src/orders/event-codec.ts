@@ -136,25 +136,32 @@ const accounts = new Strings(32);
 const symbols = new Strings(32);
 const prefixes = new Strings(8);
 
+/** Read position and end of the record being decoded (one decode at a time, synchronous). */
 let P = 0;
+let E = 0;
 
 function fail(what: string): never {
   throw new EventDecodeError(what);
 }
 
 function strLen(b: Buffer): number {
-  if (P + 2 > b.length) fail('truncated string length');
+  if (P + 2 > E) fail('truncated string length');
   const n = b[P]! | (b[P + 1]! << 8);
   P += 2;
-  if (P + n > b.length) fail('truncated string');
+  if (P + n > E) fail('truncated string');
   return n;
 }
 
+/**
+ * A string of the record. Keys and client order ids are short and nearly always ASCII: those
+ * are read as latin1 (no UTF-8 validation), the rest as UTF-8.
+ */
 function str(b: Buffer): string {
   const n = strLen(b);
-  const v = b.toString('utf8', P, P + n);
+  const s = P;
   P += n;
-  return v;
+  for (let i = s; i < P; i++) if (b[i]! > 0x7f) return b.toString('utf8', s, P);
+  return b.toString('latin1', s, P);
 }
 
 function cached(b: Buffer, c: Strings): string {
@@ -165,7 +172,7 @@ function cached(b: Buffer, c: Strings): string {
 }
 
 function f64(b: Buffer): number {
-  if (P + 8 > b.length) fail('truncated number');
+  if (P + 8 > E) fail('truncated number');
   const v = b.readDoubleLE(P);
   P += 8;
   return v;
@@ -173,36 +180,40 @@ function f64(b: Buffer): number {
 
 const isCount = (v: number): boolean => Number.isSafeInteger(v) && v >= 0;
 
-/** Decodes a binary event record (type 11–13). Throws EventDecodeError when malformed. */
-export function decodeBinaryEvent(recordType: number, b: Buffer): DecodedEvent {
+/**
+ * Decodes a binary event record (type 11–13) held in `b[start, end)` (default: all of `b`).
+ * Throws EventDecodeError when malformed.
+ */
+export function decodeBinaryEvent(recordType: number, b: Buffer, start = 0, end = b.length): DecodedEvent {
   const type = recordType - BINARY_TYPE_OFFSET;
-  if (b.length < 1 || b[0] !== VERSION) fail(`unknown binary event version ${b[0]}`);
-  P = 1;
+  if (end - start < 1 || b[start] !== VERSION) fail(`unknown binary event version ${b[start]}`);
+  P = start + 1;
+  E = end;
   const at = f64(b);
   if (!isCount(at)) fail('bad at');
   const accountId = cached(b, accounts);
-  if (P >= b.length) fail('truncated order id');
+  if (P >= E) fail('truncated order id');
   const idKind = b[P++]!;
   if (idKind > 1) fail('bad id kind');
   const idText = idKind === 1 ? cached(b, prefixes) : str(b);
   switch (type) {
     case EventType.OrderAccepted: {
-      const acceptSeq = f64(b);
-      const qty = f64(b);
-      const price = f64(b);
-      const expireAt = f64(b);
+      if (P + 36 > E) fail('truncated OrderAccepted');
+      const acceptSeq = b.readDoubleLE(P);
+      const qty = b.readDoubleLE(P + 8);
+      const price = b.readDoubleLE(P + 16);
+      const expireAt = b.readDoubleLE(P + 24);
       if (!isCount(acceptSeq) || acceptSeq < 1 || !isCount(qty) || !isCount(price) || !isCount(expireAt)) fail('bad OrderAccepted numbers');
-      if (P + 4 > b.length) fail('truncated OrderAccepted');
-      const side = b[P]!;
-      const ot = b[P + 1]!;
-      const tif = b[P + 2]!;
-      const keyKind = b[P + 3]!;
-      P += 4;
+      const side = b[P + 32]!;
+      const ot = b[P + 33]!;
+      const tif = b[P + 34]!;
+      const keyKind = b[P + 35]!;
+      P += 36;
       if (side < 1 || side > 2 || ot < 1 || ot > 2 || tif < 1 || tif > 2 || keyKind > 3 || keyKind === 2) fail('bad OrderAccepted enums');
       const symbol = cached(b, symbols);
       const coid = (keyKind & 1) !== 0 ? str(b) : null;
       const key = (keyKind & 2) !== 0 ? coid! : str(b);
-      if (P !== b.length) fail('bytes after OrderAccepted');
+      if (P !== E) fail('bytes after OrderAccepted');
       const request: NewOrder = { symbol, side, type: ot, qty, price, timeInForce: tif, expireAt, clientOrderId: coid };
       return {
         type,
@@ -217,17 +228,17 @@ export function decodeBinaryEvent(recordType: number, b: Buffer): DecodedEvent {
       };
     }
     case EventType.CancelRequested:
-      if (P !== b.length) fail('bytes after CancelRequested');
+      if (P !== E) fail('bytes after CancelRequested');
       return { type, at, accountId, orderId: idKind === 1 ? fail('CancelRequested needs the whole order id') : idText };
     case EventType.OrderUpdated: {
       const filledQty = f64(b);
-      if (!isCount(filledQty) || P + 2 > b.length) fail('bad OrderUpdated');
+      if (!isCount(filledQty) || P + 2 > E) fail('bad OrderUpdated');
       const si = b[P]!;
       const hasReason = b[P + 1]!;
       P += 2;
       if (si >= ORDER_STATUSES.length || hasReason > 1) fail('bad OrderUpdated status');
       const reason = hasReason === 1 ? str(b) : null;
-      if (P !== b.length) fail('bytes after OrderUpdated');
+      if (P !== E) fail('bytes after OrderUpdated');
       return { type, at, accountId, orderId: idKind === 1 ? fail('OrderUpdated needs the whole order id') : idText, status: ORDER_STATUSES[si]!, filledQty, reason };
     }
     default:

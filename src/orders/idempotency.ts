@@ -20,7 +20,7 @@ import type { OrderStore } from './store.js';
 
 export class IdempotencyIndex {
   /** (accountId, key) → acceptSeq, for orders whose key is not their clientOrderId */
-  private readonly explicit = new PairIndex(1 << 10);
+  private readonly explicit = new PairIndex(1 << 9);
   /** live entries (expired ones not yet looked up included) */
   size = 0;
   /** entries dropped because their TTL had passed */

@@ -99,19 +99,35 @@ export const EVENT_TYPE_NAMES: Readonly<Record<number, string>> = {
  * fields; CancelRequested has none; OrderUpdated carries the new status, cumulative filled
  * quantity and a reason.
  */
-export class OrderEvent {
-  constructor(
-    /** journal seq of the record (0 until appended) */
-    public seq: number,
-    readonly type: EventType,
-    /** epoch ms */
-    readonly at: number,
-    readonly order: Order,
-    /** OrderUpdated only */
-    readonly status: OrderStatus | null,
-    readonly filledQty: number,
-    readonly reason: string | null,
-  ) {}
+export interface OrderEvent {
+  /** journal seq of the record (0 until appended) */
+  seq: number;
+  readonly type: EventType;
+  /** epoch ms */
+  readonly at: number;
+  readonly order: Order;
+  /** OrderUpdated only */
+  readonly status: OrderStatus | null;
+  readonly filledQty: number;
+  readonly reason: string | null;
+}
+
+/**
+ * Makes an event. A plain object literal, not a class instance: every event stays in memory
+ * for the life of the process, and V8 pretenures long-lived literals (allocates them straight
+ * into the old generation) but not class instances, whose young-generation copies dominated
+ * the garbage collector's work while recovery rebuilt millions of them.
+ */
+export function orderEvent(
+  seq: number,
+  type: EventType,
+  at: number,
+  order: Order,
+  status: OrderStatus | null,
+  filledQty: number,
+  reason: string | null,
+): OrderEvent {
+  return { seq, type, at, order, status, filledQty, reason };
 }
 
 const F_SEQ_ID = 1;

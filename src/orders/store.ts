@@ -28,10 +28,15 @@ export class OrderStore {
   /** index = acceptSeq */
   private readonly bySeq: (Order | undefined)[] = [undefined];
   private readonly byOtherId = new Map<string, Order>();
-  private readonly byClient = new PairIndex(1 << 14);
+  private readonly byClient: PairIndex;
   private live = 0;
   /** orders per status, index = statusIndex() */
   readonly statusCounts = new Float64Array(ORDER_STATUSES.length);
+
+  /** @param expectedOrders  size the indexes for this many orders up front (recovery) */
+  constructor(expectedOrders = 0) {
+    this.byClient = new PairIndex(Math.max(1 << 13, expectedOrders));
+  }
 
   get size(): number {
     return this.live;
@@ -73,8 +78,9 @@ export class OrderStore {
     this.live++;
     const coid = o.clientOrderId;
     if (coid !== null) {
-      o.prevByClient = this.byClientOrderId(o.accountId, coid) ?? null;
-      this.byClient.set(o.accountId, coid, seq);
+      const prevSeq = this.byClient.swap(o.accountId, coid, seq);
+      const prev = prevSeq < 0 ? undefined : this.bySeq[prevSeq];
+      o.prevByClient = prev !== undefined && prev.accountId === o.accountId && prev.request.clientOrderId === coid ? prev : null;
     }
     this.statusCounts[statusIndex(o.status)]++;
     return true;

@@ -31,22 +31,27 @@ export class SymbolExposure {
   constructor(readonly symbol: string) {}
 }
 
-/** An accepted order that still holds exposure. */
-export class OpenOrder {
-  /** position in AccountRisk.open, kept for O(1) removal */
-  index = -1;
-  constructor(
-    readonly symbol: string,
-    readonly side: Side,
-    /** remaining (unfilled) quantity */
-    public qty: number,
-    /** value per unit used for credit: limit price, or the reference price for MARKET */
-    readonly unitPrice: number,
-    readonly clientOrderId: string | null,
-  ) {}
-  get notional(): number {
-    return this.qty * this.unitPrice;
-  }
+/**
+ * An accepted order that still holds exposure. A plain object made by {@link openOrder}: the
+ * durable path keeps one per open order for the life of the process, and V8 allocates
+ * long-lived object literals straight into the old generation (allocation-site pretenuring),
+ * which it does not do for class instances; the young-generation copies of millions of
+ * instances were most of the garbage collector's work during recovery.
+ */
+export interface OpenOrder {
+  /** position in AccountRisk.open, kept for O(1) removal; -1 when not listed */
+  index: number;
+  readonly symbol: string;
+  readonly side: Side;
+  /** remaining (unfilled) quantity */
+  qty: number;
+  /** value per unit used for credit: limit price, or the reference price for MARKET */
+  readonly unitPrice: number;
+  readonly clientOrderId: string | null;
+}
+
+export function openOrder(symbol: string, side: Side, qty: number, unitPrice: number, clientOrderId: string | null): OpenOrder {
+  return { index: -1, symbol, side, qty, unitPrice, clientOrderId };
 }
 
 export class AccountRisk {
@@ -207,7 +212,7 @@ export class RiskEngine {
   book(a: AccountRisk, o: NewOrder, nowMs: number): OpenOrder | null {
     if (!this.usePosition) return null;
     if (a.bucket !== null) a.bucket.take(nowMs);
-    const oo = new OpenOrder(o.symbol, o.side, o.qty, this.unitPrice(o), o.clientOrderId);
+    const oo = openOrder(o.symbol, o.side, o.qty, this.unitPrice(o), o.clientOrderId);
     const e = a.exposure(o.symbol);
     if (o.side === Side.Buy) e.openBuy += o.qty;
     else e.openSell += o.qty;
@@ -215,7 +220,7 @@ export class RiskEngine {
     if (this.useMargin) {
       oo.index = a.open.length;
       a.open.push(oo);
-      const notional = oo.notional;
+      const notional = oo.qty * oo.unitPrice;
       a.openNotional += notional;
       const day = Math.floor(nowMs / DAY_MS);
       if (day !== a.day) {

@@ -23,11 +23,19 @@ describe('fingerprint index', () => {
       const b = Math.floor(r() * 8);
       const k = `${a}:${b}`;
       const op = r();
-      if (op < 0.5 && (model.size < 500 || model.has(k))) {
+      if (op < 0.3 && (model.size < 500 || model.has(k))) {
         idx.set(a, b, step);
         model.set(k, step);
-      } else if (op < 0.8) {
+      } else if (op < 0.5 && (model.size < 500 || model.has(k))) {
+        assert.equal(idx.swap(a, b, step), model.get(k) ?? -1);
+        model.set(k, step);
+      } else if (op < 0.7) {
         assert.equal(idx.delete(a, b), model.delete(k));
+      } else if (op < 0.8) {
+        const v = model.get(k);
+        const want = v !== undefined && op < 0.75 ? v : step + 1;
+        assert.equal(idx.deleteIf(a, b, want), v === want);
+        if (v === want) model.delete(k);
       } else {
         assert.equal(idx.get(a, b), model.get(k) ?? -1);
       }
@@ -36,6 +44,13 @@ describe('fingerprint index', () => {
     for (const [k, v] of model) {
       const [a, b] = k.split(':').map(Number);
       assert.equal(idx.get(a!, b!), v);
+    }
+    const bigger = new FingerprintIndex(2048);
+    idx.copyInto(bigger);
+    assert.equal(bigger.size, model.size);
+    for (const [k, v] of model) {
+      const [a, b] = k.split(':').map(Number);
+      assert.equal(bigger.get(a!, b!), v, 'copyInto keeps every entry');
     }
   });
 

@@ -58,4 +58,17 @@ describe('binary event codec', () => {
     assert.throws(() => decodeBinaryEvent(t, badVersion), /version/);
     assert.throws(() => decodeBinaryEvent(BINARY_TYPE_OFFSET + 7, good), EventDecodeError);
   });
+
+  it('decodes a record in the middle of a larger buffer and reads nothing outside its bounds', () => {
+    const book = new OrderBook(new RiskEngine(loadConfig({}).risk), { idempotencyTtlMs: 0, orderIdPrefix: 'ord_b_' });
+    const e = book.accept('acct-1', 'key-1', order({ clientOrderId: 'c-ü' }), T0);
+    const good = bin(e);
+    const t = e.type + BINARY_TYPE_OFFSET;
+    // surrounded by bytes that would decode as more string or more record
+    const big = Buffer.concat([Buffer.alloc(13, 0x41), good, Buffer.alloc(9, 0x41)]);
+    assert.deepEqual(decodeBinaryEvent(t, big, 13, 13 + good.length), decodeBinaryEvent(t, good));
+    assert.equal(decodeBinaryEvent(t, big, 13, 13 + good.length).request!.clientOrderId, 'c-ü');
+    for (let n = 13; n < 13 + good.length; n++) assert.throws(() => decodeBinaryEvent(t, big, 13, n), EventDecodeError, `cut at ${n - 13}`);
+    assert.throws(() => decodeBinaryEvent(t, big, 13, 14 + good.length), EventDecodeError, 'one byte too many');
+  });
 });

@@ -17,8 +17,11 @@ describe('pair index', () => {
       const key = `k${rnd(3000)}`;
       const id = `${acct}\u0000${key}`;
       const op = rnd(10);
-      if (op < 6) {
+      if (op < 4) {
         idx.set(acct, key, i);
+        model.set(id, i);
+      } else if (op < 6) {
+        assert.equal(idx.swap(acct, key, i), model.get(id) ?? -1, 'swap returns the value it replaced');
         model.set(id, i);
       } else if (op < 8) {
         const v = model.get(id);

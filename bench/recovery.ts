@@ -1,0 +1,187 @@
+/**
+ * `npm run bench:recovery`: start-up recovery speed of the durable path, against the journal
+ * reader alone on the same files in the same run.
+ *
+ * 1. Builds a journal of ORDERS orders (default 500,000) through the durable service itself
+ *    (fsync off, snapshots off): the bench:durable order shape, one OrderAccepted record each
+ *    (Idempotency-Key = clientOrderId), spread over ACCOUNTS accounts, plus CANCEL_PCT % cancel
+ *    requests so that the replay sees every record type.
+ * 2. Ceiling: `replayJournal` over the directory with a callback that does nothing (framing,
+ *    CRC and seq checks only: the least any recovery must do).
+ * 3. Recovery: `startDurable` on the directory (decode every record, rebuild orders, the
+ *    idempotency index and the risk exposure), RUNS times, each in a fresh Node process (as a
+ *    restart is), with the flags in RECOVERY_NODE_FLAGS (default none, as `npm start`).
+ *
+ * Prints records/s of both and their ratio, and writes var/results/bench-recovery-<ts>.{json,txt}.
+ * The files are in the page cache (they were just written): this measures the CPU side.
+ *
+ * Env: ORDERS (500000), ACCOUNTS (16), CANCEL_PCT (5), RUNS (5), KEEP_DATA (0),
+ * RECOVERY_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=var/prof" to profile a recovery).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config/config.js';
+import { type NewOrder, OrdType, Side, TimeInForce } from '../src/contract/order.js';
+import { startDurable } from '../src/durable/recovery.js';
+import type { DurableOrders, RecoveryStats } from '../src/durable/service.js';
+import { replayJournal } from '../src/journal/reader.js';
+import { RiskEngine } from '../src/risk/engine.js';
+import { ROOT, timestamp } from './lib/common.js';
+
+const ORDERS = Number(process.env.ORDERS ?? 500_000);
+const ACCOUNTS = Number(process.env.ACCOUNTS ?? 16);
+const CANCEL_PCT = Number(process.env.CANCEL_PCT ?? 5);
+const RUNS = Math.max(1, Number(process.env.RUNS ?? 5));
+const KEEP_DATA = process.env.KEEP_DATA === '1';
+const TARGET_RECORDS_PER_SEC = 500_000;
+
+const log = pino({ level: 'silent' });
+const NULL_KILL = { global: null, accounts: new Map<string, unknown>() };
+
+function env(dir: string): Record<string, string> {
+  return {
+    GATEWAY_DATA_DIR: dir,
+    AUDIT_HMAC_KEYS: 'bench:bench-recovery-key',
+    AUDIT_FDATASYNC: '0',
+    SNAPSHOT_EVERY_RECORDS: '0',
+    BACKPRESSURE_INFLIGHT_MAX: '0',
+    V3_RISK_STRICT_SYMBOLS: '0',
+    MAX_NOTIONAL: '1e15',
+    LOG_LEVEL: 'silent',
+  };
+}
+
+async function open(dir: string): Promise<{ svc: DurableOrders; ms: number }> {
+  const cfg = loadConfig(env(dir));
+  const t0 = performance.now();
+  const svc = await startDurable(cfg.durable, log, new RiskEngine(cfg.risk), NULL_KILL, { orderIdPrefix: 'ord_b_' });
+  return { svc, ms: performance.now() - t0 };
+}
+
+/** Writes the journal; returns the number of records. */
+async function build(dir: string): Promise<number> {
+  const { svc } = await open(dir);
+  let answered = 0;
+  let wake: (() => void) | null = null;
+  svc.setResponder({
+    answer: () => {
+      answered++;
+      wake?.();
+    },
+    fail: (_k, _c, _o, _t, reason) => {
+      throw new Error(`order failed while building the journal: ${reason}`);
+    },
+  });
+  const req: NewOrder = { symbol: 'AAPL', side: Side.Buy, type: OrdType.Limit, qty: 100, price: 15000, timeInForce: TimeInForce.GTC, expireAt: 0, clientOrderId: null };
+  let sent = 0;
+  const ids: [string, string][] = [];
+  const cancelEvery = CANCEL_PCT > 0 ? Math.round(100 / CANCEL_PCT) : 0;
+  for (let i = 1; i <= ORDERS; i++) {
+    const key = `bench-1-${i}`;
+    const account = `acct-${i % ACCOUNTS}`;
+    const reason = svc.submit(account, key, { ...req, clientOrderId: key }, null, performance.now());
+    if (reason !== null) throw new Error(`order rejected while building the journal: ${reason}`);
+    sent++;
+    if (cancelEvery > 0 && i % cancelEvery === 0) ids.push([account, `ord_b_${i}`]);
+    if ((i & 0x1fff) === 0) {
+      for (const [a, id] of ids) {
+        const r = svc.cancel(a, id, null, performance.now());
+        if (r !== null) throw new Error(`cancel rejected while building the journal: ${r}`);
+        sent++;
+      }
+      ids.length = 0;
+      while (answered < sent) await new Promise<void>((r) => (wake = r));
+    }
+  }
+  for (const [a, id] of ids) {
+    if (svc.cancel(a, id, null, performance.now()) === null) sent++;
+  }
+  while (answered < sent) await new Promise<void>((r) => (wake = r));
+  const records = svc.journal.lastSeq;
+  await svc.close();
+  return records;
+}
+
+/** One recovery in a fresh process; returns its RecoveryStats. */
+function recoverInChild(dataDir: string): Promise<RecoveryStats> {
+  const flags = (process.env.RECOVERY_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...flags, process.argv[1]!, '--recover', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`recovery process exited with ${code}`));
+      else resolve(JSON.parse(out) as RecoveryStats);
+    });
+  });
+}
+
+/** Child mode: recover the directory, print the stats, exit. */
+async function recoverHere(dataDir: string): Promise<void> {
+  const { svc } = await open(dataDir);
+  const st = svc.recovery;
+  await svc.close();
+  process.stdout.write(JSON.stringify(st));
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-bench-recovery-'));
+  try {
+    console.error(`[bench:recovery] writing ${ORDERS} orders (${CANCEL_PCT} % cancelled) over ${ACCOUNTS} accounts into ${dataDir}`);
+    const records = await build(dataDir);
+    const journalDir = loadConfig(env(dataDir)).durable.journalDir;
+
+    const ceiling: number[] = [];
+    const recovery: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      // Interleaved, so that both see the same machine state.
+      const t0 = performance.now();
+      const res = await replayJournal(journalDir, () => undefined);
+      const ms = performance.now() - t0;
+      if (res.records !== records) throw new Error(`reader saw ${res.records} records, expected ${records}`);
+      ceiling.push((records * 1000) / ms);
+
+      const st = await recoverInChild(dataDir);
+      if (st.replayedRecords !== records) throw new Error(`recovery replayed ${st.replayedRecords} records, expected ${records}`);
+      recovery.push((records * 1000) / st.replayMs);
+      console.error(`[bench:recovery] run ${r + 1}: reader ${Math.round(ceiling[r]!)} records/s, recovery ${Math.round(recovery[r]!)} records/s (replay ${st.replayMs.toFixed(0)} ms, total ${st.totalMs.toFixed(0)} ms)`);
+    }
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+    const out = {
+      at: new Date().toISOString(),
+      orders: ORDERS,
+      records,
+      runs: RUNS,
+      readerRecordsPerSec: Math.round(median(ceiling)),
+      recoveryRecordsPerSec: Math.round(median(recovery)),
+      ratio: median(recovery) / median(ceiling),
+      allRecovery: recovery.map(Math.round),
+      allReader: ceiling.map(Math.round),
+      target: TARGET_RECORDS_PER_SEC,
+      pass: median(recovery) >= TARGET_RECORDS_PER_SEC,
+    };
+    const text = [
+      `bench:recovery  ${out.at}  ${records} records (${ORDERS} orders), ${RUNS} runs, medians`,
+      `journal reader alone (framing + CRC + seq checks): ${out.readerRecordsPerSec} records/s`,
+      `durable recovery (decode + rebuild orders, idempotency keys, exposure): ${out.recoveryRecordsPerSec} records/s`,
+      `ratio recovery/reader: ${out.ratio.toFixed(2)}`,
+      `target: recovery >= ${TARGET_RECORDS_PER_SEC} records/s ${out.pass ? 'PASS' : 'FAIL'}`,
+    ].join('\n');
+    console.log(text);
+    const dir = join(process.env.RESULTS_DIR ?? join(ROOT, 'var', 'results'));
+    mkdirSync(dir, { recursive: true });
+    const base = join(dir, `bench-recovery-${timestamp()}`);
+    writeFileSync(`${base}.json`, JSON.stringify(out, null, 2));
+    writeFileSync(`${base}.txt`, text + '\n');
+  } finally {
+    if (!KEEP_DATA) rmSync(dataDir, { recursive: true, force: true });
+    else console.error(`[bench:recovery] data kept in ${dataDir}`);
+  }
+}
+
+if (process.argv[2] === '--recover') await recoverHere(process.argv[3]!);
+else await main();

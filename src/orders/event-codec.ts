@@ -104,144 +104,184 @@ export function encodeEvent(e: OrderEvent, b: Buffer): number {
 
 // ---- decoding ----------------------------------------------------------------------------------
 
-/** Small cache for strings that repeat from record to record (accounts, symbols, id prefixes). */
-class Strings {
-  private readonly keys: Buffer[] = [];
-  private readonly values: string[] = [];
-  private next = 0;
-  constructor(private readonly size: number) {}
+/**
+ * Direct-mapped cache of short strings that repeat from record to record (accounts, symbols,
+ * id prefixes), looked up by a hash of their bytes and checked byte by byte against the cached
+ * string, so a hit makes no string. Only ASCII strings are cached (their bytes are their char
+ * codes); a collision just replaces the entry.
+ */
+class StringCache {
+  private readonly values: string[];
+  private readonly mask: number;
+  constructor(slots: number) {
+    this.values = new Array<string>(slots).fill('');
+    this.mask = slots - 1;
+  }
+
   get(b: Buffer, s: number, n: number): string {
-    const keys = this.keys;
-    outer: for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
-      if (k.length !== n) continue;
-      for (let j = 0; j < n; j++) if (k[j] !== b[s + j]) continue outer;
-      return this.values[i]!;
+    let h = n;
+    let ascii = 0;
+    for (let j = s; j < s + n; j++) {
+      const c = b[j]!;
+      h = Math.imul(h ^ c, 0x01000193);
+      ascii |= c;
     }
-    const v = b.toString('utf8', s, s + n);
-    const copy = Buffer.from(b.subarray(s, s + n));
-    if (keys.length < this.size) {
-      keys.push(copy);
-      this.values.push(v);
-    } else {
-      keys[this.next] = copy;
-      this.values[this.next] = v;
-      this.next = (this.next + 1) % this.size;
+    if (ascii > 0x7f) return b.toString('utf8', s, s + n);
+    const slot = (h ^ (h >>> 15)) & this.mask;
+    const v = this.values[slot]!;
+    if (v.length === n) {
+      let j = 0;
+      while (j < n && v.charCodeAt(j) === b[s + j]) j++;
+      if (j === n) return v;
     }
-    return v;
+    const fresh = latin1(b, s, s + n);
+    this.values[slot] = fresh;
+    return fresh;
   }
 }
 
-const accounts = new Strings(32);
-const symbols = new Strings(32);
-const prefixes = new Strings(8);
-
-/** Read position and end of the record being decoded (one decode at a time, synchronous). */
-let P = 0;
-let E = 0;
+/** Buffer's latin1 slice without `toString`'s argument handling (its own method where present). */
+const latin1: (b: Buffer, s: number, e: number) => string =
+  typeof (Buffer.prototype as unknown as { latin1Slice?: unknown }).latin1Slice === 'function'
+    ? (b, s, e) => (b as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(s, e)
+    : (b, s, e) => b.toString('latin1', s, e);
 
 function fail(what: string): never {
   throw new EventDecodeError(what);
 }
 
-function strLen(b: Buffer): number {
-  if (P + 2 > E) fail('truncated string length');
-  const n = b[P]! | (b[P + 1]! << 8);
-  P += 2;
-  if (P + n > E) fail('truncated string');
-  return n;
-}
+const isCount = (v: number): boolean => Number.isSafeInteger(v) && v >= 0;
 
 /**
- * A string of the record. Keys and client order ids are short and nearly always ASCII: those
- * are read as latin1 (no UTF-8 validation), the rest as UTF-8.
+ * Decoding state: the bytes, the read position and the end of the record being decoded (one
+ * decode at a time, synchronous), and a DataView over the bytes' ArrayBuffer for the numbers.
  */
-function str(b: Buffer): string {
-  const n = strLen(b);
-  const s = P;
-  P += n;
-  for (let i = s; i < P; i++) if (b[i]! > 0x7f) return b.toString('utf8', s, P);
-  return b.toString('latin1', s, P);
+class Decoder {
+  private b: Buffer = Buffer.alloc(0);
+  private p = 0;
+  private e = 0;
+  private ab: ArrayBufferLike | null = null;
+  private dv: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(8));
+  private readonly accounts = new StringCache(1024);
+  private readonly symbols = new StringCache(1024);
+  private readonly prefixes = new StringCache(64);
+
+  decode(recordType: number, b: Buffer, start: number, end: number): DecodedEvent {
+    const type = recordType - BINARY_TYPE_OFFSET;
+    if (end - start < 1 || b[start] !== VERSION) fail(`unknown binary event version ${b[start]}`);
+    if (end > b.length || start < 0) throw new RangeError('record bounds outside the buffer');
+    this.b = b;
+    this.p = start + 1;
+    this.e = end;
+    if (b.buffer !== this.ab) {
+      this.ab = b.buffer;
+      this.dv = new DataView(b.buffer);
+    }
+    const at = this.f64();
+    if (!isCount(at)) fail('bad at');
+    const accountId = this.cached(this.accounts);
+    if (this.p >= end) fail('truncated order id');
+    const idKind = b[this.p++]!;
+    if (idKind > 1) fail('bad id kind');
+    const idText = idKind === 1 ? this.cached(this.prefixes) : this.str();
+    switch (type) {
+      case EventType.OrderAccepted: {
+        const p = this.p;
+        if (p + 36 > end) fail('truncated OrderAccepted');
+        const dv = this.dv;
+        const o = b.byteOffset + p;
+        const acceptSeq = dv.getFloat64(o, true);
+        const qty = dv.getFloat64(o + 8, true);
+        const price = dv.getFloat64(o + 16, true);
+        const expireAt = dv.getFloat64(o + 24, true);
+        if (!isCount(acceptSeq) || acceptSeq < 1 || !isCount(qty) || !isCount(price) || !isCount(expireAt)) fail('bad OrderAccepted numbers');
+        const side = b[p + 32]!;
+        const ot = b[p + 33]!;
+        const tif = b[p + 34]!;
+        const keyKind = b[p + 35]!;
+        this.p = p + 36;
+        if (side < 1 || side > 2 || ot < 1 || ot > 2 || tif < 1 || tif > 2 || keyKind > 3 || keyKind === 2) fail('bad OrderAccepted enums');
+        const symbol = this.cached(this.symbols);
+        const coid = (keyKind & 1) !== 0 ? this.str() : null;
+        const key = (keyKind & 2) !== 0 ? coid! : this.str();
+        if (this.p !== end) fail('bytes after OrderAccepted');
+        const request: NewOrder = { symbol, side, type: ot, qty, price, timeInForce: tif, expireAt, clientOrderId: coid };
+        return {
+          type,
+          at,
+          accountId,
+          orderId: idKind === 1 ? '' : idText,
+          idPrefix: idKind === 1 ? idText : undefined,
+          seqId: idKind === 1,
+          acceptSeq,
+          idempotencyKey: key,
+          request,
+        };
+      }
+      case EventType.CancelRequested:
+        if (this.p !== end) fail('bytes after CancelRequested');
+        return { type, at, accountId, orderId: idKind === 1 ? fail('CancelRequested needs the whole order id') : idText };
+      case EventType.OrderUpdated: {
+        const filledQty = this.f64();
+        const p = this.p;
+        if (!isCount(filledQty) || p + 2 > end) fail('bad OrderUpdated');
+        const si = b[p]!;
+        const hasReason = b[p + 1]!;
+        this.p = p + 2;
+        if (si >= ORDER_STATUSES.length || hasReason > 1) fail('bad OrderUpdated status');
+        const reason = hasReason === 1 ? this.str() : null;
+        if (this.p !== end) fail('bytes after OrderUpdated');
+        return { type, at, accountId, orderId: idKind === 1 ? fail('OrderUpdated needs the whole order id') : idText, status: ORDER_STATUSES[si]!, filledQty, reason };
+      }
+      default:
+        fail(`unknown event record type ${recordType}`);
+    }
+  }
+
+  private f64(): number {
+    const p = this.p;
+    if (p + 8 > this.e) fail('truncated number');
+    this.p = p + 8;
+    return this.dv.getFloat64(this.b.byteOffset + p, true);
+  }
+
+  private strLen(): number {
+    const p = this.p;
+    if (p + 2 > this.e) fail('truncated string length');
+    const n = this.b[p]! | (this.b[p + 1]! << 8);
+    this.p = p + 2;
+    if (p + 2 + n > this.e) fail('truncated string');
+    return n;
+  }
+
+  /**
+   * A string of the record. Keys and client order ids are short and nearly always ASCII: those
+   * are read as latin1 (no UTF-8 validation), the rest as UTF-8.
+   */
+  private str(): string {
+    const n = this.strLen();
+    const b = this.b;
+    const s = this.p;
+    const e = s + n;
+    this.p = e;
+    for (let i = s; i < e; i++) if (b[i]! > 0x7f) return b.toString('utf8', s, e);
+    return latin1(b, s, e);
+  }
+
+  private cached(c: StringCache): string {
+    const n = this.strLen();
+    const v = c.get(this.b, this.p, n);
+    this.p += n;
+    return v;
+  }
 }
 
-function cached(b: Buffer, c: Strings): string {
-  const n = strLen(b);
-  const v = c.get(b, P, n);
-  P += n;
-  return v;
-}
-
-function f64(b: Buffer): number {
-  if (P + 8 > E) fail('truncated number');
-  const v = b.readDoubleLE(P);
-  P += 8;
-  return v;
-}
-
-const isCount = (v: number): boolean => Number.isSafeInteger(v) && v >= 0;
+const decoder = new Decoder();
 
 /**
  * Decodes a binary event record (type 11–13) held in `b[start, end)` (default: all of `b`).
  * Throws EventDecodeError when malformed.
  */
 export function decodeBinaryEvent(recordType: number, b: Buffer, start = 0, end = b.length): DecodedEvent {
-  const type = recordType - BINARY_TYPE_OFFSET;
-  if (end - start < 1 || b[start] !== VERSION) fail(`unknown binary event version ${b[start]}`);
-  P = start + 1;
-  E = end;
-  const at = f64(b);
-  if (!isCount(at)) fail('bad at');
-  const accountId = cached(b, accounts);
-  if (P >= E) fail('truncated order id');
-  const idKind = b[P++]!;
-  if (idKind > 1) fail('bad id kind');
-  const idText = idKind === 1 ? cached(b, prefixes) : str(b);
-  switch (type) {
-    case EventType.OrderAccepted: {
-      if (P + 36 > E) fail('truncated OrderAccepted');
-      const acceptSeq = b.readDoubleLE(P);
-      const qty = b.readDoubleLE(P + 8);
-      const price = b.readDoubleLE(P + 16);
-      const expireAt = b.readDoubleLE(P + 24);
-      if (!isCount(acceptSeq) || acceptSeq < 1 || !isCount(qty) || !isCount(price) || !isCount(expireAt)) fail('bad OrderAccepted numbers');
-      const side = b[P + 32]!;
-      const ot = b[P + 33]!;
-      const tif = b[P + 34]!;
-      const keyKind = b[P + 35]!;
-      P += 36;
-      if (side < 1 || side > 2 || ot < 1 || ot > 2 || tif < 1 || tif > 2 || keyKind > 3 || keyKind === 2) fail('bad OrderAccepted enums');
-      const symbol = cached(b, symbols);
-      const coid = (keyKind & 1) !== 0 ? str(b) : null;
-      const key = (keyKind & 2) !== 0 ? coid! : str(b);
-      if (P !== E) fail('bytes after OrderAccepted');
-      const request: NewOrder = { symbol, side, type: ot, qty, price, timeInForce: tif, expireAt, clientOrderId: coid };
-      return {
-        type,
-        at,
-        accountId,
-        orderId: idKind === 1 ? '' : idText,
-        idPrefix: idKind === 1 ? idText : undefined,
-        seqId: idKind === 1,
-        acceptSeq,
-        idempotencyKey: key,
-        request,
-      };
-    }
-    case EventType.CancelRequested:
-      if (P !== E) fail('bytes after CancelRequested');
-      return { type, at, accountId, orderId: idKind === 1 ? fail('CancelRequested needs the whole order id') : idText };
-    case EventType.OrderUpdated: {
-      const filledQty = f64(b);
-      if (!isCount(filledQty) || P + 2 > E) fail('bad OrderUpdated');
-      const si = b[P]!;
-      const hasReason = b[P + 1]!;
-      P += 2;
-      if (si >= ORDER_STATUSES.length || hasReason > 1) fail('bad OrderUpdated status');
-      const reason = hasReason === 1 ? str(b) : null;
-      if (P !== E) fail('bytes after OrderUpdated');
-      return { type, at, accountId, orderId: idKind === 1 ? fail('OrderUpdated needs the whole order id') : idText, status: ORDER_STATUSES[si]!, filledQty, reason };
-    }
-    default:
-      fail(`unknown event record type ${recordType}`);
-  }
+  return decoder.decode(recordType, b, start, end);
 }

@@ -23,6 +23,8 @@ export interface DurableConfig {
   maxBatchBytes: number;
   /** AUDIT_SYNC_METHOD: `fdatasync` (write, then fdatasync) or `open_dsync` (segments opened O_DSYNC) */
   syncMethod: 'fdatasync' | 'dsync';
+  /** AUDIT_IO: journal writes on a dedicated I/O thread ('thread') or the libuv pool ('pool') */
+  io: 'thread' | 'pool';
   /** AUDIT_SEGMENT_BYTES: segment rotation size */
   segmentBytes: number;
   /**
@@ -86,6 +88,7 @@ export function loadDurableConfig(env: Env, dataDir: string): DurableConfig {
     maxBatchRecords: int(env, 'AUDIT_FDATASYNC_MAX_BATCH', 0, { min: 0, max: 1_000_000 }),
     maxBatchBytes: int(env, 'AUDIT_FDATASYNC_MAX_BATCH_BYTES', 1 << 20, { min: 4096, max: 64 << 20 }),
     syncMethod: oneOf(env, 'AUDIT_SYNC_METHOD', 'open_dsync', ['fdatasync', 'open_dsync']) === 'open_dsync' ? 'dsync' : 'fdatasync',
+    io: oneOf(env, 'AUDIT_IO', 'thread', ['thread', 'pool']),
     segmentBytes: int(env, 'AUDIT_SEGMENT_BYTES', 64 << 20, { min: 4096, max: 2 ** 40 }),
     keys,
     activeKeyId,

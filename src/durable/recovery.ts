@@ -15,6 +15,7 @@ import { type JournalIo, JournalWriter, listSegments, loadLatestSnapshot, replay
 import type { RiskEngine } from '../risk/engine.js';
 import { EventDecodeError, MAX_ORDER_RECORD_TYPE } from '../orders/events.js';
 import { loadSnapshot, SnapshotFormatError } from '../orders/snapshot.js';
+import { startIoThread } from '../journal/io-thread.js';
 import { loadJournalKeys } from './keys.js';
 import { DurableOrders, type KillView, type RecoveryStats } from './service.js';
 
@@ -23,6 +24,9 @@ import { DurableOrders, type KillView, type RecoveryStats } from './service.js';
  * with its framing and chain hash): sizes the order indexes before the replay.
  */
 const BYTES_PER_ORDER_ESTIMATE = 128;
+
+/** Room in the I/O thread's write buffer beyond a full batch (a segment header, a large record). */
+const IO_THREAD_HEADROOM = 64 * 1024;
 
 /** Anomalies logged one by one before only counting them. */
 const MAX_LOGGED_ANOMALIES = 20;
@@ -88,6 +92,8 @@ export async function startDurable(cfg: DurableConfig, log: Logger, risk: RiskEn
 
   // 2. Journal: cut a torn tail.
   let tornTail = false;
+  // The I/O thread is for synced writes; without fsync the thread pool's page-cache writes are fine.
+  const io: Partial<JournalIo> | undefined = opts.io ?? (cfg.io === 'thread' && cfg.fsync ? startIoThread(cfg.maxBatchBytes + IO_THREAD_HEADROOM) : undefined);
   const writer = await JournalWriter.open({
     dir: cfg.journalDir,
     keys,
@@ -104,7 +110,10 @@ export async function startDurable(cfg: DurableConfig, log: Logger, risk: RiskEn
     },
     onBatch: svc.onBatch,
     onFailed: (err) => log.fatal({ err }, 'journal writer failed'),
-    io: opts.io,
+    io,
+  }).catch(async (err: unknown) => {
+    await io?.close?.().catch(() => {});
+    throw err;
   });
   if (snapshotSeq > writer.lastSeq) {
     await writer.close().catch(() => {});

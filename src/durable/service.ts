@@ -221,6 +221,8 @@ export class DurableOrders {
    * (or came) through the responder, else the reject reason (nothing changed).
    */
   submit(accountId: string, key: string, request: NewOrder, ctx: unknown, t0: number): Reason | null {
+    // Answer what has become durable first (an I/O thread's finished write, see io-thread.ts).
+    this.writer?.poll();
     const book = this.book;
     const now = this.clock.nowMs();
     const hit = book.lookup(accountId, key, request, now);
@@ -306,6 +308,7 @@ export class DurableOrders {
    * Never blocked by the kill switch or backpressure.
    */
   cancel(accountId: string, orderId: string, ctx: unknown, t0: number): Reason | null {
+    this.writer?.poll();
     const book = this.book;
     const o = book.getFor(accountId, orderId);
     if (o === undefined) return 'ORDER_NOT_FOUND';

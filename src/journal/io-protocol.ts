@@ -1,0 +1,21 @@
+/** Shared-memory layout between the journal I/O thread and its owner (io-thread.ts, io-worker.ts). */
+
+export interface IoThreadShared {
+  /** Int32 control words, indexed by {@link CTL} */
+  ctl: SharedArrayBuffer;
+  /** Float64: the write position */
+  pos: SharedArrayBuffer;
+  /** the bytes of a write job */
+  data: SharedArrayBuffer;
+}
+
+export const CTL = { State: 0, Kind: 1, Fd: 2, Length: 3, Result: 4 } as const;
+export const CTL_WORDS = 5;
+
+export const STATE_IDLE = 0;
+export const STATE_POSTED = 1;
+export const STATE_DONE = 2;
+export const STATE_STOP = 3;
+
+export const JOB_WRITE = 1;
+export const JOB_FDATASYNC = 2;

@@ -11,7 +11,10 @@
  * Snapshots are off in these runs, so the restart replays the whole journal. Results go to
  * var/results/bench-durable-<timestamp>.{json,txt}.
  *
- * Env: DURATION (10), WARMUP (3), CONNECTIONS (64), THREADS (1), KEEP_DATA (0: data
+ * RUNS rounds (default 3) alternate bare / sync on / sync off (+ recovery) and the medians are
+ * reported, each round's figures listed too.
+ *
+ * Env: RUNS (3), DURATION (10), WARMUP (3), CONNECTIONS (64), THREADS (1), KEEP_DATA (0: data
  * directories are removed at the end). Risk and journal variables pass through
  * (e.g. AUDIT_FDATASYNC_MAX_WAIT_US, V3_RISK_PROFILE).
  */
@@ -28,6 +31,7 @@ const WARMUP = Number(process.env.WARMUP ?? 3);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
 const THREADS = Number(process.env.THREADS ?? 1);
 const KEEP_DATA = process.env.KEEP_DATA === '1';
+const RUNS = Math.max(1, Number(process.env.RUNS ?? 3));
 const SECRET = 'bench-secret';
 
 const TARGETS = { fsyncOnAcksPerSecMin: 20_000, durableAckP99MaxUs: 5_000, recoveryRecordsPerSecMin: 500_000 };
@@ -210,25 +214,43 @@ async function main(): Promise<void> {
   const results: ModeResult[] = [];
   const dirs: string[] = [];
   try {
-    const ceiling = await bare(token);
-    console.error(`[bench:durable] bare node:http ceiling: ${ceiling.rps.toFixed(0)} req/s, client p99 ${ceiling.p99Us.toFixed(0)} us`);
-    for (const mode of ['fsync-on', 'fsync-off'] as const) {
-      const r = await measure(mode, token, admin);
-      results.push(r);
-      dirs.push(r.dataDir);
-      console.error(
-        `[bench:durable] ${mode}: ${r.wrk.rps.toFixed(0)} acks/s, client p99 ${r.wrk.p99Us.toFixed(0)} us, server durable ack p99 ${r.server.durableAckP99Us} us, batch p50 ${r.server.batchRecordsP50} records`,
+    // Rounds alternate bare / sync on / sync off, so that the three see the same machine: on a
+    // shared VM the CPU available swings by several times within a minute.
+    const bares: WrkResult[] = [];
+    const recs: Recovery[] = [];
+    const rounds: string[] = [];
+    for (let round = 1; round <= RUNS; round++) {
+      const b = await bare(token);
+      bares.push(b);
+      console.error(`[bench:durable] round ${round}/${RUNS} bare node:http ceiling: ${b.rps.toFixed(0)} req/s, client p99 ${b.p99Us.toFixed(0)} us`);
+      const pair: ModeResult[] = [];
+      for (const mode of ['fsync-on', 'fsync-off'] as const) {
+        const r = await measure(mode, token, admin);
+        results.push(r);
+        pair.push(r);
+        dirs.push(r.dataDir);
+        console.error(
+          `[bench:durable] round ${round}/${RUNS} ${mode}: ${r.wrk.rps.toFixed(0)} acks/s, client p99 ${r.wrk.p99Us.toFixed(0)} us, server durable ack p99 ${r.server.durableAckP99Us} us, batch p50 ${r.server.batchRecordsP50} records`,
+        );
+      }
+      const rec = await recover(pair[0]!.dataDir);
+      recs.push(rec);
+      console.error(`[bench:durable] round ${round}/${RUNS} recovery: ${rec.records} records in ${rec.replayMs} ms (${rec.recordsPerSec} records/s), total ${rec.totalMs} ms`);
+      rounds.push(
+        `round ${round}: bare ${b.rps.toFixed(0)}, sync on ${pair[0]!.wrk.rps.toFixed(0)} (${(pair[0]!.wrk.rps / b.rps).toFixed(2)}, server ack p99 ${pair[0]!.server.durableAckP99Us} us), sync off ${pair[1]!.wrk.rps.toFixed(0)} (${(pair[1]!.wrk.rps / b.rps).toFixed(2)}); recovery ${rec.recordsPerSec} records/s`,
       );
     }
-    const on = results[0]!;
-    const off = results[1]!;
-    console.error(`[bench:durable] recovery: restarting on the fsync-on data directory (${on.server.journalBytes} journal bytes)`);
-    const rec = await recover(on.dataDir);
-    console.error(`[bench:durable] recovery: ${rec.records} records in ${rec.replayMs} ms (${rec.recordsPerSec} records/s), total ${rec.totalMs} ms`);
+    // Medians: the round with the median throughput of each mode, reported whole.
+    const byRps = <T>(xs: T[], rps: (x: T) => number): T => [...xs].sort((a, b) => rps(a) - rps(b))[xs.length >> 1]!;
+    const on = byRps(results.filter((r) => r.mode === 'fsync-on'), (r) => r.wrk.rps);
+    const off = byRps(results.filter((r) => r.mode === 'fsync-off'), (r) => r.wrk.rps);
+    const ceiling = byRps(bares, (b) => b.rps);
+    const rec = byRps(recs, (r) => r.recordsPerSec);
 
     const summary = {
       at: new Date().toISOString(),
-      settings: { durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, threads: THREADS, snapshots: 'off', cpus: (await import('node:os')).cpus().length },
+      rounds,
+      settings: { rounds: RUNS, durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, threads: THREADS, snapshots: 'off', cpus: (await import('node:os')).cpus().length },
       fsyncOn: { acksPerSec: on.wrk.rps, clientP50Us: on.wrk.p50Us, clientP99Us: on.wrk.p99Us, non2xx: on.wrk.non2xx, socketErrors: on.wrk.socketErrors, ...on.server },
       fsyncOff: { acksPerSec: off.wrk.rps, clientP50Us: off.wrk.p50Us, clientP99Us: off.wrk.p99Us, non2xx: off.wrk.non2xx, socketErrors: off.wrk.socketErrors, ...off.server },
       bare: { rps: ceiling.rps, clientP50Us: ceiling.p50Us, clientP99Us: ceiling.p99Us },
@@ -245,7 +267,7 @@ async function main(): Promise<void> {
     const row = (name: string, r: ModeResult) =>
       `${name.padEnd(10)} ${r.wrk.rps.toFixed(0).padStart(8)}  ${r.wrk.p50Us.toFixed(0).padStart(9)}  ${r.wrk.p99Us.toFixed(0).padStart(9)}  ${String(r.server.durableAckP50Us).padStart(9)}  ${String(r.server.durableAckP99Us).padStart(9)}  ${String(r.server.durableAckP999Us).padStart(9)}  ${String(r.server.fdatasyncP50Us).padStart(8)}  ${String(r.server.fdatasyncP99Us).padStart(8)}  ${String(r.server.batchRecordsP50).padStart(5)}/${String(r.server.batchRecordsP99).padEnd(5)}`;
     const lines = [
-      `bench:durable  ${summary.at}  duration=${DURATION}s warmup=${WARMUP}s connections=${CONNECTIONS} threads=${THREADS} cpus=${summary.settings.cpus}`,
+      `bench:durable  ${summary.at}  duration=${DURATION}s warmup=${WARMUP}s connections=${CONNECTIONS} threads=${THREADS} cpus=${summary.settings.cpus} rounds=${RUNS} (medians)`,
       '',
       '                       client (wrk)          server: request start -> durable ack       fdatasync        batch',
       'mode          acks/s    p50 us     p99 us     p50 us     p99 us    p999 us   p50 us    p99 us   p50/p99 records',
@@ -253,10 +275,12 @@ async function main(): Promise<void> {
       row('fsync off', off),
       `${'bare http'.padEnd(10)} ${ceiling.rps.toFixed(0).padStart(8)}  ${ceiling.p50Us.toFixed(0).padStart(9)}  ${ceiling.p99Us.toFixed(0).padStart(9)}  (node:http JSON.parse + answer, no auth/journal: the ceiling)`,
       '',
-      `ratios to the bare ceiling (same run): fsync on ${(on.wrk.rps / ceiling.rps).toFixed(2)}, fsync off ${(off.wrk.rps / ceiling.rps).toFixed(2)}; fsync on / fsync off ${(on.wrk.rps / off.wrk.rps).toFixed(2)}`,
+      ...rounds,
+      '',
+      `ratios of the medians to the bare ceiling (same run): fsync on ${(on.wrk.rps / ceiling.rps).toFixed(2)}, fsync off ${(off.wrk.rps / ceiling.rps).toFixed(2)}; fsync on / fsync off ${(on.wrk.rps / off.wrk.rps).toFixed(2)}`,
       `batches (fsync on): ${on.server.batches} for ${on.server.recordsJournaled} records`,
       `non-2xx answers: ${on.wrk.non2xx + off.wrk.non2xx}; socket errors: ${on.wrk.socketErrors + off.wrk.socketErrors}; GC (fsync on run): minor ${on.server.gcMinorSec.toFixed(2)} s, major ${on.server.gcMajorSec.toFixed(2)} s`,
-      `recovery (restart on the fsync-on journal, no snapshot): ${rec.records} records replayed in ${rec.replayMs} ms = ${rec.recordsPerSec} records/s; start-up recovery total ${rec.totalMs} ms; ${rec.orders} orders rebuilt`,
+      `recovery (restart on a sync-on journal, no snapshot; median round): ${rec.records} records replayed in ${rec.replayMs} ms = ${rec.recordsPerSec} records/s; start-up recovery total ${rec.totalMs} ms; ${rec.orders} orders rebuilt`,
       '',
       `targets: fsync-on acks/s >= ${TARGETS.fsyncOnAcksPerSecMin} ${pass.throughput ? 'PASS' : 'FAIL'}; server durable ack p99 <= ${TARGETS.durableAckP99MaxUs} us ${pass.latency ? 'PASS' : 'FAIL'}; recovery >= ${TARGETS.recoveryRecordsPerSecMin} records/s ${pass.recovery ? 'PASS' : 'FAIL'}; no errors ${pass.errors ? 'PASS' : 'FAIL'}`,
     ];

@@ -119,6 +119,7 @@ export interface ScanOptions {
 
 const HEADROOM = 64 * 1024;
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
+const FIRST_CHUNK_BYTES = 256 * 1024;
 
 interface Chunk {
   buf: Buffer;
@@ -154,7 +155,9 @@ export async function scanSegment(
     };
 
     const readChunk = async (pos: number): Promise<Chunk> => {
-      const n = Math.min(chunkBytes, fileSize - pos);
+      // The first read is small, so that parsing starts at once and the next (full-size) read
+      // overlaps it, instead of the whole first chunk being waited for.
+      const n = Math.min(pos === 0 ? Math.min(chunkBytes, FIRST_CHUNK_BYTES) : chunkBytes, fileSize - pos);
       const buf = Buffer.allocUnsafeSlow(HEADROOM + n);
       const { bytesRead } = await fh.read(buf, HEADROOM, n, pos);
       return { buf, n: bytesRead };

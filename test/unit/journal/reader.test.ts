@@ -25,6 +25,22 @@ async function mixedJournal(dir: string, n: number): Promise<void> {
   await w.close();
 }
 
+test('replay with the default read size: a segment larger than the small first read', async (t) => {
+  const dir = await tempDir(t);
+  const w = await JournalWriter.open({ dir, keys: KEYS, activeKeyId: 'k1', fsync: false });
+  const n = 3000;
+  for (let i = 1; i <= n; i++) w.append(7, payloadFor(i, 200 + (i % 700)), 1_600_000_000_000 + i);
+  await w.close();
+  assert.equal((await listSegments(dir)).length, 1);
+  let seen = 0;
+  const res = await replayJournal(dir, (rec) => {
+    seen++;
+    assert.equal(rec.seq, seen);
+    assert.ok(rec.payload.equals(payloadFor(seen, 200 + (seen % 700))), `payload of ${seen}`);
+  });
+  assert.deepEqual([res.records, seen, res.tornTail], [n, n, null]);
+});
+
 test('replay handles records spanning read chunks and segments', async (t) => {
   const dir = await tempDir(t);
   await mixedJournal(dir, 200);

@@ -1,9 +1,12 @@
 /**
- * Start-up of the durable path: keys, snapshot, journal open (cuts a torn tail), replay of the
- * journal after the snapshot, then the service is ready. Runs before any listener starts, so no
- * request sees a half-rebuilt book.
+ * Start-up of the durable path: keys, snapshot, replay of the journal after the snapshot, journal
+ * writer open (cuts a torn tail), then the service is ready. Runs before any listener starts, so
+ * no request sees a half-rebuilt book.
  *
- *   loadLatestSnapshot → JournalWriter.open → replayJournal(snapshot.seq + 1 .. writer.lastSeq)
+ *   loadLatestSnapshot → walkJournal(snapshot.seq + 1 ..) → JournalWriter.open({ tail })
+ *
+ * The replay reads the newest segment to its end anyway; the writer takes where it ends and the
+ * chain head from the replay (`tail`) rather than reading it a second time.
  *
  * Rebuilt: orders and their events, idempotency keys (still within their TTL), exposure in the
  * shared risk engine, the acceptSeq counter and the event clock.
@@ -11,7 +14,7 @@
 import { promises as fsp } from 'node:fs';
 import type { Logger } from 'pino';
 import type { DurableConfig } from '../config/durable.js';
-import { type JournalIo, JournalWriter, listSegments, loadLatestSnapshot, replayJournal } from '../journal/index.js';
+import { type JournalIo, JournalWriter, listSegments, loadLatestSnapshot, walkJournal, type WalkResult } from '../journal/index.js';
 import type { RiskEngine } from '../risk/engine.js';
 import { EventDecodeError, MAX_ORDER_RECORD_TYPE } from '../orders/events.js';
 import { loadSnapshot, SnapshotFormatError } from '../orders/snapshot.js';
@@ -90,7 +93,34 @@ export async function startDurable(cfg: DurableConfig, log: Logger, risk: RiskEn
   }
   const snapshotMs = performance.now() - ts;
 
-  // 2. Journal: cut a torn tail.
+  // 2. Replay the journal after the snapshot: framing, CRC and seq of every record are checked.
+  //    A torn tail (the last write never completed, so it was never acknowledged) ends the
+  //    replay; the writer cuts it below. Damage before the end stops the start.
+  const tr = performance.now();
+  const book = svc.book;
+  let replayed = 0;
+  let walk: WalkResult;
+  try {
+    walk = await walkJournal(
+      cfg.journalDir,
+      (rec) => {
+        replayed++;
+        if (rec.type < 1 || rec.type > MAX_ORDER_RECORD_TYPE) return;
+        const r = book.applyRecordBytes(rec.seq, rec.type, rec.bytes, rec.payloadStart, rec.payloadEnd, now);
+        if (typeof r === 'object') anomaly(r.anomaly);
+      },
+      { fromSeq: snapshotSeq + 1 },
+    );
+  } catch (err) {
+    if (err instanceof EventDecodeError) throw new Error(`journal record cannot be decoded: ${err.message}`);
+    throw err;
+  }
+  if (walk.error !== null) throw walk.error;
+  const replayMs = performance.now() - tr;
+
+  // 3. Open the writer after the last valid record, cutting a torn tail. The replay has just
+  //    read the newest segment to its end: the writer takes its end and chain head from it
+  //    instead of reading the segment again.
   let tornTail = false;
   // The I/O thread is for synced writes; without fsync the thread pool's page-cache writes are fine.
   const io: Partial<JournalIo> | undefined = opts.io ?? (cfg.io === 'thread' && cfg.fsync ? startIoThread(cfg.maxBatchBytes + IO_THREAD_HEADROOM) : undefined);
@@ -104,6 +134,7 @@ export async function startDurable(cfg: DurableConfig, log: Logger, risk: RiskEn
     maxBatchDelayUs: cfg.maxBatchDelayUs,
     syncMethod: cfg.syncMethod,
     segmentBytes: cfg.segmentBytes,
+    tail: walk.tail ?? undefined,
     onTornTail: (info) => {
       tornTail = true;
       log.warn(info, 'journal tail truncated: the last write never completed (it was never acknowledged)');
@@ -121,31 +152,11 @@ export async function startDurable(cfg: DurableConfig, log: Logger, risk: RiskEn
       `snapshot at seq ${snapshotSeq} is ahead of the journal (last seq ${writer.lastSeq}): journal segments are missing; restore them or remove the snapshots to start from the journal alone`,
     );
   }
-
-  // 3. Replay the tail.
-  const tr = performance.now();
-  const book = svc.book;
-  let replayed = 0;
-  if (writer.lastSeq > snapshotSeq) {
-    try {
-      const res = await replayJournal(
-        cfg.journalDir,
-        (rec) => {
-          replayed++;
-          if (rec.type < 1 || rec.type > MAX_ORDER_RECORD_TYPE) return;
-          const r = book.applyRecordBytes(rec.seq, rec.type, rec.bytes, rec.payloadStart, rec.payloadEnd, now);
-          if (typeof r === 'object') anomaly(r.anomaly);
-        },
-        { fromSeq: snapshotSeq + 1, toSeq: writer.lastSeq },
-      );
-      if (res.lastSeq !== writer.lastSeq) throw new Error(`replay ended at seq ${res.lastSeq}, the journal ends at ${writer.lastSeq}`);
-    } catch (err) {
-      await writer.close().catch(() => {});
-      if (err instanceof EventDecodeError) throw new Error(`journal record cannot be decoded: ${err.message}`);
-      throw err;
-    }
+  const replayedTo = walk.records > 0 ? walk.lastSeq : snapshotSeq;
+  if (replayedTo !== writer.lastSeq) {
+    await writer.close().catch(() => {});
+    throw new Error(`replay ended at seq ${replayedTo}, the journal ends at ${writer.lastSeq}`);
   }
-  const replayMs = performance.now() - tr;
 
   const stats: RecoveryStats = {
     totalMs: performance.now() - t0,

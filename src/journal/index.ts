@@ -17,6 +17,7 @@ export {
   readJournal,
   replayJournal,
   walkJournal,
+  type WalkResult,
   type JournalRecord,
   ReplayRecord,
   type ReplayOptions,

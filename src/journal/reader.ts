@@ -29,6 +29,8 @@ import {
   listSegments,
   scanSegment,
   segmentIndexFor,
+  tailRecord,
+  type SegmentTail,
   type SegmentInfo,
   type SegmentVisitor,
 } from './segments.js';
@@ -112,6 +114,11 @@ export interface ReplayResult {
 /** Result of the shared walk: like ReplayResult but errors are returned, not thrown. */
 export interface WalkResult extends ReplayResult {
   error: JournalIntegrityError | null;
+  /**
+   * The newest segment, when the walk read it to its end (no error, not stopped early): hand it
+   * to `JournalWriter.open({ tail })` so that the writer does not read it again.
+   */
+  tail: SegmentTail | null;
 }
 
 type OnRecord = (rec: ReplayRecord) => boolean | void;
@@ -127,6 +134,10 @@ class Walker implements SegmentVisitor {
   error: JournalIntegrityError | null = null;
 
   private readonly rec = new ReplayRecord();
+  /** The current segment's last record seen (for the writer's tail); reset per segment. */
+  lastBuf: Buffer | null = null;
+  lastPos = 0;
+  lastTotal = 0;
   private keyBytes: Buffer = EMPTY;
   private keyStr = '';
 
@@ -158,6 +169,9 @@ class Walker implements SegmentVisitor {
   }
 
   record(buf: Buffer, p: number, total: number, seq: number, fileOffset: number): boolean {
+    this.lastBuf = buf;
+    this.lastPos = p;
+    this.lastTotal = total;
     const hashOff = recordHashOffset(total);
     if (seq < this.fromSeq) {
       // Before the range: only advance the chain with the stored hash.
@@ -246,7 +260,7 @@ export async function walkJournal(
     ring = new KeyRing(opts.keys);
   }
   const walker = new Walker(fromSeq, toSeq, ring, onRecord, opts.afterChunk);
-  const res: WalkResult = { records: 0, lastSeq: 0, stopped: false, tornTail: null, segments: 0, error: null };
+  const res: WalkResult = { records: 0, lastSeq: 0, stopped: false, tornTail: null, segments: 0, error: null, tail: null };
   const finish = (): WalkResult => {
     res.records = walker.delivered;
     res.lastSeq = walker.lastDelivered;
@@ -271,11 +285,16 @@ export async function walkJournal(
       return finish();
     }
     walker.segName = seg.name;
+    walker.lastBuf = null;
     const isLast = i === segs.length - 1;
     const scan = await scanSegment(seg, { isLast, chunkBytes: opts.chunkBytes }, walker);
     res.segments++;
     if (walker.error !== null || walker.stopped) return finish();
     const pb = scan.problem;
+    if (isLast && scan.header !== null && (pb === null || pb.kind === 'torn_tail')) {
+      const lb = walker.lastBuf as Buffer | null;
+      res.tail = { segment: seg.name, scan, last: lb === null ? null : tailRecord(lb, walker.lastPos, walker.lastTotal) };
+    }
     if (pb !== null) {
       if (pb.kind === 'torn_tail') {
         res.tornTail = { segment: seg.name, offset: pb.offset, bytes: scan.fileSize - pb.offset };
@@ -305,7 +324,7 @@ function gapError(seq: number, seg: SegmentInfo, message: string): JournalIntegr
 export async function replayJournal(dir: string, onRecord: OnRecord, opts: ReplayOptions = {}): Promise<ReplayResult> {
   const res = await walkJournal(dir, onRecord, opts);
   if (res.error !== null) throw res.error;
-  const { error: _error, ...out } = res;
+  const { error: _error, tail: _tail, ...out } = res;
   return out;
 }
 
@@ -388,6 +407,6 @@ export async function* readJournal(dir: string, opts: ReplayOptions = {}): Async
   const res = outcome as WalkResult | null;
   if (res === null) throw new Error('journal walk ended without a result');
   if (res.error !== null) throw res.error;
-  const { error: _error, ...out } = res;
+  const { error: _error, tail: _tail, ...out } = res;
   return out;
 }

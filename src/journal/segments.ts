@@ -14,6 +14,10 @@ import {
   SEGMENT_HEADER_BYTES,
   checkRecord,
   decodeSegmentHeader,
+  HASH_BYTES,
+  recordAtMs,
+  recordHashOffset,
+  recordKeyId,
   findValidRecordAfter,
   parseSegmentName,
   recordSeq,
@@ -105,6 +109,27 @@ export interface SegmentScan {
   /** True when the visitor asked to stop. */
   stopped: boolean;
   problem: ScanProblem | null;
+}
+
+/**
+ * What a writer needs to know about the newest segment to append after it: where its valid data
+ * ends and the chain head (hash, time and key id of its last record). A replay that read the
+ * segment to its end produces it as a by-product, so that opening the writer afterwards does not
+ * read the segment again.
+ */
+export interface SegmentTail {
+  /** segment file name */
+  segment: string;
+  /** the scan, as scanSegment returned it for this (newest) segment */
+  scan: SegmentScan;
+  /** the segment's last valid record, or null when it holds none */
+  last: { hash: Buffer; atMs: number; keyId: string } | null;
+}
+
+/** The chain-head details of the record at `b[p]` of total length `total`. */
+export function tailRecord(b: Buffer, p: number, total: number): { hash: Buffer; atMs: number; keyId: string } {
+  const h = p + recordHashOffset(total);
+  return { hash: Buffer.from(b.subarray(h, h + HASH_BYTES)), atMs: recordAtMs(b, p), keyId: recordKeyId(b, p) };
 }
 
 export interface ScanOptions {

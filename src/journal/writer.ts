@@ -50,7 +50,7 @@ import {
   type JournalKeys,
 } from './format.js';
 import { JournalClosedError, JournalFailedError, JournalIntegrityError } from './errors.js';
-import { listSegments, scanSegment, type SegmentInfo } from './segments.js';
+import { listSegments, scanSegment, tailRecord, type SegmentInfo, type SegmentTail } from './segments.js';
 
 const openAsync = promisify(fs.open);
 const closeAsync = promisify(fs.close);
@@ -181,6 +181,12 @@ export interface JournalWriterOptions {
   segmentBytes?: number;
   /** Called (once) during open when a torn tail was cut. */
   onTornTail?: (info: TornTailInfo) => void;
+  /**
+   * The newest segment as a replay just read it (`WalkResult.tail`), so that opening does not
+   * read it again. Ignored unless it names the newest segment. Nothing may write the journal
+   * between that replay and this open.
+   */
+  tail?: SegmentTail;
   /** Called after every successful batch; for metrics. Exceptions thrown here are ignored. */
   onBatch?: (info: BatchInfo) => void;
   /** Called once when the writer enters the failed state. */
@@ -421,19 +427,13 @@ export class JournalWriter {
       dirFd = await openAsync(dir, 'r');
       const segs = await listSegments(dir);
 
+      let hint = opts.tail;
       while (segs.length > 0) {
         const last = segs[segs.length - 1];
-        let tailBuf: Buffer | null = null;
-        let tailPos = 0;
-        let tailLen = 0;
-        const scan = await scanSegment(last, { isLast: true }, {
-          record(buf, p, total) {
-            tailBuf = buf;
-            tailPos = p;
-            tailLen = total;
-            return true;
-          },
-        });
+        // A replay that just read this segment to its end says where it ends; else read it.
+        const tail = hint !== undefined && hint.segment === last.name ? hint : await scanTail(last);
+        hint = undefined;
+        const scan = tail.scan;
         const pb = scan.problem;
         if (pb !== null && pb.kind !== 'torn_tail') {
           throw new JournalIntegrityError(pb.kind, pb.seq, last.name, pb.offset, `cannot open journal: ${pb.message}`);
@@ -472,12 +472,10 @@ export class JournalWriter {
         let lastHash = scan.header.prevHash;
         let lastAtMs = 0;
         let lastKeyId = 'unknown';
-        const tb = tailBuf as Buffer | null;
-        if (tb !== null) {
-          const h = tailPos + recordHashOffset(tailLen);
-          lastHash = Buffer.from(tb.subarray(h, h + HASH_BYTES));
-          lastAtMs = recordAtMs(tb, tailPos);
-          lastKeyId = recordKeyId(tb, tailPos);
+        if (tail.last !== null) {
+          lastHash = tail.last.hash;
+          lastAtMs = tail.last.atMs;
+          lastKeyId = tail.last.keyId;
         } else if (segs.length > 1) {
           // The newest segment holds only its header: take the anchor details (time, key id)
           // of the previous segment's last record. The chain hash comes from the header.
@@ -988,6 +986,23 @@ function segmentFlags(o: { fsync?: boolean; syncMethod?: 'fdatasync' | 'dsync' }
 }
 
 /** Time and key id of the last valid record of a (non-newest) segment, or null. */
+/** Reads the newest segment to find where its valid data ends and its last record. */
+async function scanTail(seg: SegmentInfo): Promise<SegmentTail> {
+  let tailBuf: Buffer | null = null;
+  let tailPos = 0;
+  let tailLen = 0;
+  const scan = await scanSegment(seg, { isLast: true }, {
+    record(buf, p, total) {
+      tailBuf = buf;
+      tailPos = p;
+      tailLen = total;
+      return true;
+    },
+  });
+  const tb = tailBuf as Buffer | null;
+  return { segment: seg.name, scan, last: tb === null ? null : tailRecord(tb, tailPos, tailLen) };
+}
+
 async function lastRecordOf(seg: SegmentInfo): Promise<{ atMs: number; keyId: string } | null> {
   let out: { atMs: number; keyId: string } | null = null;
   let buf: Buffer | null = null;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFile, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JournalWriter, type TornTailInfo } from '../../../src/journal/writer.js';
-import { replayJournal } from '../../../src/journal/reader.js';
+import { replayJournal, walkJournal } from '../../../src/journal/reader.js';
 import { readAnchor, verifyJournal } from '../../../src/journal/verify.js';
 import { listSegments } from '../../../src/journal/segments.js';
 import { JournalIntegrityError } from '../../../src/journal/errors.js';
@@ -150,4 +150,43 @@ test('an empty directory starts at seq 1 with a fresh segment', async (t) => {
   const segs = await listSegments(dir);
   assert.deepEqual(segs.map((s) => s.name), [segmentName(1)]);
   assert.deepEqual(await verifyJournal(dir, KEYS), { ok: true, checked: 0, lastSeq: 0, error: null });
+});
+
+test('a writer opened with the tail of a replay matches one that reads the segment itself', async (t) => {
+  for (const torn of [false, true]) {
+    const dirA = await tempDir(t);
+    const dirB = await tempDir(t);
+    await writeRecords(dirA, 1, 12);
+    if (torn) await appendFile(join(dirA, segmentName(1)), Buffer.alloc(30, 0x5a));
+    await writeFile(join(dirB, segmentName(1)), await readFile(join(dirA, segmentName(1)))); // the same journal twice
+    const walk = await walkJournal(dirA, () => undefined);
+    assert.equal(walk.error, null);
+    assert.ok(walk.tail !== null, 'the replay read the newest segment to its end');
+    assert.equal(walk.tail.segment, segmentName(1));
+    const tornA: TornTailInfo[] = [];
+    const tornB: TornTailInfo[] = [];
+    const a = await JournalWriter.open({ dir: dirA, keys: KEYS, activeKeyId: 'k1', tail: walk.tail, onTornTail: (i) => tornA.push(i) });
+    const b = await JournalWriter.open({ dir: dirB, keys: KEYS, activeKeyId: 'k1', onTornTail: (i) => tornB.push(i) });
+    assert.deepEqual(tornA, tornB, `torn ${torn}`);
+    assert.equal(tornA.length, torn ? 1 : 0);
+    assert.equal(a.lastSeq, 12);
+    assert.deepEqual(a.anchor(), b.anchor());
+    for (const w of [a, b]) {
+      w.append(3, payloadFor(99), 1_700_000_000_000);
+      await w.close();
+    }
+    assert.deepEqual(await readFile(join(dirA, segmentName(1))), await readFile(join(dirB, segmentName(1))));
+    assert.deepEqual(await verifyJournal(dirA, KEYS), { ok: true, checked: 13, lastSeq: 13, error: null });
+  }
+});
+
+test('a tail naming another segment than the newest is ignored', async (t) => {
+  const dir = await tempDir(t);
+  await writeRecords(dir, 1, 3);
+  const walk = await walkJournal(dir, () => undefined);
+  await writeRecords(dir, 4, 6);
+  const stale = { ...walk.tail!, segment: 'not-the-newest.seg' };
+  const w = await JournalWriter.open({ dir, keys: KEYS, activeKeyId: 'k1', tail: stale });
+  assert.equal(w.lastSeq, 6);
+  await w.close();
 });

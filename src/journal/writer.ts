@@ -697,11 +697,6 @@ export class JournalWriter {
   }
 
   /**
-   * Stops accepting appends, writes and syncs everything pending (regardless of the batch
-   * delay), fdatasyncs the segment and the directory (also with `fsync: false`) and closes the
-   * files. Rejects with the I/O error if the writer failed. Idempotent.
-   */
-  /**
    * Lets the I/O implementation complete a finished write now (see io-thread.ts); cheap, and
    * meant to be called before each request the journal serves.
    */
@@ -715,6 +710,11 @@ export class JournalWriter {
     }
   }
 
+  /**
+   * Stops accepting appends, writes and syncs everything pending (regardless of the batch
+   * delay), fdatasyncs the segment and the directory (also with `fsync: false`) and closes the
+   * files. Rejects with the I/O error if the writer failed. Idempotent.
+   */
   close(): Promise<void> {
     if (this.closePromise !== null) return this.closePromise;
     this.closePromise = this.doClose();
@@ -828,18 +828,18 @@ export class JournalWriter {
   /** Starts the head batch if the pipeline has room and it is due; otherwise re-schedules. */
   private next(): void {
     if (this.writing !== null || this.syncing.length > 0 || this.state === State.Failed) return;
-    if (this.inPoll) {
-      // A write finished and was noticed while a request is being served: the rest of this
-      // event-loop turn's requests join the next batch, which starts once they are in.
-      if (!this.scheduled && this.queue.length > 0) {
-        this.scheduled = true;
-        setImmediate(this.tick);
-      }
-      return;
-    }
     const b = this.queue[0];
     if (b === undefined) {
       if (!this.busy) this.notifyDrained();
+      return;
+    }
+    if (this.inPoll) {
+      // A write finished and was noticed while a request is being served: the rest of this
+      // event-loop turn's requests join the next batch, which starts once they are in.
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.tick);
+      }
       return;
     }
     if (!this.isDue(b)) {
@@ -985,7 +985,6 @@ function segmentFlags(o: { fsync?: boolean; syncMethod?: 'fdatasync' | 'dsync' }
   return f;
 }
 
-/** Time and key id of the last valid record of a (non-newest) segment, or null. */
 /** Reads the newest segment to find where its valid data ends and its last record. */
 async function scanTail(seg: SegmentInfo): Promise<SegmentTail> {
   let tailBuf: Buffer | null = null;
@@ -1003,6 +1002,7 @@ async function scanTail(seg: SegmentInfo): Promise<SegmentTail> {
   return { segment: seg.name, scan, last: tb === null ? null : tailRecord(tb, tailPos, tailLen) };
 }
 
+/** Time and key id of the last valid record of a (non-newest) segment, or null. */
 async function lastRecordOf(seg: SegmentInfo): Promise<{ atMs: number; keyId: string } | null> {
   let out: { atMs: number; keyId: string } | null = null;
   let buf: Buffer | null = null;

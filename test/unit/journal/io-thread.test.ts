@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startIoThread } from '../../../src/journal/io-thread.js';
-import { tempDir } from './helpers.js';
+import { JournalWriter } from '../../../src/journal/writer.js';
+import { KEYS, tempDir } from './helpers.js';
 
 function writeAsync(io: ReturnType<typeof startIoThread>, fd: number, bufs: Buffer[], pos: number): Promise<number> {
   return new Promise((res, rej) => io.writev(fd, bufs, pos, (err, n) => (err !== null ? rej(err) : res(n))));
@@ -77,6 +78,23 @@ describe('journal I/O thread', () => {
     const big = Buffer.alloc(100, 7);
     assert.equal(await writeAsync(io, fd, [big], 0), 100);
     assert.deepEqual(fs.readFileSync(file), big);
+  });
+
+  it('a writer closing while poll() completes its last batch still closes', { timeout: 20_000 }, async (t) => {
+    const dir = await tempDir(t);
+    const w = await JournalWriter.open({ dir, keys: KEYS, activeKeyId: 'k1', syncMethod: 'dsync', maxBatchDelayUs: 0, io: startIoThread(1 << 20) });
+    await w.append(1, Buffer.from('warm')).durable; // the thread is up
+    w.append(1, Buffer.from('last'));
+    await new Promise((res) => setImmediate(res)); // the batch's write is handed to the thread
+    const closed = w.close();
+    // Without yielding, only poll() can complete the write (as a request served meanwhile would).
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    for (let i = 0; w.lastDurableSeq < 2 && i < 100_000; i++) {
+      Atomics.wait(nap, 0, 0, 1);
+      w.poll();
+    }
+    assert.equal(w.lastDurableSeq, 2);
+    await closed;
   });
 
   it('fails calls made after close instead of leaving them pending', async (t) => {

@@ -14,7 +14,8 @@
 import { promises as fsp } from 'node:fs';
 import type { Logger } from 'pino';
 import type { DurableConfig } from '../config/durable.js';
-import { type JournalIo, JournalWriter, listSegments, loadLatestSnapshot, walkJournal, type WalkResult } from '../journal/index.js';
+import { type JournalIo, JournalWriter, listSegments, loadLatestSnapshot, type ReplayRecord, walkJournal, type WalkResult } from '../journal/index.js';
+import { releaseDecodeBuffers } from '../orders/event-codec.js';
 import type { RiskEngine } from '../risk/engine.js';
 import { EventDecodeError, MAX_ORDER_RECORD_TYPE } from '../orders/events.js';
 import { loadSnapshot, SnapshotFormatError } from '../orders/snapshot.js';
@@ -30,6 +31,9 @@ const BYTES_PER_ORDER_ESTIMATE = 128;
 
 /** Room in the I/O thread's write buffer beyond a full batch (a segment header, a large record). */
 const IO_THREAD_HEADROOM = 64 * 1024;
+
+/** Upper bound of that estimate (a 64 MiB index); a larger book grows its index as it goes. */
+const MAX_PRESIZED_ORDERS = 1 << 21;
 
 /** Anomalies logged one by one before only counting them. */
 const MAX_LOGGED_ANOMALIES = 20;
@@ -65,7 +69,7 @@ export async function startDurable(cfg: DurableConfig, log: Logger, risk: RiskEn
     kill,
     keys,
     orderIdPrefix: opts.orderIdPrefix,
-    expectedOrders: Math.ceil(journalBytesAtOpen / BYTES_PER_ORDER_ESTIMATE),
+    expectedOrders: Math.min(MAX_PRESIZED_ORDERS, Math.ceil(journalBytesAtOpen / BYTES_PER_ORDER_ESTIMATE)),
   });
   let anomalies = 0;
   const anomaly = (what: string): void => {
@@ -96,27 +100,30 @@ export async function startDurable(cfg: DurableConfig, log: Logger, risk: RiskEn
   // 2. Replay the journal after the snapshot: framing, CRC and seq of every record are checked.
   //    A torn tail (the last write never completed, so it was never acknowledged) ends the
   //    replay; the writer cuts it below. Damage before the end stops the start.
-  const tr = performance.now();
+  let replayMs = 0;
   const book = svc.book;
   let replayed = 0;
-  let walk: WalkResult;
-  try {
-    walk = await walkJournal(
-      cfg.journalDir,
-      (rec) => {
-        replayed++;
-        if (rec.type < 1 || rec.type > MAX_ORDER_RECORD_TYPE) return;
-        const r = book.applyRecordBytes(rec.seq, rec.type, rec.bytes, rec.payloadStart, rec.payloadEnd, now);
-        if (typeof r === 'object') anomaly(r.anomaly);
-      },
-      { fromSeq: snapshotSeq + 1 },
-    );
-  } catch (err) {
-    if (err instanceof EventDecodeError) throw new Error(`journal record cannot be decoded: ${err.message}`);
-    throw err;
-  }
-  if (walk.error !== null) throw walk.error;
-  const replayMs = performance.now() - tr;
+  let replayedTo = snapshotSeq;
+  const onRecord = (rec: ReplayRecord): void => {
+    replayed++;
+    replayedTo = rec.seq;
+    if (rec.type < 1 || rec.type > MAX_ORDER_RECORD_TYPE) return;
+    const r = book.applyRecordBytes(rec.seq, rec.type, rec.bytes, rec.payloadStart, rec.payloadEnd, now);
+    if (typeof r === 'object') anomaly(r.anomaly);
+  };
+  const replay = async (fromSeq: number, toSeq?: number): Promise<WalkResult> => {
+    const tr = performance.now();
+    try {
+      return await walkJournal(cfg.journalDir, onRecord, { fromSeq, toSeq });
+    } catch (err) {
+      if (err instanceof EventDecodeError) throw new Error(`journal record cannot be decoded: ${err.message}`);
+      throw err;
+    } finally {
+      replayMs += performance.now() - tr;
+    }
+  };
+  const walk = await replay(snapshotSeq + 1);
+  releaseDecodeBuffers();
 
   // 3. Open the writer after the last valid record, cutting a torn tail. The replay has just
   //    read the newest segment to its end: the writer takes its end and chain head from it
@@ -134,7 +141,7 @@ export async function startDurable(cfg: DurableConfig, log: Logger, risk: RiskEn
     maxBatchDelayUs: cfg.maxBatchDelayUs,
     syncMethod: cfg.syncMethod,
     segmentBytes: cfg.segmentBytes,
-    tail: walk.tail ?? undefined,
+    tail: walk.error === null ? (walk.tail ?? undefined) : undefined,
     onTornTail: (info) => {
       tornTail = true;
       log.warn(info, 'journal tail truncated: the last write never completed (it was never acknowledged)');
@@ -152,7 +159,20 @@ export async function startDurable(cfg: DurableConfig, log: Logger, risk: RiskEn
       `snapshot at seq ${snapshotSeq} is ahead of the journal (last seq ${writer.lastSeq}): journal segments are missing; restore them or remove the snapshots to start from the journal alone`,
     );
   }
-  const replayedTo = walk.records > 0 ? walk.lastSeq : snapshotSeq;
+  if (walk.error !== null) {
+    // What stopped the replay may be what the writer's open has just repaired: a newest segment
+    // whose header never made it hides a torn tail in the segment before it (possible with fsync
+    // off only). Replay the rest; real damage stops the start here, as it stopped the replay.
+    const rest = replayedTo < writer.lastSeq ? await replay(replayedTo + 1, writer.lastSeq).catch(async (err: unknown) => {
+      await writer.close().catch(() => {});
+      throw err;
+    }) : null;
+    releaseDecodeBuffers();
+    if (rest !== null && rest.error !== null) {
+      await writer.close().catch(() => {});
+      throw rest.error;
+    }
+  }
   if (replayedTo !== writer.lastSeq) {
     await writer.close().catch(() => {});
     throw new Error(`replay ended at seq ${replayedTo}, the journal ends at ${writer.lastSeq}`);

@@ -238,6 +238,12 @@ class Decoder {
     }
   }
 
+  release(): void {
+    this.b = Buffer.alloc(0);
+    this.ab = null;
+    this.dv = new DataView(new ArrayBuffer(8));
+  }
+
   private f64(): number {
     const p = this.p;
     if (p + 8 > this.e) fail('truncated number');
@@ -277,6 +283,11 @@ class Decoder {
 }
 
 const decoder = new Decoder();
+
+/** Drops the decoder's references to the last bytes it read (a recovery's read chunk). */
+export function releaseDecodeBuffers(): void {
+  decoder.release();
+}
 
 /**
  * Decodes a binary event record (type 11–13) held in `b[start, end)` (default: all of `b`).

@@ -4,7 +4,7 @@
  * Syncs are held and released by the test (HeldSync), so nothing depends on timing.
  */
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { pino } from 'pino';
@@ -215,6 +215,34 @@ describe('durable service', () => {
     assert.equal(b.answers.find((x) => x.kind === AnswerKind.Accepted)!.order.acceptSeq, 26);
     const v = await b.svc.verify(1, 1000);
     assert.deepEqual([v.ok, v.checked, v.error], [true, 28, null]);
+  });
+});
+
+describe('durable recovery of damaged journals', () => {
+  it('a torn newest segment header hiding a torn tail before it (sync off) is cut, and the rest recovered', async (t) => {
+    const dir = await tempDir(t);
+    const env = { AUDIT_FDATASYNC: '0', AUDIT_SEGMENT_BYTES: '4096' };
+    const a = await start(t, dir, env);
+    for (let i = 0; i < 60; i++) submit(a.svc, `k${i}`, order({ clientOrderId: `c${i}` }));
+    await waitFor(() => a.answers.length === 60);
+    await a.close();
+    const jdir = join(dir, 'journal');
+    const segs = (await readdir(jdir)).filter((f) => f.endsWith('.seg')).sort();
+    assert.ok(segs.length >= 3, `several segments (${segs.length})`);
+    const newest = join(jdir, segs[segs.length - 1]!);
+    const prev = join(jdir, segs[segs.length - 2]!);
+    await truncate(prev, (await stat(prev)).size - 20); // its last record loses 20 bytes
+    await truncate(newest, 10); // the newest segment's header never made it
+    const b = await start(t, dir, env);
+    const r = b.svc.recovery;
+    assert.equal(r.tornTail, true);
+    assert.ok(r.lastSeq > 40 && r.lastSeq < 60, `recovered up to the cut (${r.lastSeq})`);
+    assert.equal(b.svc.book.store.size, r.lastSeq);
+    for (let i = 0; i < r.lastSeq; i++) assert.ok(b.svc.book.byClientOrderId('acct-1', `c${i}`), `c${i}`);
+    // and the journal goes on from there
+    submit(b.svc, 'k-new', order({ clientOrderId: 'c-new' }));
+    await waitFor(() => b.answers.length === 1);
+    assert.equal(b.answers[0]!.order.acceptSeq, r.lastSeq + 1);
   });
 });
 

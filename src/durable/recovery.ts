@@ -130,7 +130,7 @@ export async function startDurable(cfg: DurableConfig, log: Logger, risk: RiskEn
   //    instead of reading the segment again.
   let tornTail = false;
   // The I/O thread is for synced writes; without fsync the thread pool's page-cache writes are fine.
-  const io: Partial<JournalIo> | undefined = opts.io ?? (cfg.io === 'thread' && cfg.fsync ? startIoThread(cfg.maxBatchBytes + IO_THREAD_HEADROOM) : undefined);
+  const io: Partial<JournalIo> | undefined = opts.io ?? (cfg.io === 'thread' && cfg.fsync ? startIoThread(cfg.maxBatchBytes + IO_THREAD_HEADROOM, keys) : undefined);
   const writer = await JournalWriter.open({
     dir: cfg.journalDir,
     keys,

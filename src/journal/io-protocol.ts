@@ -7,10 +7,14 @@ export interface IoThreadShared {
   pos: SharedArrayBuffer;
   /** the bytes of a write job */
   data: SharedArrayBuffer;
+  /** a seal job's chain hash: the previous one in, the batch's last one out (32 bytes) */
+  hash: SharedArrayBuffer;
+  /** chain keys by id, when the thread seals (JOB_SEAL_WRITE) */
+  keys: Map<string, Uint8Array> | null;
 }
 
-export const CTL = { State: 0, Kind: 1, Fd: 2, Length: 3, Result: 4 } as const;
-export const CTL_WORDS = 5;
+export const CTL = { State: 0, Kind: 1, Fd: 2, Length: 3, Result: 4, Header: 5 } as const;
+export const CTL_WORDS = 6;
 
 export const STATE_IDLE = 0;
 export const STATE_POSTED = 1;
@@ -19,3 +23,5 @@ export const STATE_STOP = 3;
 
 export const JOB_WRITE = 1;
 export const JOB_FDATASYNC = 2;
+/** seal the records (seal.ts), then write all of them */
+export const JOB_SEAL_WRITE = 3;

@@ -10,15 +10,23 @@
  * request, so a finished batch is acknowledged at the next request rather than the next loop
  * turn. The thread also posts a message, which wakes an idle event loop.
  *
+ * Given the journal's keys, the thread also seals each batch (its records' HMAC chain hashes and
+ * CRCs, see seal.ts) before writing it, which takes the HMAC, about 3.5 µs per record, off the
+ * event loop; the writer passes the previous batch's last hash and gets the new one back.
+ *
  * One job at a time, as the journal writer issues them (it never overlaps its writes and
- * syncs). A write larger than the shared buffer goes to the thread pool instead.
+ * syncs). A write larger than the shared buffer goes to the thread pool instead (sealed on the
+ * calling thread first).
  */
 import { Worker } from 'node:worker_threads';
+import { HASH_BYTES, KeyRing, type JournalKeys } from './format.js';
+import { sealRecords } from './seal.js';
 import { type JournalIo, defaultJournalIo } from './writer.js';
 import {
   CTL,
   CTL_WORDS,
   JOB_FDATASYNC,
+  JOB_SEAL_WRITE,
   JOB_WRITE,
   STATE_DONE,
   STATE_IDLE,
@@ -40,21 +48,31 @@ function workerEntry(): URL {
   return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
 }
 
-type Pending = { kind: 'write'; cb: (err: NodeJS.ErrnoException | null, n: number) => void } | { kind: 'sync'; cb: (err: NodeJS.ErrnoException | null) => void };
+type Pending =
+  | { kind: 'write'; cb: (err: NodeJS.ErrnoException | null, n: number) => void }
+  | { kind: 'seal'; cb: (err: NodeJS.ErrnoException | null, n: number, lastHash: Buffer) => void }
+  | { kind: 'sync'; cb: (err: NodeJS.ErrnoException | null) => void };
+
+const NO_HASH = Buffer.alloc(0);
 
 /**
  * Starts the I/O thread. `maxWriteBytes`: the largest write it takes (the writer's batch
- * limit plus a segment header); larger ones go to the thread pool.
+ * limit plus a segment header); larger ones go to the thread pool. With `keys` (the journal's
+ * chain keys) it also seals (`sealWrite`): a writer using it computes no HMAC on its own thread.
  */
-export function startIoThread(maxWriteBytes: number): JournalIo & Required<Pick<JournalIo, 'poll' | 'close'>> {
+export function startIoThread(maxWriteBytes: number, keys?: JournalKeys): JournalIo & Required<Pick<JournalIo, 'poll' | 'close'>> {
   const shared: IoThreadShared = {
     ctl: new SharedArrayBuffer(CTL_WORDS * 4),
     pos: new SharedArrayBuffer(8),
     data: new SharedArrayBuffer(maxWriteBytes),
+    hash: new SharedArrayBuffer(HASH_BYTES),
+    keys: keys === undefined ? null : new Map(keys instanceof Map ? keys : Object.entries(keys)),
   };
   const ctl = new Int32Array(shared.ctl);
   const pos = new Float64Array(shared.pos);
   const data = Buffer.from(shared.data);
+  const hash = Buffer.from(shared.hash);
+  const ring = keys === undefined ? null : new KeyRing(keys);
   const worker = new Worker(workerEntry(), { workerData: shared, name: 'journal-io' });
   worker.unref();
   let pending: Pending | null = null;
@@ -64,8 +82,10 @@ export function startIoThread(maxWriteBytes: number): JournalIo & Required<Pick<
     const p = pending!;
     pending = null;
     worker.unref();
+    const lastHash = p.kind === 'seal' && err === null ? Buffer.from(hash) : NO_HASH;
     Atomics.store(ctl, CTL.State, STATE_IDLE);
     if (p.kind === 'write') p.cb(err, n);
+    else if (p.kind === 'seal') p.cb(err, n, lastHash);
     else p.cb(err);
   };
 
@@ -88,9 +108,10 @@ export function startIoThread(maxWriteBytes: number): JournalIo & Required<Pick<
   worker.on('error', onDeath);
   worker.on('exit', (code) => onDeath(new Error(`journal I/O thread exited (code ${code})`)));
 
-  const post = (kind: number, fd: number, length: number, at: number, p: Pending): void => {
+  const post = (kind: number, fd: number, length: number, at: number, p: Pending, header = false): void => {
     if (pending !== null) throw new Error('journal I/O thread: one job at a time');
     pending = p;
+    ctl[CTL.Header] = header ? 1 : 0;
     ctl[CTL.Kind] = kind;
     ctl[CTL.Fd] = fd;
     ctl[CTL.Length] = length;
@@ -100,17 +121,24 @@ export function startIoThread(maxWriteBytes: number): JournalIo & Required<Pick<
     Atomics.notify(ctl, CTL.State);
   };
 
-  return {
+  /** Copies the buffers into the shared job block; false when they do not fit. */
+  const stage = (buffers: Buffer[]): number => {
+    let n = 0;
+    for (const b of buffers) n += b.length;
+    if (n > data.length) return -1;
+    let at = 0;
+    for (const b of buffers) {
+      b.copy(data, at);
+      at += b.length;
+    }
+    return n;
+  };
+
+  const io: JournalIo & Required<Pick<JournalIo, 'poll' | 'close'>> = {
     writev(fd, buffers, position, cb) {
-      let n = 0;
-      for (const b of buffers) n += b.length;
       if (dead !== null) return queueMicrotask(() => cb(dead as NodeJS.ErrnoException, 0));
-      if (n > data.length) return defaultJournalIo.writev(fd, buffers, position, cb);
-      let at = 0;
-      for (const b of buffers) {
-        b.copy(data, at);
-        at += b.length;
-      }
+      const n = stage(buffers);
+      if (n < 0) return defaultJournalIo.writev(fd, buffers, position, cb);
       post(JOB_WRITE, fd, n, position, { kind: 'write', cb });
     },
     fdatasync(fd, cb) {
@@ -126,4 +154,41 @@ export function startIoThread(maxWriteBytes: number): JournalIo & Required<Pick<
       await worker.terminate();
     },
   };
+  if (ring !== null) {
+    io.sealWrite = (fd, buffers, position, header, prevHash, cb) => {
+      if (dead !== null) return queueMicrotask(() => cb(dead as NodeJS.ErrnoException, 0, NO_HASH));
+      const n = stage(buffers);
+      if (n < 0) return sealWriteHere(fd, Buffer.concat(buffers), position, header, prevHash, ring, cb);
+      hash.set(prevHash);
+      post(JOB_SEAL_WRITE, fd, n, position, { kind: 'seal', cb }, header);
+    };
+  }
+  return io;
+}
+
+/** A batch too large for the shared block: sealed on this thread, written by the thread pool. */
+function sealWriteHere(
+  fd: number,
+  all: Buffer,
+  position: number,
+  header: boolean,
+  prevHash: Buffer,
+  ring: KeyRing,
+  cb: (err: NodeJS.ErrnoException | null, n: number, lastHash: Buffer) => void,
+): void {
+  let last: Buffer;
+  try {
+    last = sealRecords(all, 0, all.length, ring, prevHash, header);
+  } catch (err) {
+    queueMicrotask(() => cb(err as NodeJS.ErrnoException, 0, NO_HASH));
+    return;
+  }
+  const from = (done: number): void =>
+    defaultJournalIo.writev(fd, [all.subarray(done)], position + done, (err, n) => {
+      if (err !== null) return cb(err, done, NO_HASH);
+      if (n <= 0) return cb(new Error(`journal write made no progress at offset ${position + done}`), done, NO_HASH);
+      if (done + n < all.length) return from(done + n);
+      cb(null, all.length, last);
+    });
+  from(0);
 }

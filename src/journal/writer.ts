@@ -73,6 +73,20 @@ export interface JournalIo {
     cb: (err: NodeJS.ErrnoException | null, bytesWritten: number) => void,
   ): void;
   fdatasync(fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void;
+  /**
+   * Seals (seal.ts: chain hashes and CRCs, and a leading segment header's link when `header`)
+   * and writes all of `buffers` at `position`, chaining from `prevHash`; calls back with the
+   * bytes written (all of them, or an error) and the chain hash of the last record. A writer
+   * whose I/O has it leaves sealing to it and computes no HMAC itself.
+   */
+  sealWrite?(
+    fd: number,
+    buffers: Buffer[],
+    position: number,
+    header: boolean,
+    prevHash: Buffer,
+    cb: (err: NodeJS.ErrnoException | null, bytesWritten: number, lastHash: Buffer) => void,
+  ): void;
   /** Completes a finished call now, if the implementation can tell (see io-thread.ts). */
   poll?(): void;
   /** Releases what the implementation holds (called once the writer is closed). */
@@ -340,6 +354,8 @@ export class JournalWriter {
   /** the batch written whose sync is in flight (at most one; an array for the age and failure paths) */
   private readonly syncing: Batch[] = [];
   private scheduled = false;
+  /** The I/O seals records (sealWrite): append leaves their hash and CRC to it. */
+  private readonly deferSeal: boolean;
   /** Inside poll(): a finished write is being completed in the middle of serving a request. */
   private inPoll = false;
   /** Pending delay timer, so close() can cut the wait short. */
@@ -375,6 +391,7 @@ export class JournalWriter {
     this.activeKey = init.ring.key(o.activeKeyId)!;
     this.activeIdBytes = init.ring.idBytesOf(o.activeKeyId)!;
     this.io = { ...defaultJournalIo, ...o.io };
+    this.deferSeal = this.io.sealWrite !== undefined;
     this.fsyncOn = o.fsync ?? true;
     // O_DSYNC is POSIX; where the platform has none, fall back to write + fdatasync.
     this.dsync = this.fsyncOn && o.syncMethod === 'dsync' && fs.constants.O_DSYNC !== undefined;
@@ -638,13 +655,16 @@ export class JournalWriter {
     putU32(b, off + 24, p);
     b.set(idBytes, off + RECORD_FIXED_BYTES);
     b.set(payload, off + RECORD_FIXED_BYTES + k);
-    const hashAt = off + RECORD_FIXED_BYTES + k + p;
-    const hash = chainHash(this.activeKey, this.lastHash, b, off, hashAt);
-    b.set(hash, hashAt);
-    putU32(b, hashAt + HASH_BYTES, crc32c(b, off, hashAt + HASH_BYTES));
+    if (!this.deferSeal) {
+      const hashAt = off + RECORD_FIXED_BYTES + k + p;
+      const hash = chainHash(this.activeKey, this.lastHash, b, off, hashAt);
+      b.set(hash, hashAt);
+      putU32(b, hashAt + HASH_BYTES, crc32c(b, off, hashAt + HASH_BYTES));
+      this.lastHash = hash;
+      batch.lastHash = hash;
+    }
 
     this.seq = seq;
-    this.lastHash = hash;
     this.segAssignedBytes += total;
     this.segAssignedRecords++;
     this.pendingRecordCount++;
@@ -656,7 +676,6 @@ export class JournalWriter {
     batch.lastSeq = seq;
     batch.lastAtMs = atMs;
     batch.lastKeyId = this.activeId;
-    batch.lastHash = hash;
     if (batch.bytes >= this.maxBatchBytes || batch.records >= this.maxBatchRecords) {
       batch.sealed = true;
       this.openBatch = null;
@@ -870,45 +889,62 @@ export class JournalWriter {
   private write(b: Batch, bufs: Buffer[], pos: number, t0: number): void {
     let want = 0;
     for (const x of bufs) want += x.length;
+    if (this.deferSeal) {
+      // The I/O seals the batch, chaining from the previous batch's last hash (known: batches
+      // are written one after the other), and writes all of it.
+      this.io.sealWrite!(this.fd, bufs, pos, b.newSegment !== null, this.lastHash, (err, n, lastHash) => {
+        if (err !== null) return this.fail(b, err);
+        if (n !== want) return this.fail(b, new Error(`journal write of ${want} bytes at offset ${pos} wrote ${n}`));
+        b.lastHash = lastHash;
+        this.lastHash = lastHash;
+        this.written(b, pos, n, t0);
+      });
+      return;
+    }
     this.io.writev(this.fd, bufs, pos, (err, n) => {
       if (err !== null) return this.fail(b, err);
       if (n < want) {
         if (n <= 0) return this.fail(b, new Error(`journal write made no progress at offset ${pos}`));
         return this.write(b, advance(bufs, n), pos + n, t0);
       }
-      const t1 = performance.now();
-      b.writeUs = (t1 - t0) * 1000;
-      this.segPos = pos + n;
-      this.bytesWrittenTotal += b.bytes;
-      this.releaseArenas(b);
-      this.writing = null;
-      if (!this.fsyncOn) {
-        this.complete(b, 0);
+      this.written(b, pos, n, t0);
+    });
+  }
+
+  /** The batch's bytes are written (`n` of them from `pos`): complete it, or sync it. */
+  private written(b: Batch, pos: number, n: number, t0: number): void {
+    const t1 = performance.now();
+    b.writeUs = (t1 - t0) * 1000;
+    this.segPos = pos + n;
+    this.bytesWrittenTotal += b.bytes;
+    this.releaseArenas(b);
+    this.writing = null;
+    if (!this.fsyncOn) {
+      this.complete(b, 0);
+      this.next();
+      return;
+    }
+    if (this.dsync) {
+      // O_DSYNC: the write was the sync. A new file still needs its directory entry synced.
+      if (b.newSegment === null) {
+        this.complete(b, b.writeUs);
         this.next();
         return;
       }
-      if (this.dsync) {
-        // O_DSYNC: the write was the sync. A new file still needs its directory entry synced.
-        if (b.newSegment === null) {
-          this.complete(b, b.writeUs);
-          this.next();
-          return;
-        }
-        b.syncStartedAt = t0;
-        this.syncing.push(b);
-        fs.fsync(this.dirFd, (derr) => (derr !== null ? this.fail(b, derr) : this.synced(b)));
-        return;
-      }
-      b.syncStartedAt = t1;
+      b.syncStartedAt = t0;
       this.syncing.push(b);
-      this.io.fdatasync(this.fd, (serr) => {
-        if (serr !== null) return this.fail(b, serr);
-        if (b.newSegment === null) return this.synced(b);
-        // A new file is only durable once its directory entry is.
-        fs.fsync(this.dirFd, (derr) => {
-          if (derr !== null) return this.fail(b, derr);
-          this.synced(b);
-        });
+      fs.fsync(this.dirFd, (derr) => (derr !== null ? this.fail(b, derr) : this.synced(b)));
+      return;
+    }
+    b.syncStartedAt = t1;
+    this.syncing.push(b);
+    this.io.fdatasync(this.fd, (serr) => {
+      if (serr !== null) return this.fail(b, serr);
+      if (b.newSegment === null) return this.synced(b);
+      // A new file is only durable once its directory entry is.
+      fs.fsync(this.dirFd, (derr) => {
+        if (derr !== null) return this.fail(b, derr);
+        this.synced(b);
       });
     });
   }

@@ -10,6 +10,12 @@ import { get, metrics, ORDER, post, startGateway, token } from '../helpers/gatew
 
 const KEYS = { AUDIT_HMAC_KEYS: 'k1:v3-secret' };
 
+/**
+ * Tests that are not about loss detection: no order may be declared LOSS_SUSPECT because a slow
+ * machine took longer than the default 500 ms to confirm it.
+ */
+const NO_LOSS_TIMER = { V3_LOSS_GAP_TIMEOUT_MS: '600000' };
+
 async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -22,7 +28,7 @@ async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean
 
 describe('/v3 durable confirmation', () => {
   it('VOLATILE_ACCEPT becomes DURABLE_ACCEPTED; the status route checks the caller and the path', async () => {
-    const gw = await startGateway(KEYS);
+    const gw = await startGateway({ ...KEYS, ...NO_LOSS_TIMER });
     try {
       const tok = await token('acct-c', { sub: 'sess-c' });
       const acks = [];
@@ -72,7 +78,7 @@ describe('/v3 durable confirmation', () => {
   });
 
   it('kill -9: confirmed orders are DURABLE_ACCEPTED after the restart and numbers are never reused, even after a second crash', async () => {
-    const gw = await startGateway({ ...KEYS, V3_INGRESS_QUEUE_CAPACITY: '1024' });
+    const gw = await startGateway({ ...KEYS, ...NO_LOSS_TIMER, V3_INGRESS_QUEUE_CAPACITY: '1024' });
     const tok = await token('acct-k', { sub: 'sess-k' });
     const acks = [];
     for (let i = 0; i < 50; i++) acks.push((await post(gw.base, '/v3/orders', tok, ORDER)).json);
@@ -80,7 +86,7 @@ describe('/v3 durable confirmation', () => {
     await until('durable', () => get(gw.base, `/v3/orders/sess-k/${last.sessionSeq}`, tok), (r) => r.json?.status === 'DURABLE_ACCEPTED');
     await gw.kill();
 
-    const again = await startGateway({ ...KEYS, V3_INGRESS_QUEUE_CAPACITY: '1024', GATEWAY_DATA_DIR: gw.dataDir });
+    const again = await startGateway({ ...KEYS, ...NO_LOSS_TIMER, V3_INGRESS_QUEUE_CAPACITY: '1024', GATEWAY_DATA_DIR: gw.dataDir });
     try {
       for (const a of acks) {
         const r = await get(again.base, `/v3/orders/sess-k/${a.sessionSeq}`, tok);
@@ -92,7 +98,7 @@ describe('/v3 durable confirmation', () => {
       assert.equal((await get(again.base, `/v3/orders/sess-k/${50 + 1}`, tok)).json.status, 'UNKNOWN');
       // Crash again before anything of this run is durable-confirmed: the next run must not reuse its numbers.
       await again.kill();
-      const third = await startGateway({ ...KEYS, V3_INGRESS_QUEUE_CAPACITY: '1024', GATEWAY_DATA_DIR: gw.dataDir });
+      const third = await startGateway({ ...KEYS, ...NO_LOSS_TIMER, V3_INGRESS_QUEUE_CAPACITY: '1024', GATEWAY_DATA_DIR: gw.dataDir });
       try {
         const n3 = await post(third.base, '/v3/orders', tok, ORDER);
         assert.equal(n3.json.sessionSeq, 2 * 2 ** 32 + 1);
@@ -105,7 +111,7 @@ describe('/v3 durable confirmation', () => {
   });
 
   it('a failing journal: DURABLE_REJECTED, the shard is killed, nothing is confirmed', async () => {
-    const gw = await startGateway({ ...KEYS, V3_JOURNAL_FAILPOINT: 'fdatasync-eio', V3_SHARD_COUNT: '1' });
+    const gw = await startGateway({ ...KEYS, ...NO_LOSS_TIMER, V3_JOURNAL_FAILPOINT: 'fdatasync-eio', V3_SHARD_COUNT: '1' });
     try {
       const tok = await token('acct-f', { sub: 'sess-f' });
       const r = await post(gw.base, '/v3/orders', tok, ORDER);

@@ -1,4 +1,5 @@
 /** Shared-memory layout between the journal I/O thread and its owner (io-thread.ts, io-worker.ts). */
+import type { MessagePort } from 'node:worker_threads';
 
 export interface IoThreadShared {
   /** Int32 control words, indexed by {@link CTL} */
@@ -11,6 +12,14 @@ export interface IoThreadShared {
   hash: SharedArrayBuffer;
   /** chain keys by id, when the thread seals (JOB_SEAL_WRITE) */
   keys: Map<string, Uint8Array> | null;
+  /** keys added later ({@link KeyMessage}), read by the thread before it seals */
+  keyPort: MessagePort | null;
+}
+
+/** A chain key added after the start (JournalWriter.setActiveKey with a new id). */
+export interface KeyMessage {
+  id: string;
+  secret: Uint8Array;
 }
 
 export const CTL = { State: 0, Kind: 1, Fd: 2, Length: 3, Result: 4, Header: 5 } as const;

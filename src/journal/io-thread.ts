@@ -18,7 +18,7 @@
  * syncs). A write larger than the shared buffer goes to the thread pool instead (sealed on the
  * calling thread first).
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { HASH_BYTES, KeyRing, type JournalKeys } from './format.js';
 import { sealRecords } from './seal.js';
 import { type JournalIo, defaultJournalIo } from './writer.js';
@@ -33,6 +33,7 @@ import {
   STATE_POSTED,
   STATE_STOP,
   type IoThreadShared,
+  type KeyMessage,
 } from './io-protocol.js';
 
 /**
@@ -61,19 +62,26 @@ const NO_HASH = Buffer.alloc(0);
  * chain keys) it also seals (`sealWrite`): a writer using it computes no HMAC on its own thread.
  */
 export function startIoThread(maxWriteBytes: number, keys?: JournalKeys): JournalIo & Required<Pick<JournalIo, 'poll' | 'close'>> {
+  const keyChannel = keys === undefined ? null : new MessageChannel();
   const shared: IoThreadShared = {
     ctl: new SharedArrayBuffer(CTL_WORDS * 4),
     pos: new SharedArrayBuffer(8),
     data: new SharedArrayBuffer(maxWriteBytes),
     hash: new SharedArrayBuffer(HASH_BYTES),
     keys: keys === undefined ? null : new Map(keys instanceof Map ? keys : Object.entries(keys)),
+    keyPort: keyChannel === null ? null : keyChannel.port2,
   };
   const ctl = new Int32Array(shared.ctl);
   const pos = new Float64Array(shared.pos);
   const data = Buffer.from(shared.data);
   const hash = Buffer.from(shared.hash);
   const ring = keys === undefined ? null : new KeyRing(keys);
-  const worker = new Worker(workerEntry(), { workerData: shared, name: 'journal-io' });
+  const worker = new Worker(workerEntry(), {
+    workerData: shared,
+    transferList: keyChannel === null ? [] : [keyChannel.port2],
+    name: 'journal-io',
+  });
+  keyChannel?.port1.unref();
   worker.unref();
   let pending: Pending | null = null;
   let dead: Error | null = null;
@@ -149,6 +157,7 @@ export function startIoThread(maxWriteBytes: number, keys?: JournalKeys): Journa
     async close() {
       if (dead !== null) return;
       dead = new Error('journal I/O thread closed');
+      keyChannel?.port1.close();
       Atomics.store(ctl, CTL.State, STATE_STOP);
       Atomics.notify(ctl, CTL.State);
       await worker.terminate();
@@ -161,6 +170,11 @@ export function startIoThread(maxWriteBytes: number, keys?: JournalKeys): Journa
       if (n < 0) return sealWriteHere(fd, Buffer.concat(buffers), position, header, prevHash, ring, cb);
       hash.set(prevHash);
       post(JOB_SEAL_WRITE, fd, n, position, { kind: 'seal', cb }, header);
+    };
+    io.addKey = (id, secret) => {
+      ring.add(id, secret);
+      const m: KeyMessage = { id, secret: Uint8Array.from(secret) };
+      keyChannel!.port1.postMessage(m);
     };
   }
   return io;

@@ -5,9 +5,9 @@
  * shared memory and posts a wake-up message.
  */
 import * as fs from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { KeyRing } from './format.js';
-import { CTL, JOB_FDATASYNC, JOB_SEAL_WRITE, JOB_WRITE, STATE_DONE, STATE_IDLE, STATE_POSTED, type IoThreadShared } from './io-protocol.js';
+import { CTL, JOB_FDATASYNC, JOB_SEAL_WRITE, JOB_WRITE, STATE_DONE, STATE_IDLE, STATE_POSTED, type IoThreadShared, type KeyMessage } from './io-protocol.js';
 import { sealRecords } from './seal.js';
 
 const shared = workerData as IoThreadShared;
@@ -16,6 +16,15 @@ const pos = new Float64Array(shared.pos);
 const data = Buffer.from(shared.data);
 const hash = Buffer.from(shared.hash);
 const ring = shared.keys === null ? null : new KeyRing(shared.keys);
+
+/** Takes the keys added since the last job (posted before that job, so they are queued now). */
+function takeNewKeys(): void {
+  if (shared.keyPort === null) return;
+  for (let m = receiveMessageOnPort(shared.keyPort); m !== undefined; m = receiveMessageOnPort(shared.keyPort)) {
+    const k = m.message as KeyMessage;
+    ring!.add(k.id, k.secret);
+  }
+}
 const port = parentPort!;
 
 /** Writes all of `data[0, len)` at `at` (a regular file may take a write in pieces). */
@@ -47,6 +56,7 @@ for (;;) {
     else if (kind === JOB_FDATASYNC) fs.fdatasyncSync(fd);
     else if (kind === JOB_SEAL_WRITE) {
       const len = ctl[CTL.Length]!;
+      takeNewKeys();
       const last = sealRecords(data, 0, len, ring!, Buffer.from(hash), ctl[CTL.Header] === 1);
       result = writeAll(fd, len, pos[0]!);
       hash.set(last);

@@ -26,7 +26,7 @@
 import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { resolve as resolvePath, join } from 'node:path';
-import type { KeyObject } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { crc32c } from './crc32c.js';
 import {
   GENESIS_HASH,
@@ -87,6 +87,11 @@ export interface JournalIo {
     prevHash: Buffer,
     cb: (err: NodeJS.ErrnoException | null, bytesWritten: number, lastHash: Buffer) => void,
   ): void;
+  /**
+   * Makes a new chain key known to an implementation that seals (`sealWrite`), before any record
+   * chained with it is handed over.
+   */
+  addKey?(id: string, secret: Uint8Array): void;
   /** Completes a finished call now, if the implementation can tell (see io-thread.ts). */
   poll?(): void;
   /** Releases what the implementation holds (called once the writer is closed). */
@@ -592,10 +597,26 @@ export class JournalWriter {
   /**
    * Switches the key that chains subsequent records. `secret` adds (or replaces) the key at the
    * same time; otherwise the id must be one of the keys given at open. Takes effect with the
-   * next `append`.
+   * next `append`. When the I/O seals the records (`sealWrite`), a key id keeps its secret: a
+   * different secret for a known id is refused (RangeError), a new id is passed on to the I/O.
    */
   setActiveKey(keyId: string, secret?: Uint8Array): void {
-    if (secret !== undefined) this.ring.add(keyId, secret);
+    if (secret !== undefined && this.deferSeal) {
+      // Records already handed to the I/O name the id with the secret it knows: an id may be
+      // added, not given another secret.
+      const known = this.ring.key(keyId);
+      if (known !== undefined) {
+        if (!known.equals(createSecretKey(Buffer.from(secret)))) {
+          throw new RangeError(`key ${JSON.stringify(keyId)} already has another secret: use a new key id to rotate`);
+        }
+      } else {
+        if (this.io.addKey === undefined) throw new RangeError('this journal I/O seals records and cannot take new keys');
+        this.ring.add(keyId, secret);
+        this.io.addKey(keyId, secret);
+      }
+    } else if (secret !== undefined) {
+      this.ring.add(keyId, secret);
+    }
     const key = this.ring.key(keyId);
     if (key === undefined) throw new RangeError(`unknown journal key id ${JSON.stringify(keyId)}`);
     this.activeId = keyId;

@@ -45,6 +45,22 @@ describe('record sealing', () => {
     assert.throws(() => sealRecords(Buffer.alloc(100), 0, 100, new KeyRing({ other: Buffer.from('x') }), GENESIS_HASH, false), /whole record|unknown key/);
   });
 
+  it('keys added while the I/O thread seals reach it; a known id keeps its secret', async (t) => {
+    const dir = await tempDir(t);
+    const w = await JournalWriter.open({ dir, keys: KEYS, activeKeyId: 'k1', syncMethod: 'dsync', io: startIoThread(64 * 1024, KEYS) });
+    await w.append(1, payloadFor(1)).durable;
+    w.append(1, payloadFor(2)); // pending while the key changes: chained with k1
+    const k3 = Buffer.from('third-secret');
+    w.setActiveKey('k3', k3);
+    await w.append(1, payloadFor(3)).durable;
+    assert.throws(() => w.setActiveKey('k1', Buffer.from('another')), RangeError);
+    w.setActiveKey('k2', KEYS.k2); // the same secret again: fine
+    await w.append(1, payloadFor(4)).durable;
+    await w.close();
+    const all = { ...KEYS, k3 };
+    assert.deepEqual(await verifyJournal(dir, all), { ok: true, checked: 4, lastSeq: 4, error: null });
+  });
+
   it('a writer whose I/O thread seals writes a journal that verifies', async (t) => {
     const dir = await tempDir(t);
     // a 16 KiB job block: the 40 KB records take the thread-pool path

@@ -129,7 +129,7 @@ export function startIoThread(maxWriteBytes: number, keys?: JournalKeys): Journa
     Atomics.notify(ctl, CTL.State);
   };
 
-  /** Copies the buffers into the shared job block; false when they do not fit. */
+  /** Copies the buffers into the shared job block; returns their length, or -1 when they do not fit. */
   const stage = (buffers: Buffer[]): number => {
     let n = 0;
     for (const b of buffers) n += b.length;

@@ -8,7 +8,7 @@ import type { GatewayConfig } from './config/config.js';
 import { startDurable } from './durable/recovery.js';
 import { Confirmations } from './confirmation/confirmations.js';
 import { nextEpoch } from './confirmation/epoch.js';
-import { shardJournalDir } from './confirmation/journal-sink.js';
+import { perfZeroNs, shardJournalDir } from './confirmation/journal-sink.js';
 import { DrainPool } from './fastpath/drain-pool.js';
 import { FastPath } from './fastpath/fast-path.js';
 import { registerConfirmMetrics } from './metrics/confirm-metrics.js';
@@ -55,7 +55,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
               maxBatchBytes: cfg.durable.maxBatchBytes,
               maxBatchDelayUs: cc.journalMaxWaitUs,
               segmentBytes: cfg.durable.segmentBytes,
-              timeOrigin: performance.timeOrigin,
+              perfZeroNs: perfZeroNs(),
               failpoint: cc.failpoint,
             }
           : null,

@@ -30,10 +30,21 @@ export interface V3JournalSettings {
   maxBatchBytes: number;
   maxBatchDelayUs: number;
   segmentBytes: number;
-  /** `performance.timeOrigin` of the event-loop thread (receivedAtNs is relative to it) */
-  timeOrigin: number;
+  /**
+   * Where the event-loop thread's `performance.now()` is zero, on the monotonic clock that all
+   * threads share (see {@link perfZeroNs}): receivedAtNs is relative to it.
+   */
+  perfZeroNs: bigint;
   /** test failpoint: 'fdatasync-eio' fails every sync, 'fdatasync-hang' never completes one */
   failpoint: string;
+}
+
+/**
+ * Where this thread's `performance.now()` is zero, in ns of the process-wide monotonic clock
+ * (`process.hrtime`). Two threads' values differ by exactly their clocks' offset.
+ */
+export function perfZeroNs(): bigint {
+  return process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6));
 }
 
 /** Orders (at most) per journal record. */
@@ -93,13 +104,15 @@ export class JournalSink implements DrainSink {
     private readonly counters: Float64Array,
     /** per shard number: last durable journal seq (read by the event loop for /audit) */
     private readonly journalSeqs: Float64Array,
-    timeOrigin: number,
+    perfZero: bigint,
     private readonly onFailure: (shard: number, err: Error) => void,
     private readonly shards: number[],
   ) {
     this.dead = writers.map(() => false);
-    // receivedAtNs is the event-loop thread's performance.now(); convert ours to its clock.
-    this.clockOffsetMs = performance.timeOrigin - timeOrigin;
+    // receivedAtNs is the event-loop thread's performance.now(); convert ours to its clock. Both
+    // zeros are taken on the monotonic clock: `performance.timeOrigin` comes from the wall clock,
+    // and a wall-clock step between the two threads' starts would skew every latency.
+    this.clockOffsetMs = Number(perfZeroNs() - perfZero) / 1e6;
   }
 
   /**
@@ -145,7 +158,7 @@ export class JournalSink implements DrainSink {
       for (const w of writers) await w.close().catch(() => {});
       throw err;
     }
-    return { sink: new JournalSink(writers, counters, journalSeqs, s.timeOrigin, onFailure, shards), recovered };
+    return { sink: new JournalSink(writers, counters, journalSeqs, s.perfZeroNs, onFailure, shards), recovered };
   }
 
   isDead(i: number): boolean {

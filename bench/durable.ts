@@ -14,7 +14,7 @@
  * RUNS rounds (default 3) alternate bare / sync on / sync off (+ recovery) and the medians are
  * reported, each round's figures listed too.
  *
- * Env: RUNS (3), DURATION (10), WARMUP (3), CONNECTIONS (64), THREADS (1), KEEP_DATA (0: data
+ * Env: RUNS (3), VARIANT_ENV (none: see below), DURATION (10), WARMUP (3), CONNECTIONS (64), THREADS (1), KEEP_DATA (0: data
  * directories are removed at the end). Risk and journal variables pass through
  * (e.g. AUDIT_FDATASYNC_MAX_WAIT_US, V3_RISK_PROFILE).
  */
@@ -32,6 +32,19 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
 const THREADS = Number(process.env.THREADS ?? 1);
 const KEEP_DATA = process.env.KEEP_DATA === '1';
 const RUNS = Math.max(1, Number(process.env.RUNS ?? 3));
+/**
+ * VARIANT_ENV="NAME=value,NAME2=value": each round also runs sync on with these variables (an
+ * A/B in the same rounds, e.g. VARIANT_ENV=AUDIT_IO=pool).
+ */
+const VARIANT: Record<string, string> | null = process.env.VARIANT_ENV
+  ? Object.fromEntries(
+      process.env.VARIANT_ENV.split(',').map((kv) => {
+        const i = kv.indexOf('=');
+        if (i <= 0) throw new Error(`VARIANT_ENV: expected NAME=value, got ${JSON.stringify(kv)}`);
+        return [kv.slice(0, i).trim(), kv.slice(i + 1)];
+      }),
+    )
+  : null;
 const SECRET = 'bench-secret';
 
 const TARGETS = { fsyncOnAcksPerSecMin: 20_000, durableAckP99MaxUs: 5_000, recoveryRecordsPerSecMin: 500_000 };
@@ -81,7 +94,7 @@ function gatewayEnv(dataDir: string, extra: Record<string, string>): Record<stri
 }
 
 interface ModeResult {
-  mode: 'fsync-on' | 'fsync-off';
+  mode: 'fsync-on' | 'fsync-off' | 'variant';
   dataDir: string;
   wrk: WrkResult;
   server: {
@@ -103,7 +116,8 @@ interface ModeResult {
 
 async function measure(mode: ModeResult['mode'], token: string, admin: string): Promise<ModeResult> {
   const dataDir = mkdtempSync(join(tmpdir(), `sy-bench-durable-${mode}-`));
-  const gw: Started = await startNode([join(ROOT, 'dist/src/main.js')], gatewayEnv(dataDir, { AUDIT_FDATASYNC: mode === 'fsync-on' ? '1' : '0' }));
+  const env = mode === 'variant' ? { AUDIT_FDATASYNC: '1', ...VARIANT } : { AUDIT_FDATASYNC: mode === 'fsync-on' ? '1' : '0' };
+  const gw: Started = await startNode([join(ROOT, 'dist/src/main.js')], gatewayEnv(dataDir, env));
   const url = `http://127.0.0.1:${gw.port}/orders`;
   const warm = join(ROOT, `var/results/.wrk_durable_${mode}_warmup.lua`);
   const main = join(ROOT, `var/results/.wrk_durable_${mode}.lua`);
@@ -224,7 +238,7 @@ async function main(): Promise<void> {
       bares.push(b);
       console.error(`[bench:durable] round ${round}/${RUNS} bare node:http ceiling: ${b.rps.toFixed(0)} req/s, client p99 ${b.p99Us.toFixed(0)} us`);
       const pair: ModeResult[] = [];
-      for (const mode of ['fsync-on', 'fsync-off'] as const) {
+      for (const mode of VARIANT === null ? (['fsync-on', 'fsync-off'] as const) : (['fsync-on', 'fsync-off', 'variant'] as const)) {
         const r = await measure(mode, token, admin);
         results.push(r);
         pair.push(r);
@@ -236,14 +250,19 @@ async function main(): Promise<void> {
       const rec = await recover(pair[0]!.dataDir);
       recs.push(rec);
       console.error(`[bench:durable] round ${round}/${RUNS} recovery: ${rec.records} records in ${rec.replayMs} ms (${rec.recordsPerSec} records/s), total ${rec.totalMs} ms`);
+      const v = pair[2];
       rounds.push(
-        `round ${round}: bare ${b.rps.toFixed(0)}, sync on ${pair[0]!.wrk.rps.toFixed(0)} (${(pair[0]!.wrk.rps / b.rps).toFixed(2)}, server ack p99 ${pair[0]!.server.durableAckP99Us} us), sync off ${pair[1]!.wrk.rps.toFixed(0)} (${(pair[1]!.wrk.rps / b.rps).toFixed(2)}); recovery ${rec.recordsPerSec} records/s`,
+        `round ${round}: bare ${b.rps.toFixed(0)}, sync on ${pair[0]!.wrk.rps.toFixed(0)} (${(pair[0]!.wrk.rps / b.rps).toFixed(2)}, server ack p99 ${pair[0]!.server.durableAckP99Us} us), sync off ${pair[1]!.wrk.rps.toFixed(0)} (${(pair[1]!.wrk.rps / b.rps).toFixed(2)})` +
+          (v === undefined ? '' : `, variant ${v.wrk.rps.toFixed(0)} (${(v.wrk.rps / b.rps).toFixed(2)}, server ack p99 ${v.server.durableAckP99Us} us, sync p50 ${v.server.fdatasyncP50Us} us)`) +
+          `; recovery ${rec.recordsPerSec} records/s`,
       );
     }
     // Medians: the round with the median throughput of each mode, reported whole.
     const byRps = <T>(xs: T[], rps: (x: T) => number): T => [...xs].sort((a, b) => rps(a) - rps(b))[xs.length >> 1]!;
     const on = byRps(results.filter((r) => r.mode === 'fsync-on'), (r) => r.wrk.rps);
     const off = byRps(results.filter((r) => r.mode === 'fsync-off'), (r) => r.wrk.rps);
+    const variants = results.filter((r) => r.mode === 'variant');
+    const variant = variants.length > 0 ? byRps(variants, (r) => r.wrk.rps) : null;
     const ceiling = byRps(bares, (b) => b.rps);
     const rec = byRps(recs, (r) => r.recordsPerSec);
 
@@ -253,6 +272,7 @@ async function main(): Promise<void> {
       settings: { rounds: RUNS, durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, threads: THREADS, snapshots: 'off', cpus: (await import('node:os')).cpus().length },
       fsyncOn: { acksPerSec: on.wrk.rps, clientP50Us: on.wrk.p50Us, clientP99Us: on.wrk.p99Us, non2xx: on.wrk.non2xx, socketErrors: on.wrk.socketErrors, ...on.server },
       fsyncOff: { acksPerSec: off.wrk.rps, clientP50Us: off.wrk.p50Us, clientP99Us: off.wrk.p99Us, non2xx: off.wrk.non2xx, socketErrors: off.wrk.socketErrors, ...off.server },
+      variant: variant === null ? null : { env: VARIANT, acksPerSec: variant.wrk.rps, clientP50Us: variant.wrk.p50Us, clientP99Us: variant.wrk.p99Us, ...variant.server },
       bare: { rps: ceiling.rps, clientP50Us: ceiling.p50Us, clientP99Us: ceiling.p99Us },
       ratios: { fsyncOnVsBare: on.wrk.rps / ceiling.rps, fsyncOffVsBare: off.wrk.rps / ceiling.rps },
       recovery: rec,
@@ -262,7 +282,7 @@ async function main(): Promise<void> {
       throughput: on.wrk.rps >= TARGETS.fsyncOnAcksPerSecMin,
       latency: on.server.durableAckP99Us <= TARGETS.durableAckP99MaxUs,
       recovery: rec.recordsPerSec >= TARGETS.recoveryRecordsPerSecMin,
-      errors: on.wrk.non2xx + off.wrk.non2xx + on.wrk.socketErrors + off.wrk.socketErrors === 0,
+      errors: results.every((r) => r.wrk.non2xx + r.wrk.socketErrors === 0),
     };
     const row = (name: string, r: ModeResult) =>
       `${name.padEnd(10)} ${r.wrk.rps.toFixed(0).padStart(8)}  ${r.wrk.p50Us.toFixed(0).padStart(9)}  ${r.wrk.p99Us.toFixed(0).padStart(9)}  ${String(r.server.durableAckP50Us).padStart(9)}  ${String(r.server.durableAckP99Us).padStart(9)}  ${String(r.server.durableAckP999Us).padStart(9)}  ${String(r.server.fdatasyncP50Us).padStart(8)}  ${String(r.server.fdatasyncP99Us).padStart(8)}  ${String(r.server.batchRecordsP50).padStart(5)}/${String(r.server.batchRecordsP99).padEnd(5)}`;
@@ -273,13 +293,14 @@ async function main(): Promise<void> {
       'mode          acks/s    p50 us     p99 us     p50 us     p99 us    p999 us   p50 us    p99 us   p50/p99 records',
       row('fsync on', on),
       row('fsync off', off),
+      ...(variant === null ? [] : [row('variant', variant), `  (variant: sync on with ${process.env.VARIANT_ENV})`]),
       `${'bare http'.padEnd(10)} ${ceiling.rps.toFixed(0).padStart(8)}  ${ceiling.p50Us.toFixed(0).padStart(9)}  ${ceiling.p99Us.toFixed(0).padStart(9)}  (node:http JSON.parse + answer, no auth/journal: the ceiling)`,
       '',
       ...rounds,
       '',
       `ratios of the medians to the bare ceiling (same run): fsync on ${(on.wrk.rps / ceiling.rps).toFixed(2)}, fsync off ${(off.wrk.rps / ceiling.rps).toFixed(2)}; fsync on / fsync off ${(on.wrk.rps / off.wrk.rps).toFixed(2)}`,
       `batches (fsync on): ${on.server.batches} for ${on.server.recordsJournaled} records`,
-      `non-2xx answers: ${on.wrk.non2xx + off.wrk.non2xx}; socket errors: ${on.wrk.socketErrors + off.wrk.socketErrors}; GC (fsync on run): minor ${on.server.gcMinorSec.toFixed(2)} s, major ${on.server.gcMajorSec.toFixed(2)} s`,
+      `non-2xx answers (all runs): ${results.reduce((n, r) => n + r.wrk.non2xx, 0)}; socket errors: ${results.reduce((n, r) => n + r.wrk.socketErrors, 0)}; GC (fsync on run): minor ${on.server.gcMinorSec.toFixed(2)} s, major ${on.server.gcMajorSec.toFixed(2)} s`,
       `recovery (restart on a sync-on journal, no snapshot; median round): ${rec.records} records replayed in ${rec.replayMs} ms = ${rec.recordsPerSec} records/s; start-up recovery total ${rec.totalMs} ms; ${rec.orders} orders rebuilt`,
       '',
       `targets: fsync-on acks/s >= ${TARGETS.fsyncOnAcksPerSecMin} ${pass.throughput ? 'PASS' : 'FAIL'}; server durable ack p99 <= ${TARGETS.durableAckP99MaxUs} us ${pass.latency ? 'PASS' : 'FAIL'}; recovery >= ${TARGETS.recoveryRecordsPerSecMin} records/s ${pass.recovery ? 'PASS' : 'FAIL'}; no errors ${pass.errors ? 'PASS' : 'FAIL'}`,

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { startIoThread } from '../../../src/journal/io-thread.js';
 import { JournalWriter } from '../../../src/journal/writer.js';
 import { KEYS, tempDir } from './helpers.js';
@@ -15,15 +15,21 @@ function writeAsync(io: ReturnType<typeof startIoThread>, fd: number, bufs: Buff
   return new Promise((res, rej) => io.writev(fd, bufs, pos, (err, n) => (err !== null ? rej(err) : res(n))));
 }
 
+/** A fresh file and an I/O thread with a `bytes` job block, both closed when the test ends. */
+async function setup(t: TestContext, bytes: number) {
+  const file = join(await tempDir(t), 'f');
+  const fd = fs.openSync(file, 'w+');
+  const io = startIoThread(bytes);
+  t.after(async () => {
+    await io.close();
+    fs.closeSync(fd);
+  });
+  return { file, fd, io };
+}
+
 describe('journal I/O thread', () => {
   it('writes at the given position and syncs', async (t) => {
-    const file = join(await tempDir(t), 'f');
-    const fd = fs.openSync(file, 'w+');
-    const io = startIoThread(1024);
-    t.after(async () => {
-      await io.close();
-      fs.closeSync(fd);
-    });
+    const { file, fd, io } = await setup(t, 1024);
     assert.equal(await writeAsync(io, fd, [Buffer.from('hello '), Buffer.from('world')], 0), 11);
     assert.equal(await writeAsync(io, fd, [Buffer.from('W')], 6), 1);
     await new Promise<void>((res, rej) => io.fdatasync(fd, (err) => (err !== null ? rej(err) : res())));
@@ -31,13 +37,7 @@ describe('journal I/O thread', () => {
   });
 
   it('completes a finished write from poll(), while the event loop is blocked', async (t) => {
-    const file = join(await tempDir(t), 'f');
-    const fd = fs.openSync(file, 'w+');
-    const io = startIoThread(1024);
-    t.after(async () => {
-      await io.close();
-      fs.closeSync(fd);
-    });
+    const { fd, io } = await setup(t, 1024);
     await writeAsync(io, fd, [Buffer.from('warm')], 0); // the thread is up
     let done = -1;
     io.writev(fd, [Buffer.from('abc')], 0, (err, n) => {
@@ -54,13 +54,7 @@ describe('journal I/O thread', () => {
   });
 
   it('reports I/O errors to the caller and keeps working', async (t) => {
-    const file = join(await tempDir(t), 'f');
-    const fd = fs.openSync(file, 'w+');
-    const io = startIoThread(1024);
-    t.after(async () => {
-      await io.close();
-      fs.closeSync(fd);
-    });
+    const { file, fd, io } = await setup(t, 1024);
     const bad = fs.openSync(file, 'r'); // read-only: writes fail with EBADF
     await assert.rejects(writeAsync(io, bad, [Buffer.from('x')], 0), (e: NodeJS.ErrnoException) => e.code === 'EBADF');
     fs.closeSync(bad);
@@ -68,13 +62,7 @@ describe('journal I/O thread', () => {
   });
 
   it('sends writes larger than its buffer to the thread pool', async (t) => {
-    const file = join(await tempDir(t), 'f');
-    const fd = fs.openSync(file, 'w+');
-    const io = startIoThread(16);
-    t.after(async () => {
-      await io.close();
-      fs.closeSync(fd);
-    });
+    const { file, fd, io } = await setup(t, 16);
     const big = Buffer.alloc(100, 7);
     assert.equal(await writeAsync(io, fd, [big], 0), 100);
     assert.deepEqual(fs.readFileSync(file), big);

@@ -22,7 +22,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintToken } from '../src/auth/token.js';
-import { ROOT, timestamp } from './lib/common.js';
+import { ROOT, scrape, timestamp } from './lib/common.js';
 import { type Started, startNode } from './lib/proc.js';
 import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.js';
 
@@ -128,9 +128,9 @@ async function measure(mode: ModeResult['mode'], token: string, admin: string): 
     if (WARMUP > 0) await runWrk({ url, script: warm, threads: THREADS, connections: CONNECTIONS, durationSec: WARMUP });
     const r = await fetch(`http://127.0.0.1:${gw.port}/admin/metrics/reset`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
     if (r.status !== 200) throw new Error(`histogram reset failed: ${r.status}`);
-    const before = await scrapeAll(gw.port);
+    const before = await scrape(gw.port, true);
     const wrk = await runWrk({ url, script: main, threads: THREADS, connections: CONNECTIONS, durationSec: DURATION });
-    const m = await scrapeAll(gw.port);
+    const m = await scrape(gw.port, true);
     const g = (name: string) => m.get(name) ?? NaN;
     const delta = (name: string) => g(name) - (before.get(name) ?? 0);
     return {
@@ -163,18 +163,6 @@ function gcSeconds(m: Map<string, number>, kind: string): number {
   return m.get(`nodejs_gc_duration_seconds_sum{kind="${kind}"}`) ?? 0;
 }
 
-/** Every `name value` line of /metrics (labelled series keyed by `name{labels}`). */
-async function scrapeAll(port: number): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const m = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line === '') continue;
-    const sp = line.lastIndexOf(' ');
-    m.set(line.slice(0, sp), Number(line.slice(sp + 1)));
-  }
-  return m;
-}
-
 interface Recovery {
   records: number;
   replayMs: number;
@@ -201,7 +189,7 @@ async function bare(token: string): Promise<WrkResult> {
 async function recover(dataDir: string): Promise<Recovery> {
   const gw = await startNode([join(ROOT, 'dist/src/main.js')], gatewayEnv(dataDir, {}));
   try {
-    const m = await scrapeAll(gw.port);
+    const m = await scrape(gw.port, true);
     const records = m.get('gateway_recovery_records') ?? 0;
     const replayMs = m.get('gateway_recovery_replay_ms') ?? NaN;
     return {

@@ -9,12 +9,15 @@ export function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
 }
 
-/** Reads the unlabelled `name value` lines of a gateway's /metrics. */
-export async function scrape(port: number): Promise<Map<string, number>> {
+/**
+ * Reads the `name value` lines of a gateway's /metrics: the unlabelled ones, or with
+ * `labelled` every series (keyed by `name{labels}`).
+ */
+export async function scrape(port: number, labelled = false): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const m = new Map<string, number>();
   for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line === '' || line.includes('{')) continue;
+    if (line.startsWith('#') || line === '' || (!labelled && line.includes('{'))) continue;
     const sp = line.lastIndexOf(' ');
     m.set(line.slice(0, sp), Number(line.slice(sp + 1)));
   }

@@ -115,6 +115,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     metrics,
     stages,
     maxBodyBytes: cfg.maxBodyBytes,
+    fastLane: cfg.httpFastLane,
     idempotencyWindow: cfg.fastPath.idempotencyWindow,
     health: () => ({
       queueLen: fastPath.totalDepth(),

@@ -112,6 +112,8 @@ export interface GatewayConfig {
   dataDir: string;
   queueCapacity: number;
   maxBodyBytes: number;
+  /** POST /v3/orders parsed straight off the socket (transport/http/fast-lane.ts) */
+  httpFastLane: boolean;
   logLevel: string;
   auth: AuthConfig;
   fastPath: FastPathConfig;
@@ -275,6 +277,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     dataDir: resolve(str(env, 'GATEWAY_DATA_DIR', './var/data')),
     queueCapacity: int(env, 'QUEUE_CAPACITY', 65_536, { min: 2, max: 1 << 24 }),
     maxBodyBytes: int(env, 'GATEWAY_MAX_BODY_BYTES', 16_384, { min: 256, max: 1 << 24 }),
+    httpFastLane: bool(env, 'HTTP_FAST_LANE', true),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     auth: {
       secret,

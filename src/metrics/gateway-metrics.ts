@@ -86,6 +86,9 @@ export function registerGatewayMetrics(
     (Object.keys(REASONS) as Reason[]).map((reason) => [{ reason }, c.byReason[REASONS[reason]]!] as [Record<string, string>, number]).filter(([, v]) => v > 0),
   );
   m.counter('gateway_http_requests_total', 'HTTP requests received', () => http.counters.requests);
+  m.counter('gateway_http_fast_lane_requests_total', 'HTTP requests answered by the fast lane (POST /v3/orders off the socket)', () => http.fastLane?.answered ?? 0);
+  m.counter('gateway_http_fast_lane_handoffs_total', 'Connections the fast lane handed to node:http (a request it does not handle)', () => http.fastLane?.handedOff ?? 0);
+  m.gauge('gateway_http_fast_lane_connections', 'Open connections served by the fast lane', () => http.fastLane?.connections ?? 0);
   m.counter('gateway_http_bad_requests_total', 'HTTP requests refused before reaching an order route (413/415)', () => http.counters.badRequests);
   m.counter('gateway_auth_failures_total', 'Requests refused with 401', () => http.counters.authFailures);
   m.gauge('gateway_jwt_cache_entries', 'Verified tokens cached', () => auth.cacheSize);

@@ -5,17 +5,26 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { type Authenticator, AuthFailure, type Principal } from '../../auth/authenticator.js';
-import { ContractViolation, toNewOrder } from '../../contract/order-request.js';
 import type { Reason } from '../../contract/reasons.js';
-import { DecimalFormatter } from '../../fastpath/decimal.js';
-import { CONFLICT, IdempotencyWindow, MISS } from '../../fastpath/idempotency-window.js';
-import { type FastPath, statusOf } from '../../fastpath/fast-path.js';
+import type { FastPath } from '../../fastpath/fast-path.js';
 import { Confirmations } from '../../confirmation/confirmations.js';
 import type { LatencyHistogram } from '../../metrics/latency.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import { AdminRoutes } from './admin.js';
 import { type BodyRequest, header, OVERSIZE, precheck, readBody } from './body.js';
+import { FastLane } from './fast-lane.js';
 import { rejectBody, sendError, sendJson, sendJsonUtf8, sendValue } from './respond.js';
+import { type V3Reply, V3OrderEntry } from './v3-entry.js';
+
+/** Idle keep-alive connections are closed after this (node:http and the fast lane alike). */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+function writeV3Reply(r: V3Reply, res: ServerResponse): void {
+  const length = String(r.ascii ? r.body.length : Buffer.byteLength(r.body));
+  if (r.replayed) res.writeHead(r.status, ['content-type', 'application/json', 'content-length', length, 'idempotent-replayed', 'true']);
+  else res.writeHead(r.status, ['content-type', 'application/json', 'content-length', length]);
+  res.end(r.body);
+}
 
 export interface HttpStages {
   /** every order-route answer after the request arrived, all outcomes */
@@ -41,27 +50,12 @@ export interface HttpDeps {
   /** extra fields for /health */
   health: () => Record<string, unknown>;
   resetMetrics: () => void;
+  /** serve POST /v3/orders through the fast lane (fast-lane.ts); default true */
+  fastLane?: boolean;
   /** routes of the durable path (/orders, /accounts, /audit); returns false for other paths */
   orders?: {
     route(req: IncomingMessage, res: ServerResponse, path: string, url: string, method: string | undefined, t0: number): boolean;
   };
-}
-
-const nsText = new DecimalFormatter();
-
-/** The 202 body of an accepted /v3 order. */
-export function acceptBody(sessionIdJson: string, sessionSeq: number, orderId: string, receivedAtNs: number): string {
-  return (
-    '{"status":"VOLATILE_ACCEPT","sessionId":' +
-    sessionIdJson +
-    ',"sessionSeq":' +
-    sessionSeq +
-    ',"orderId":"' +
-    orderId +
-    '","receivedAtNs":' +
-    nsText.format(receivedAtNs) +
-    '}'
-  );
 }
 
 export class HttpCounters {
@@ -75,14 +69,20 @@ export class HttpCounters {
 export class HttpTransport {
   readonly server: Server;
   readonly counters = new HttpCounters();
-  private readonly idem: IdempotencyWindow;
+  private readonly v3: V3OrderEntry;
+  /** POST /v3/orders straight off the socket (null when turned off) */
+  readonly fastLane: FastLane | null;
   private readonly admin: AdminRoutes;
   private readonly onV3Body = (req: BodyRequest, res: ServerResponse, body: string): void => this.v3Body(req, res, body);
 
   constructor(private readonly d: HttpDeps) {
-    this.idem = new IdempotencyWindow(d.idempotencyWindow);
+    this.v3 = new V3OrderEntry({ log: d.log, auth: d.auth, fastPath: d.fastPath, stages: d.stages, counters: this.counters, idempotencyWindow: d.idempotencyWindow });
     this.admin = new AdminRoutes(d);
-    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, (req, res) => this.route(req, res));
+    this.server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requestTimeout: 30_000 }, (req, res) => this.route(req, res));
+    this.fastLane =
+      d.fastLane === false
+        ? null
+        : FastLane.install(this.server, { counters: this.counters, entry: this.v3, maxBodyBytes: d.maxBodyBytes, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       if (err.code === 'ECONNRESET' || !socket.writable) {
         socket.destroy();
@@ -180,102 +180,16 @@ export class HttpTransport {
     sendJson(res, status, rejectBody('REJECTED', reason, message));
   }
 
-  // ---- POST /v3/orders --------------------------------------------------------------------
+  // ---- POST /v3/orders (connections the fast lane handed over, or with the lane off) -----------
 
   private v3Body(req: BodyRequest, res: ServerResponse, body: string): void {
     if (body === OVERSIZE) return this.badRequest(res, 413, 'PAYLOAD_TOO_LARGE', undefined, true);
-    const authorization = header(req, 'authorization');
-    const auth = this.d.auth.cached(authorization);
-    if (auth === undefined) {
-      this.d.auth.verify(authorization).then(
-        (p) => this.v3Authed(req, res, body, p),
-        (err: unknown) => {
-          this.d.log.error({ err }, 'token verification failed unexpectedly');
-          sendError(res, 500, 'INTERNAL_ERROR');
-        },
-      );
-      return;
-    }
-    this.v3Authed(req, res, body, auth);
-  }
-
-  private v3Authed(req: BodyRequest, res: ServerResponse, body: string, auth: Principal | AuthFailure): void {
-    const st = this.d.stages;
-    if (auth instanceof AuthFailure) {
-      this.counters.authFailures++;
-      this.d.log.debug({ error: auth.error }, 'authentication failed');
-      sendError(res, 401, auth.error);
-      st.ack.since(req._sy_t0, performance.now());
-      return;
-    }
-    const tLive = performance.now();
-
-    // parse: JSON syntax, then the order_request_v1 contract
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      this.d.fastPath.reject('INVALID_JSON');
-      return this.v3Reject(req, res, tLive, 400, 'REJECTED', 'INVALID_JSON', 'the body is not valid JSON');
-    }
-    const order = toNewOrder(json);
-    const tParsed = performance.now();
-    st.parse.since(tLive, tParsed);
-    if (order instanceof ContractViolation) {
-      this.d.fastPath.reject(order.reason);
-      return this.v3Reject(req, res, tLive, order.status, 'REJECTED', order.reason, order.message);
-    }
-
-    // Idempotency-Key: the original answer for a replay within the window
-    const fp = this.d.fastPath;
-    let key = header(req, 'idempotency-key');
-    if (key !== undefined && key !== '') {
-      const slot = this.idem.lookup(auth.accountId, key, body);
-      if (slot === CONFLICT) {
-        this.counters.idempotencyConflicts++;
-        fp.reject('IDEMPOTENCY_KEY_REUSED');
-        return this.v3Reject(req, res, tLive, 409, 'REJECTED', 'IDEMPOTENCY_KEY_REUSED');
-      }
-      if (slot !== MISS) {
-        this.counters.idempotentReplays++;
-        const i = this.idem;
-        const replay = acceptBody(i.sessionIdJson(slot), i.sessionSeq(slot), fp.orderId(i.orderNo(slot)), i.receivedAtNs(slot));
-        res.writeHead(202, ['content-type', 'application/json', 'content-length', String(replay.length), 'idempotent-replayed', 'true']);
-        res.end(replay);
-        return;
-      }
-    } else {
-      key = undefined;
-    }
-
-    const reason = fp.submit(auth.accountId, fp.session(auth.sessionId), order);
-    if (reason !== null) {
-      const status = statusOf(reason);
-      return this.v3Reject(req, res, tLive, status, status === 503 ? 'KILLED' : reason === 'V3_BACKPRESSURE_SOFT' ? 'SOFT_REJECT' : 'REJECTED', reason);
-    }
-
-    const tSer = performance.now();
-    const out = acceptBody(auth.sessionIdJson, fp.lastSessionSeq, fp.orderId(fp.lastOrderNo), fp.lastReceivedAtNs);
-    const tDone = performance.now();
-    st.serialize.since(tSer, tDone);
-    if (key !== undefined) this.idem.remember(auth.accountId, key, body, auth.sessionIdJson, fp.lastSessionSeq, fp.lastOrderNo, fp.lastReceivedAtNs);
-    st.v3LiveAckAccepted.since(tLive, tDone);
-    st.v3LiveAck.since(tLive, tDone);
-    st.ack.since(req._sy_t0, tDone);
-    sendJson(res, 202, out);
-  }
-
-  private v3Reject(req: BodyRequest, res: ServerResponse, tLive: number, status: number, word: string, reason: Reason, message?: string): void {
-    if (status < 500) this.d.log.debug({ status, reason, message }, 'order rejected');
-    const body = rejectBody(word, reason, message);
-    const t = performance.now();
-    this.d.stages.v3LiveAck.since(tLive, t);
-    this.d.stages.ack.since(req._sy_t0, t);
-    sendJson(res, status, body);
+    const r = this.v3.handle(header(req, 'authorization'), header(req, 'idempotency-key'), body, req._sy_t0, writeV3Reply, res);
+    if (r !== undefined) writeV3Reply(r, res);
   }
 
   get idempotencyEntries(): number {
-    return this.idem.size;
+    return this.v3.idem.size;
   }
 
   listen(port: number, host: string): Promise<number> {
@@ -292,13 +206,17 @@ export class HttpTransport {
   /** Stops accepting connections and lets in-flight requests finish. */
   close(graceMs: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
+      const timer = setTimeout(() => {
+        this.server.closeAllConnections();
+        this.fastLane?.closeAll();
+      }, graceMs);
       timer.unref();
       this.server.close(() => {
         clearTimeout(timer);
         resolve();
       });
       this.server.closeIdleConnections();
+      this.fastLane?.close();
     });
   }
 }

@@ -22,7 +22,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintToken } from '../src/auth/token.js';
-import { ROOT, scrape, timestamp } from './lib/common.js';
+import { ROOT, scrape, timestamp, variantEnv } from './lib/common.js';
 import { type Started, startNode } from './lib/proc.js';
 import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.js';
 
@@ -36,15 +36,7 @@ const RUNS = Math.max(1, Number(process.env.RUNS ?? 3));
  * VARIANT_ENV="NAME=value,NAME2=value": each round also runs sync on with these variables (an
  * A/B in the same rounds, e.g. VARIANT_ENV=AUDIT_IO=pool).
  */
-const VARIANT: Record<string, string> | null = process.env.VARIANT_ENV
-  ? Object.fromEntries(
-      process.env.VARIANT_ENV.split(',').map((kv) => {
-        const i = kv.indexOf('=');
-        if (i <= 0) throw new Error(`VARIANT_ENV: expected NAME=value, got ${JSON.stringify(kv)}`);
-        return [kv.slice(0, i).trim(), kv.slice(i + 1)];
-      }),
-    )
-  : null;
+const VARIANT = variantEnv();
 const SECRET = 'bench-secret';
 
 const TARGETS = { fsyncOnAcksPerSecMin: 20_000, durableAckP99MaxUs: 5_000, recoveryRecordsPerSecMin: 500_000 };

@@ -8,13 +8,15 @@
  * to the gateway's median in-handler time: the p99 this machine gives a window of that length. Results go to var/results/bench-v3-<timestamp>.{json,txt}.
  *
  * Env: RUNS (3), DURATION (10), WARMUP (3), CONNECTIONS (50), THREADS (1), V3_RISK_PROFILE etc. pass through.
+ * VARIANT_ENV="NAME=value,...": every round also runs the gateway with these variables (an A/B in
+ * the same rounds, e.g. VARIANT_ENV=HTTP_FAST_LANE=0 for node:http without the fast lane).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mintToken } from '../src/auth/token.js';
 import { median, type Started, startNode } from './lib/proc.js';
 import { ensureWrk, runWrk, type WrkResult, writeOrderScript } from './lib/wrk.js';
-import { ROOT, scrape, timestamp } from './lib/common.js';
+import { ROOT, scrape, timestamp, variantEnv } from './lib/common.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 10);
@@ -23,16 +25,19 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const THREADS = Number(process.env.THREADS ?? 1);
 const SECRET = 'bench-secret';
 const NODE_FLAGS: string[] = [];
+const VARIANT = variantEnv();
+
+type Target = 'bare' | 'gateway' | 'variant';
 
 interface Round {
-  target: 'bare' | 'gateway';
+  target: Target;
   wrk: WrkResult;
   metrics?: Map<string, number>;
   /** bare server: its in-handler window (parse + build answer) */
   window?: { p50Us: number; p99Us: number };
 }
 
-async function measure(target: 'bare' | 'gateway', script: string, adminToken: string, busyUs = 0): Promise<Round> {
+async function measure(target: Target, script: string, adminToken: string, busyUs = 0): Promise<Round> {
   let server: Started;
   if (target === 'bare') {
     server = await startNode([join(ROOT, 'dist/bench/bare-server.js')], { PORT: '0', BUSY_US: String(busyUs) }, NODE_FLAGS);
@@ -45,18 +50,19 @@ async function measure(target: 'bare' | 'gateway', script: string, adminToken: s
       LOG_LEVEL: 'warn',
       KAFKA_ENABLE: '0',
       FASTPATH_DRAIN_ENABLE: '1',
+      ...(target === 'variant' ? VARIANT : {}),
     }, NODE_FLAGS);
   }
   const url = `http://127.0.0.1:${server.port}/v3/orders`;
   try {
     await runWrk({ url, script, threads: THREADS, connections: CONNECTIONS, durationSec: WARMUP });
     const base = `http://127.0.0.1:${server.port}`;
-    const r = await (target === 'gateway'
+    const r = await (target !== 'bare'
       ? fetch(`${base}/admin/metrics/reset`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } })
       : fetch(`${base}/stats`, { method: 'POST' }));
     if (r.status !== 200) throw new Error(`histogram reset failed: ${r.status}`);
     const wrk = await runWrk({ url, script, threads: THREADS, connections: CONNECTIONS, durationSec: DURATION });
-    if (target === 'gateway') return { target, wrk, metrics: await scrape(server.port) };
+    if (target !== 'bare') return { target, wrk, metrics: await scrape(server.port) };
     return { target, wrk, window: (await (await fetch(`${base}/stats`)).json()) as { p50Us: number; p99Us: number } };
   } finally {
     await server.stop();
@@ -73,7 +79,7 @@ async function main(): Promise<void> {
 
   const rounds: Round[] = [];
   for (let i = 0; i < RUNS; i++) {
-    for (const target of ['bare', 'gateway'] as const) {
+    for (const target of VARIANT === null ? (['bare', 'gateway'] as const) : (['bare', 'gateway', 'variant'] as const)) {
       const r = await measure(target, script, admin);
       rounds.push(r);
       const inHandler = r.metrics?.get('gateway_live_ack_accepted_p99_us') ?? r.window?.p99Us;
@@ -95,6 +101,18 @@ async function main(): Promise<void> {
   const gwRps = med('gateway', (r) => r.wrk.rps);
   const accepted = gw.reduce((n, r) => n + (r.metrics!.get('gateway_v3_accepted_total') ?? 0), 0);
   const non2xx = gw.reduce((n, r) => n + r.wrk.non2xx, 0);
+  const va = of('variant');
+  const variant =
+    VARIANT === null
+      ? null
+      : {
+          env: VARIANT,
+          rps: med('variant', (r) => r.wrk.rps),
+          p50Us: med('variant', (r) => r.wrk.p50Us),
+          p99Us: med('variant', (r) => r.wrk.p99Us),
+          inHandlerAcceptedP99Us: median(va.map((r) => r.metrics!.get('gateway_live_ack_accepted_p99_us') ?? NaN)),
+          non2xx: va.reduce((n, r) => n + r.wrk.non2xx, 0),
+        };
   const summary = {
     at: new Date().toISOString(),
     settings: { runs: RUNS, durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, threads: THREADS, nodeFlags: NODE_FLAGS, riskProfile: process.env.V3_RISK_PROFILE ?? 'light' },
@@ -118,6 +136,7 @@ async function main(): Promise<void> {
       accepted,
     },
     ratio: gwRps / bareRps,
+    variant: variant === null ? null : { ...variant, ratio: variant.rps / bareRps },
     noiseFloor: { busyUs: gwP50, inHandlerP50Us: floor.window!.p50Us, inHandlerP99Us: floor.window!.p99Us, rps: floor.wrk.rps },
     targets: { ratioMin: 0.8, inHandlerAcceptedP99MaxUs: 15 },
     rounds: rounds.map((r) => ({
@@ -136,6 +155,11 @@ async function main(): Promise<void> {
     'target    req/s      client p50   client p99',
     `bare      ${bareRps.toFixed(0).padEnd(10)} ${summary.bare.p50Us.toFixed(0).padStart(7)} us  ${summary.bare.p99Us.toFixed(0).padStart(7)} us`,
     `gateway   ${gwRps.toFixed(0).padEnd(10)} ${summary.gateway.p50Us.toFixed(0).padStart(7)} us  ${summary.gateway.p99Us.toFixed(0).padStart(7)} us`,
+    ...(variant === null
+      ? []
+      : [
+          `variant   ${variant.rps.toFixed(0).padEnd(10)} ${variant.p50Us.toFixed(0).padStart(7)} us  ${variant.p99Us.toFixed(0).padStart(7)} us   (gateway with ${process.env.VARIANT_ENV}: ratio ${(variant.rps / bareRps).toFixed(3)}, in-handler p99 ${variant.inHandlerAcceptedP99Us} us, non-2xx ${variant.non2xx})`,
+        ]),
     '',
     `throughput ratio gateway/bare: ${summary.ratio.toFixed(3)}   (target >= 0.8)`,
     `in-handler accepted ack p50/p99: ${summary.gateway.inHandlerAcceptedP50Us} / ${summary.gateway.inHandlerAcceptedP99Us} us   (target p99 <= 15)`,

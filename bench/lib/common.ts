@@ -23,3 +23,19 @@ export async function scrape(port: number, labelled = false): Promise<Map<string
   }
   return m;
 }
+
+/**
+ * VARIANT_ENV="NAME=value,NAME2=value" (benchmarks that run an A/B variant of the gateway in
+ * every round): the variables, or null when unset.
+ */
+export function variantEnv(): Record<string, string> | null {
+  const spec = process.env.VARIANT_ENV;
+  if (!spec) return null;
+  return Object.fromEntries(
+    spec.split(',').map((kv) => {
+      const i = kv.indexOf('=');
+      if (i <= 0) throw new Error(`VARIANT_ENV: expected NAME=value, got ${JSON.stringify(kv)}`);
+      return [kv.slice(0, i).trim(), kv.slice(i + 1)];
+    }),
+  );
+}

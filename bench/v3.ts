@@ -14,7 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mintToken } from '../src/auth/token.js';
-import { median, type Started, startNode } from './lib/proc.js';
+import { cpuPerRequest, median, type Started, startNode, threadCpu } from './lib/proc.js';
 import { ensureWrk, runWrk, type WrkResult, writeOrderScript } from './lib/wrk.js';
 import { ROOT, scrape, timestamp, variantEnv } from './lib/common.js';
 
@@ -35,6 +35,8 @@ interface Round {
   metrics?: Map<string, number>;
   /** bare server: its in-handler window (parse + build answer) */
   window?: { p50Us: number; p99Us: number };
+  /** CPU time per request during the measured run (/proc; zeros where unavailable) */
+  cpu: { mainUserUs: number; mainSysUs: number; otherUs: number };
 }
 
 async function measure(target: Target, script: string, adminToken: string, busyUs = 0): Promise<Round> {
@@ -61,9 +63,12 @@ async function measure(target: Target, script: string, adminToken: string, busyU
       ? fetch(`${base}/admin/metrics/reset`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } })
       : fetch(`${base}/stats`, { method: 'POST' }));
     if (r.status !== 200) throw new Error(`histogram reset failed: ${r.status}`);
+    const pid = server.proc.pid!;
+    const cpu0 = threadCpu(pid);
     const wrk = await runWrk({ url, script, threads: THREADS, connections: CONNECTIONS, durationSec: DURATION });
-    if (target !== 'bare') return { target, wrk, metrics: await scrape(server.port) };
-    return { target, wrk, window: (await (await fetch(`${base}/stats`)).json()) as { p50Us: number; p99Us: number } };
+    const cpu = cpuPerRequest(pid, cpu0, threadCpu(pid), wrk.requests);
+    if (target !== 'bare') return { target, wrk, cpu, metrics: await scrape(server.port) };
+    return { target, wrk, cpu, window: (await (await fetch(`${base}/stats`)).json()) as { p50Us: number; p99Us: number } };
   } finally {
     await server.stop();
   }
@@ -83,7 +88,10 @@ async function main(): Promise<void> {
       const r = await measure(target, script, admin);
       rounds.push(r);
       const inHandler = r.metrics?.get('gateway_live_ack_accepted_p99_us') ?? r.window?.p99Us;
-      console.error(`[bench:v3] run ${i + 1}/${RUNS} ${target}: ${r.wrk.rps.toFixed(0)} req/s, client p99 ${r.wrk.p99Us.toFixed(0)} us, in-handler p99 ${inHandler} us`);
+      console.error(
+        `[bench:v3] run ${i + 1}/${RUNS} ${target}: ${r.wrk.rps.toFixed(0)} req/s, client p99 ${r.wrk.p99Us.toFixed(0)} us, in-handler p99 ${inHandler} us, ` +
+          `CPU/request: event loop ${r.cpu.mainUserUs} + ${r.cpu.mainSysUs} us (user + sys), other threads ${r.cpu.otherUs} us`,
+      );
     }
   }
 
@@ -146,6 +154,7 @@ async function main(): Promise<void> {
       p99Us: r.wrk.p99Us,
       non2xx: r.wrk.non2xx,
       inHandlerP99Us: r.metrics?.get('gateway_live_ack_accepted_p99_us') ?? r.window?.p99Us,
+      cpuPerRequestUs: r.cpu,
     })),
   };
   const pass = summary.ratio >= 0.8 && summary.gateway.inHandlerAcceptedP99Us <= 15 && non2xx === 0;
@@ -166,6 +175,9 @@ async function main(): Promise<void> {
     `bare in-handler window (JSON.parse + answer) p50/p99: ${summary.bare.inHandlerP50Us} / ${summary.bare.inHandlerP99Us} us`,
     `noise floor: bare window stretched to the gateway's p50 (${gwP50} us, spinning): p50/p99 ${floor.window!.p50Us} / ${floor.window!.p99Us} us`,
     `stage p99 (us): ${Object.entries(summary.gateway.stagesP99Us).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    `CPU per request (median; event loop user + sys, other threads): ${(['bare', 'gateway', ...(variant === null ? [] : ['variant'])] as const)
+      .map((t) => `${t} ${med(t, (r) => r.cpu.mainUserUs)} + ${med(t, (r) => r.cpu.mainSysUs)}, ${med(t, (r) => r.cpu.otherUs)} us`)
+      .join('; ')}`,
     `non-2xx answers: ${non2xx}; accepted rate ${summary.gateway.acceptedRate}`,
     `verdict: ${pass ? 'PASS' : 'FAIL'}`,
   ];

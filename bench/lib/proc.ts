@@ -1,6 +1,6 @@
 /** Starting and stopping the processes a benchmark measures. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -54,3 +54,48 @@ export function median(xs: number[]): number {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU time (user, system; seconds) of each thread of a process, from /proc (Linux). */
+export type ThreadCpu = Map<number, { user: number; sys: number }>;
+
+export function threadCpu(pid: number): ThreadCpu {
+  const out: ThreadCpu = new Map();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out; // not Linux, or gone
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime (fields 14 and 15 of stat) in clock ticks of 1/100 s
+      out.set(Number(tid), { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 });
+    } catch {
+      // thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU microseconds per request between two readings: the main thread (user and system) and all
+ * other threads together (workers, GC helpers, libuv pool).
+ */
+export function cpuPerRequest(pid: number, before: ThreadCpu, after: ThreadCpu, requests: number): { mainUserUs: number; mainSysUs: number; otherUs: number } {
+  let mainUser = 0;
+  let mainSys = 0;
+  let other = 0;
+  for (const [tid, a] of after) {
+    const b = before.get(tid) ?? { user: 0, sys: 0 };
+    if (tid === pid) {
+      mainUser = a.user - b.user;
+      mainSys = a.sys - b.sys;
+    } else {
+      other += a.user - b.user + (a.sys - b.sys);
+    }
+  }
+  const per = (s: number) => (requests > 0 ? Math.round((s * 1e7) / requests) / 10 : 0);
+  return { mainUserUs: per(mainUser), mainSysUs: per(mainSys), otherUs: per(other) };
+}

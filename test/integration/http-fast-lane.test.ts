@@ -85,8 +85,8 @@ class RawConnection {
   }
 }
 
-function v3Request(tok: string, body: string, extra: string[] = []): string {
-  const head = ['POST /v3/orders HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/json', `Authorization: Bearer ${tok}`, `Content-Length: ${Buffer.byteLength(body)}`, ...extra];
+function v3Request(tok: string, body: string, extra: string[] = [], path = '/v3/orders'): string {
+  const head = [`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Content-Type: application/json', `Authorization: Bearer ${tok}`, `Content-Length: ${Buffer.byteLength(body)}`, ...extra];
   return head.join('\r\n') + '\r\n\r\n' + body;
 }
 
@@ -252,6 +252,78 @@ describe('HTTP fast lane', () => {
     const [a] = await c.take(1);
     assert.equal(a!.status, 202);
     await c.waitClosed();
+  });
+});
+
+describe('HTTP fast lane: POST /orders', () => {
+  let gw: RunningGateway;
+  let tok: string;
+  const durable = (clientOrderId: string, extra: string[] = []) => v3Request(tok, JSON.stringify({ ...ORDER, clientOrderId }), extra, '/orders');
+  before(async () => {
+    gw = await startGateway();
+    tok = await token('acct-lane-d');
+  });
+  after(async () => {
+    assert.equal(await gw.stop(), 0);
+  });
+
+  it('answers pipelined durable orders in order, each once its journal record is durable', async () => {
+    const c = await RawConnection.open(gw.port);
+    c.write(durable('p-1') + durable('p-2') + durable('p-3'));
+    const a = await c.take(3);
+    assert.deepEqual(a.map((x) => x.status), [202, 202, 202]);
+    const acks = a.map((x) => JSON.parse(x.body));
+    assert.deepEqual(acks.map((x) => x.clientOrderId), ['p-1', 'p-2', 'p-3']);
+    assert.ok(acks.every((x) => x.durable === undefined && x.status === 'ACCEPTED'));
+    assert.deepEqual(acks.map((x) => x.acceptSeq - acks[0].acceptSeq), [0, 1, 2]);
+    c.close();
+  });
+
+  it('keeps the order across routes: durable, volatile, a replay, then node:http', async () => {
+    const c = await RawConnection.open(gw.port);
+    c.write(
+      durable('m-1') +
+        v3Request(tok, BODY) +
+        durable('m-1') +
+        durable('m-bad', ['Idempotency-Key:']) + // empty key: falls back to the clientOrderId
+        'GET /orders/client/m-1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ' + tok + '\r\n\r\n',
+    );
+    const [first, v3, replay, fallback, read] = await c.take(5);
+    assert.equal(first!.status, 202);
+    assert.equal(v3!.status, 202);
+    assert.equal(JSON.parse(v3!.body).status, 'VOLATILE_ACCEPT');
+    assert.equal(replay!.status, 202);
+    assert.equal(header(replay!, 'idempotent-replayed'), 'true');
+    assert.equal(replay!.body, first!.body);
+    assert.equal(fallback!.status, 202);
+    assert.equal(JSON.parse(fallback!.body).clientOrderId, 'm-bad');
+    assert.equal(read!.status, 200);
+    assert.equal(JSON.parse(read!.body).orderId, JSON.parse(first!.body).orderId);
+    c.close();
+  });
+
+  it('stops parsing while hundreds of answers are due, and answers them all in order', async () => {
+    const c = await RawConnection.open(gw.port);
+    const n = 700;
+    let all = '';
+    for (let i = 0; i < n; i++) all += durable(`bulk-${i}`);
+    c.write(all);
+    const a = await c.take(n);
+    assert.deepEqual([...new Set(a.map((x) => x.status))], [202]);
+    assert.deepEqual(
+      a.map((x) => JSON.parse(x.body).clientOrderId),
+      Array.from({ length: n }, (_, i) => `bulk-${i}`),
+    );
+    c.close();
+  });
+
+  it('refuses a bad body at once, behind the answers due before it', async () => {
+    const c = await RawConnection.open(gw.port);
+    c.write(durable('r-1') + v3Request(tok, '{"symbol":', [], '/orders') + durable('r-2'));
+    const a = await c.take(3);
+    assert.deepEqual(a.map((x) => x.status), [202, 400, 202]);
+    assert.equal(JSON.parse(a[1]!.body).reason, 'INVALID_JSON');
+    c.close();
   });
 });
 

@@ -1,13 +1,13 @@
 /**
- * The HTTP/1.1 fast lane: `POST /v3/orders` on keep-alive connections, parsed and answered
- * straight off the socket, without node:http's per-request objects (IncomingMessage,
+ * The HTTP/1.1 fast lane: `POST /v3/orders` and `POST /orders` on keep-alive connections, parsed
+ * and answered straight off the socket, without node:http's per-request objects (IncomingMessage,
  * ServerResponse, their streams and header maps). It sits in front of the node:http server's
  * connection listener and serves every new connection until a request is not one it handles;
  * then it hands the connection, with the bytes not yet consumed, to node:http for good.
  *
  * It handles only the canonical request, checked byte by byte:
  *
- *   POST /v3/orders HTTP/1.1 CRLF
+ *   POST /v3/orders HTTP/1.1 CRLF      (or POST /orders HTTP/1.1)
  *   header lines (token ":" OWS value OWS CRLF, value bytes 0x20-0x7e or HTAB)
  *   CRLF
  *   body of exactly Content-Length bytes
@@ -21,8 +21,10 @@
  * means. Answers are the same bytes node:http would write (same headers, same order).
  *
  * Pipelined requests are answered in order: all answers of one read are written with one
- * socket write. A request whose token is not yet in the verified-token cache pauses its
- * connection until the token is verified (the answer order must not change).
+ * socket write. A `/orders` answer waits for the journal; answers behind it wait in the
+ * connection's answer queue (a {@link LaneSlot} each) and go out as soon as everything before
+ * them has. A /v3 request whose token is not yet in the verified-token cache pauses its
+ * connection until the token is verified.
  *
  * Per-connection state lives on the socket object and the listeners are module functions, so
  * no closures are made per connection or per request.
@@ -35,7 +37,10 @@ import type { V3OrderEntry, V3Reply } from './v3-entry.js';
 
 /** node:http's default maximum header section (beyond it node answers 431). */
 const MAX_HEAD_BYTES = 16 * 1024;
-const REQUEST_LINE = Buffer.from('POST /v3/orders HTTP/1.1\r\n', 'latin1');
+const V3_LINE = Buffer.from('POST /v3/orders HTTP/1.1\r\n', 'latin1');
+const ORDERS_LINE = Buffer.from('POST /orders HTTP/1.1\r\n', 'latin1');
+/** Answers a connection may have waiting before the lane stops reading from it. */
+const MAX_QUEUED_ANSWERS = 256;
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 
 /** RFC 9110 token characters (header names). */
@@ -49,19 +54,50 @@ for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
 const NEED_MORE = 0;
 const HAND_OFF = -1;
 
-interface LaneSocket extends Socket {
+const enum Route {
+  V3 = 1,
+  Orders = 2,
+}
+
+/** `POST /orders`: answers every request through its slot, at once or when the journal has it. */
+export interface OrdersLaneEndpoint {
+  handle(authorization: string | undefined, key: string | undefined, body: string, t0: number, slot: LaneSlot): void;
+}
+
+/** A place in a connection's answer order, for an answer that may come later. */
+export class LaneSlot {
+  /** the formatted answer, once there is one */
+  text: string | null = null;
+  constructor(readonly socket: LaneSocket) {}
+
+  complete(status: number, body: string, ascii: boolean, replayed: boolean): void {
+    this.socket._fl_lane.complete(this, status, body, ascii, replayed);
+  }
+}
+
+export interface LaneSocket extends Socket {
   _fl_lane: FastLane;
   /** bytes received and not yet parsed (a partial request), or null */
   _fl_buf: Buffer | null;
-  /** an answer is awaited (token verification): parsing is paused */
+  /** a /v3 answer is awaited (token verification): parsing is paused */
   _fl_waiting: boolean;
   /** the client has half-closed: end our side once nothing is pending */
   _fl_ended: boolean;
+  /** answers in request order, the first not yet complete (empty: nothing waits) */
+  _fl_queue: LaneSlot[];
+  /** the connection goes to node:http (with _fl_buf) once the queue is empty */
+  _fl_handoff: boolean;
+  /** inside consume(): completions only queue, consume() writes */
+  _fl_busy: boolean;
+  /** _fl_buf holds complete requests not parsed yet (the answer queue was full) */
+  _fl_held: boolean;
 }
 
 export interface FastLaneOptions {
   counters: HttpCounters;
   entry: V3OrderEntry;
+  /** POST /orders (absent: those requests go to node:http) */
+  orders?: OrdersLaneEndpoint;
   maxBodyBytes: number;
   keepAliveTimeoutMs: number;
 }
@@ -76,6 +112,7 @@ export class FastLane {
   handedOff = 0;
 
   // The request being parsed (valid right after parse() returned a length).
+  private route: Route = Route.V3;
   private authorization: string | undefined = undefined;
   private idempotencyKey: string | undefined = undefined;
   private body = '';
@@ -119,6 +156,10 @@ export class FastLane {
     s._fl_buf = null;
     s._fl_waiting = false;
     s._fl_ended = false;
+    s._fl_queue = [];
+    s._fl_handoff = false;
+    s._fl_busy = false;
+    s._fl_held = false;
     this.sockets.add(s);
     s.setTimeout(this.o.keepAliveTimeoutMs);
     s.on('data', onData);
@@ -132,61 +173,139 @@ export class FastLane {
   /** Parses and answers what `buf` holds from `off` on. */
   consume(s: LaneSocket, buf: Buffer, off: number): void {
     const t0 = performance.now();
+    const q = s._fl_queue;
     let out = '';
+    s._fl_busy = true;
     while (off < buf.length) {
       const n = this.parse(buf, off);
       if (n === NEED_MORE) {
-        if (buf.length - off > MAX_HEAD_BYTES + this.o.maxBodyBytes) break; // cannot happen: parse hands off first
         s._fl_buf = off === 0 ? buf : buf.subarray(off);
         break;
       }
       if (n === HAND_OFF) {
-        if (out !== '') s.write(out);
-        this.handOff(s, buf.subarray(off));
-        return;
+        if (q.length === 0) {
+          s._fl_busy = false;
+          if (out !== '') s.write(out);
+          this.handOff(s, buf.subarray(off));
+          return;
+        }
+        // Answers are still due: node:http takes over once they are out.
+        s._fl_handoff = true;
+        s._fl_buf = buf.subarray(off);
+        s.pause();
+        break;
       }
       off += n;
       this.o.counters.requests++;
       this.answered++;
-      const r = this.o.entry.handle(this.authorization, this.idempotencyKey, this.body, t0, answerLater, s);
-      if (r === undefined) {
-        // The token is being verified: hold the rest until the answer is out.
-        s._fl_waiting = true;
-        s._fl_buf = off < buf.length ? buf.subarray(off) : null;
-        s.pause();
+      if (this.route === Route.Orders) {
+        // Written now: a completion inside handle() may write the slot's answer at once.
+        if (out !== '') {
+          s.write(out);
+          out = '';
+        }
+        const slot = new LaneSlot(s);
+        q.push(slot);
+        this.o.orders!.handle(this.authorization, this.idempotencyKey, this.body, t0, slot);
+        this.flush(s);
+      } else {
+        const r = this.o.entry.handle(this.authorization, this.idempotencyKey, this.body, t0, answerLater, s);
+        if (r === undefined) {
+          // The token is being verified: hold the rest until the answer is out.
+          s._fl_waiting = true;
+          s._fl_buf = off < buf.length ? buf.subarray(off) : null;
+          s.pause();
+          break;
+        }
+        const text = this.format(r.status, r.body, r.ascii, r.replayed);
+        if (q.length === 0) out += text;
+        else this.queueText(s, text);
+      }
+      if (this.closing) break; // that answer said Connection: close
+      if (q.length >= MAX_QUEUED_ANSWERS && off < buf.length) {
+        s._fl_buf = buf.subarray(off);
+        s._fl_held = true;
+        s.pause(); // parsed on when the queue has drained
         break;
       }
-      out += this.format(r);
-      if (this.closing) break; // that answer said Connection: close
     }
+    s._fl_busy = false;
     if (out !== '' && !s.write(out)) s.pause(); // resumed on 'drain'
-    this.afterWrite(s);
+    this.settle(s);
   }
 
-  /** The answer of a request that waited for its token; then the requests behind it. */
+  /** A /v3 answer that waited for its token; then the requests behind it. */
   finishAsync(s: LaneSocket, r: V3Reply): void {
     s._fl_waiting = false;
     if (s.destroyed) return;
     const rest = s._fl_buf;
     s._fl_buf = null;
-    s.write(this.format(r));
-    if (rest !== null) {
-      this.consume(s, rest, 0);
-      if (!this.sockets.has(s)) return; // handed off
-    } else {
-      this.afterWrite(s);
-    }
-    if (!s._fl_waiting && !s.writableNeedDrain) s.resume();
+    const text = this.format(r.status, r.body, r.ascii, r.replayed);
+    if (s._fl_queue.length === 0) s.write(text);
+    else this.queueText(s, text);
+    if (rest !== null) this.consume(s, rest, 0);
+    else this.settle(s);
   }
 
-  private afterWrite(s: LaneSocket): void {
-    if (s._fl_waiting) return;
-    if (this.closing) {
+  /** An answer for `slot`: written as soon as every answer before it is. */
+  complete(slot: LaneSlot, status: number, body: string, ascii: boolean, replayed: boolean): void {
+    slot.text = this.format(status, body, ascii, replayed);
+    const s = slot.socket;
+    if (s._fl_busy) return; // consume() flushes
+    if (s.destroyed) {
+      s._fl_queue.length = 0;
+      return;
+    }
+    this.flush(s);
+    this.settle(s);
+  }
+
+  private queueText(s: LaneSocket, text: string): void {
+    const slot = new LaneSlot(s);
+    slot.text = text;
+    s._fl_queue.push(slot);
+  }
+
+  /** Writes the completed answers at the head of the queue. */
+  private flush(s: LaneSocket): void {
+    const q = s._fl_queue;
+    if (q.length === 0 || q[0]!.text === null) return;
+    let text = q[0]!.text;
+    let i = 1;
+    while (i < q.length && q[i]!.text !== null) text += q[i++]!.text;
+    if (i === q.length) q.length = 0;
+    else q.splice(0, i);
+    if (!s.destroyed && !s.write(text)) s.pause();
+  }
+
+  /**
+   * After answers went out (or not): hand off, end or resume the connection as its state says.
+   * Does nothing while an answer is still due.
+   */
+  private settle(s: LaneSocket): void {
+    if (s._fl_busy || s._fl_waiting || s.destroyed || !this.sockets.has(s)) return;
+    const q = s._fl_queue;
+    if (s._fl_held && q.length < MAX_QUEUED_ANSWERS) {
+      const held = s._fl_buf!;
+      s._fl_buf = null;
+      s._fl_held = false;
+      this.consume(s, held, 0);
+      return;
+    }
+    if (q.length > 0) return;
+    if (s._fl_handoff) {
+      const rest = s._fl_buf ?? Buffer.alloc(0);
+      s._fl_handoff = false;
+      this.handOff(s, rest);
+      return;
+    }
+    if (this.closing || s._fl_ended) {
+      // a partial request can no longer be completed
       s._fl_buf = null;
       s.end();
-    } else if (s._fl_ended && s._fl_buf === null) {
-      s.end();
+      return;
     }
+    if (s.isPaused() && !s._fl_held && !s.writableNeedDrain) s.resume();
   }
 
   private handOff(s: LaneSocket, rest: Buffer): void {
@@ -208,7 +327,7 @@ export class FastLane {
   /** Stops serving: idle connections are ended now, busy ones after their current answers. */
   close(): void {
     this.closing = true;
-    for (const s of this.sockets) this.afterWrite(s);
+    for (const s of this.sockets) this.settle(s);
   }
 
   /** Destroys every connection the lane still serves. */
@@ -219,9 +338,14 @@ export class FastLane {
 
   forget(s: LaneSocket): void {
     this.sockets.delete(s);
+    s._fl_queue.length = 0;
   }
 
-  private format(r: V3Reply): string {
+  drained(s: LaneSocket): void {
+    this.settle(s);
+  }
+
+  private format(status: number, body: string, ascii: boolean, replayed: boolean): string {
     const now = Date.now();
     if (now >= this.dateUntil) {
       this.dateText = new Date(now).toUTCString();
@@ -229,15 +353,15 @@ export class FastLane {
     }
     return (
       'HTTP/1.1 ' +
-      r.status +
+      status +
       ' ' +
-      STATUS_CODES[r.status] +
+      STATUS_CODES[status] +
       '\r\ncontent-type: application/json\r\ncontent-length: ' +
-      (r.ascii ? r.body.length : Buffer.byteLength(r.body)) +
-      (r.replayed ? '\r\nidempotent-replayed: true\r\nDate: ' : '\r\nDate: ') +
+      (ascii ? body.length : Buffer.byteLength(body)) +
+      (replayed ? '\r\nidempotent-replayed: true\r\nDate: ' : '\r\nDate: ') +
       this.dateText +
       (this.closing ? '\r\nConnection: close\r\n\r\n' : this.keepAliveHeaders) +
-      r.body
+      body
     );
   }
 
@@ -247,11 +371,15 @@ export class FastLane {
    */
   private parse(buf: Buffer, off: number): number {
     const len = buf.length;
-    // Request line (a prefix that differs already decides).
-    const rl = REQUEST_LINE.length;
+    // Request line (a prefix that differs already decides): "POST /v3/orders" or "POST /orders".
+    if (len - off <= 6) return startsPost(buf, off, len) ? NEED_MORE : HAND_OFF;
+    const c = buf[off + 6];
+    const line = c === 0x76 /* v */ ? V3_LINE : c === 0x6f /* o */ && this.o.orders !== undefined ? ORDERS_LINE : null;
+    if (line === null) return HAND_OFF;
+    const rl = line.length;
     for (let i = 0; i < rl; i++) {
       if (off + i >= len) return NEED_MORE;
-      if (buf[off + i] !== REQUEST_LINE[i]) return HAND_OFF;
+      if (buf[off + i] !== line[i]) return HAND_OFF;
     }
     const headEnd = buf.indexOf(CRLFCRLF, off + rl - 2);
     if (headEnd < 0) return len - off > MAX_HEAD_BYTES ? HAND_OFF : NEED_MORE;
@@ -339,11 +467,18 @@ export class FastLane {
     if (hosts !== 1 || contentLength < 0 || jsonType === 0 || contentLength > this.o.maxBodyBytes) return HAND_OFF;
     const bodyStart = headEnd + 4;
     if (len - bodyStart < contentLength) return NEED_MORE;
+    this.route = line === V3_LINE ? Route.V3 : Route.Orders;
     this.authorization = authorization;
     this.idempotencyKey = key;
     this.body = buf.toString('utf8', bodyStart, bodyStart + contentLength);
     return bodyStart + contentLength - off;
   }
+}
+
+/** True when the bytes from `off` to `len` (at most 6) are the start of "POST /". */
+function startsPost(buf: Buffer, off: number, len: number): boolean {
+  for (let i = off; i < len; i++) if (buf[i] !== V3_LINE[i - off]) return false;
+  return true;
 }
 
 /** Case-insensitive match of ASCII bytes at `at` against a lower-case `name`. */
@@ -371,12 +506,14 @@ function onData(this: LaneSocket, chunk: Buffer): void {
   }
   const held = this._fl_buf;
   this._fl_buf = null;
+  this._fl_held = false;
+  this._fl_handoff = false;
   this._fl_lane.consume(this, held === null ? chunk : Buffer.concat([held, chunk]), 0);
 }
 
 function onEnd(this: LaneSocket): void {
   this._fl_ended = true;
-  if (!this._fl_waiting) this.end();
+  this._fl_lane.drained(this);
 }
 
 function onTimeout(this: LaneSocket): void {
@@ -392,5 +529,5 @@ function onClose(this: LaneSocket): void {
 }
 
 function onDrain(this: LaneSocket): void {
-  if (!this._fl_waiting) this.resume();
+  this._fl_lane.drained(this);
 }

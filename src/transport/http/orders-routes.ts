@@ -29,7 +29,8 @@ import { type EventQuery, selectEvents } from '../../orders/event-index.js';
 import { eventJson } from '../../orders/events.js';
 import type { Order, OrderEvent } from '../../orders/order.js';
 import { type BodyRequest, header, OVERSIZE, precheck, readBody } from './body.js';
-import { errorBody, rejectBody, sendError, sendJson, sendJsonUtf8 } from './respond.js';
+import { LaneSlot, type OrdersLaneEndpoint } from './fast-lane.js';
+import { errorBody, isAscii, rejectBody, sendError, sendJson, sendJsonUtf8, sendReply } from './respond.js';
 
 export interface OrdersRoutesDeps {
   log: Logger;
@@ -159,7 +160,7 @@ export function parseEventQuery(query: string, maxSeq: number): EventQuery | nul
   return q;
 }
 
-export class OrdersRoutes implements DurableResponder {
+export class OrdersRoutes implements DurableResponder, OrdersLaneEndpoint {
   readonly counters = new OrdersHttpCounters();
   private readonly onOrderBody = (req: BodyRequest, res: ServerResponse, body: string): void => this.orderBody(req, res, body);
 
@@ -174,7 +175,7 @@ export class OrdersRoutes implements DurableResponder {
       const problem = precheck(req, this.d.maxBodyBytes);
       if (problem !== null) {
         res.shouldKeepAlive = false;
-        this.badRequest(req as BodyRequest, res, problem === 'PAYLOAD_TOO_LARGE' ? 413 : 415, problem, undefined, t0);
+        this.badRequest(res, problem === 'PAYLOAD_TOO_LARGE' ? 413 : 415, problem, undefined, t0);
         return true;
       }
       readBody(req, res, this.d.maxBodyBytes, t0, this.onOrderBody);
@@ -211,10 +212,11 @@ export class OrdersRoutes implements DurableResponder {
     return true;
   }
 
-  private badRequest(req: BodyRequest, res: ServerResponse, status: number, reason: Reason, message: string | undefined, t0: number): void {
+  private badRequest(ctx: unknown, status: number, reason: Reason, message: string | undefined, t0: number): void {
     this.counters.badRequests++;
     this.d.log.debug({ status, reason, message }, 'order rejected');
-    sendJson(res, status, rejectBody('REJECTED', reason, message));
+    const body = rejectBody('REJECTED', reason, message);
+    reply(ctx, status, body, message === undefined || isAscii(body), false);
     this.d.ack.since(t0, performance.now());
   }
 
@@ -223,25 +225,33 @@ export class OrdersRoutes implements DurableResponder {
   private orderBody(req: BodyRequest, res: ServerResponse, body: string): void {
     if (body === OVERSIZE) {
       res.shouldKeepAlive = false;
-      return this.badRequest(req, res, 413, 'PAYLOAD_TOO_LARGE', undefined, req._sy_t0);
+      return this.badRequest(res, 413, 'PAYLOAD_TOO_LARGE', undefined, req._sy_t0);
     }
-    const authorization = header(req, 'authorization');
+    this.enter(header(req, 'authorization'), header(req, 'idempotency-key'), body, req._sy_t0, res);
+  }
+
+  /** POST /orders from the HTTP fast lane: the answer goes to `slot`. */
+  handle(authorization: string | undefined, key: string | undefined, body: string, t0: number, slot: LaneSlot): void {
+    this.enter(authorization, key, body, t0, slot);
+  }
+
+  /** A POST /orders whose body has been read; `ctx` (ServerResponse or LaneSlot) gets the answer. */
+  private enter(authorization: string | undefined, key: string | undefined, body: string, t0: number, ctx: unknown): void {
     const auth = this.d.auth.cached(authorization);
-    if (auth !== undefined) return this.order(req, res, body, auth);
+    if (auth !== undefined) return this.order(auth, key, body, t0, ctx);
     this.d.auth.verify(authorization).then(
-      (p) => this.order(req, res, body, p),
+      (p) => this.order(p, key, body, t0, ctx),
       (err: unknown) => {
         this.d.log.error({ err }, 'token verification failed unexpectedly');
-        sendError(res, 500, 'INTERNAL_ERROR');
+        reply(ctx, 500, errorBody('INTERNAL_ERROR'), true, false);
       },
     );
   }
 
-  private order(req: BodyRequest, res: ServerResponse, body: string, auth: Principal | AuthFailure): void {
-    const t0 = req._sy_t0;
+  private order(auth: Principal | AuthFailure, key: string | undefined, body: string, t0: number, ctx: unknown): void {
     if (auth instanceof AuthFailure) {
       this.counters.authFailures++;
-      sendError(res, 401, auth.error);
+      reply(ctx, 401, errorBody(auth.error), true, false);
       this.d.ack.since(t0, performance.now());
       return;
     }
@@ -249,71 +259,65 @@ export class OrdersRoutes implements DurableResponder {
     try {
       json = JSON.parse(body);
     } catch {
-      return this.badRequest(req, res, 400, 'INVALID_JSON', 'the body is not valid JSON', t0);
+      return this.badRequest(ctx, 400, 'INVALID_JSON', 'the body is not valid JSON', t0);
     }
     const order = toNewOrder(json);
-    if (order instanceof ContractViolation) return this.badRequest(req, res, order.status, order.reason, order.message, t0);
+    if (order instanceof ContractViolation) return this.badRequest(ctx, order.status, order.reason, order.message, t0);
 
-    let key = header(req, 'idempotency-key');
     if (key !== undefined) {
       key = key.trim();
       if (key === '') key = undefined;
-      else if (!KEY_RE.test(key)) return this.badRequest(req, res, 400, 'INVALID_IDEMPOTENCY_KEY', undefined, t0);
-    } else {
-      key = undefined;
+      else if (!KEY_RE.test(key)) return this.badRequest(ctx, 400, 'INVALID_IDEMPOTENCY_KEY', undefined, t0);
     }
     if (key === undefined || key === order.clientOrderId) {
       // (the same string object as the clientOrderId: an order keeps one copy)
-      if (order.clientOrderId === null) return this.badRequest(req, res, 400, 'IDEMPOTENCY_REQUIRED', undefined, t0);
+      if (order.clientOrderId === null) return this.badRequest(ctx, 400, 'IDEMPOTENCY_REQUIRED', undefined, t0);
       key = order.clientOrderId;
     }
 
-    const reason = this.d.svc.submit(auth.accountId, key, order, res, t0);
+    const reason = this.d.svc.submit(auth.accountId, key, order, ctx, t0);
     if (reason === null) return;
     const [status, word] = durableStatusOf(reason);
     if (status >= 500) this.d.log.warn({ status, reason }, 'order refused');
     else this.d.log.debug({ status, reason }, 'order rejected');
-    sendJson(res, status, rejectBody(word, reason));
+    reply(ctx, status, rejectBody(word, reason), true, false);
     this.d.ack.since(t0, performance.now());
   }
 
   // ---- answers from the durable service ----------------------------------------------------
 
   answer(kind: AnswerKind, ctx: unknown, o: Order, t0: number): void {
-    const res = ctx as ServerResponse;
     switch (kind) {
       case AnswerKind.Accepted:
-        sendJson(res, 202, ackBody(o, this.d.svc.fsyncOn));
+        reply(ctx, 202, ackBody(o, this.d.svc.fsyncOn), true, false);
         this.d.ack.since(t0, performance.now());
         return;
-      case AnswerKind.Replay: {
+      case AnswerKind.Replay:
         this.counters.replays++;
-        const b = ackBody(o, this.d.svc.fsyncOn);
-        res.writeHead(202, ['content-type', 'application/json', 'content-length', String(b.length), 'idempotent-replayed', 'true']);
-        res.end(b);
+        reply(ctx, 202, ackBody(o, this.d.svc.fsyncOn), true, true); // clientOrderIds are printable ASCII
         this.d.ack.since(t0, performance.now());
         return;
-      }
       case AnswerKind.Cancel:
-        sendJson(res, 202, '{"orderId":"' + o.orderId + '","clientOrderId":' + (o.clientOrderId === null ? 'null' : JSON.stringify(o.clientOrderId)) + ',"status":"' + o.status + '"}');
+        reply(ctx, 202, '{"orderId":"' + o.orderId + '","clientOrderId":' + (o.clientOrderId === null ? 'null' : JSON.stringify(o.clientOrderId)) + ',"status":"' + o.status + '"}', true, false);
         return;
       case AnswerKind.CancelFinal:
-        sendJson(
-          res,
+        reply(
+          ctx,
           409,
           JSON.stringify({ status: 'REJECTED', reason: 'ORDER_FINAL', message: 'the order is in a final state', orderId: o.orderId, orderStatus: o.status }),
+          true,
+          false,
         );
         return;
       case AnswerKind.Read:
-        sendJson(res, 200, orderJson(o));
+        reply(ctx, 200, orderJson(o), true, false);
         return;
     }
   }
 
   fail(kind: AnswerKind, ctx: unknown, o: Order, t0: number, reason: Reason): void {
-    const res = ctx as ServerResponse;
-    if (kind === AnswerKind.Read && o.rolledBack) return sendError(res, 404, 'NOT_FOUND');
-    sendJson(res, 500, rejectBody('REJECTED', reason));
+    if (kind === AnswerKind.Read && o.rolledBack) return reply(ctx, 404, errorBody('NOT_FOUND'), true, false);
+    reply(ctx, 500, rejectBody('REJECTED', reason), true, false);
     if (kind === AnswerKind.Accepted || kind === AnswerKind.Replay) this.d.ack.since(t0, performance.now());
   }
 
@@ -442,6 +446,12 @@ export class OrdersRoutes implements DurableResponder {
       sendError(res, 500, 'INTERNAL_ERROR');
     });
   }
+}
+
+/** Sends an answer to where the request came from: node:http's response or a fast-lane slot. */
+function reply(ctx: unknown, status: number, body: string, ascii: boolean, replayed: boolean): void {
+  if (ctx instanceof LaneSlot) ctx.complete(status, body, ascii, replayed);
+  else sendReply(ctx as ServerResponse, status, body, ascii, replayed);
 }
 
 function queryOf(url: string): string {

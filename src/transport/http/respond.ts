@@ -7,6 +7,11 @@ import type { Reason } from '../../contract/reasons.js';
 
 const JSON_TYPE = 'application/json';
 
+export function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /** Sends an ASCII JSON body. */
 export function sendJson(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, ['content-type', JSON_TYPE, 'content-length', String(body.length)]);
@@ -16,6 +21,17 @@ export function sendJson(res: ServerResponse, status: number, body: string): voi
 /** Sends a JSON body that may contain non-ASCII text. */
 export function sendJsonUtf8(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, ['content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(body))]);
+  res.end(body);
+}
+
+/**
+ * Sends an answer given as fields (status, body, whether the body is ASCII, whether it replays
+ * an earlier answer: `idempotent-replayed: true`).
+ */
+export function sendReply(res: ServerResponse, status: number, body: string, ascii: boolean, replayed: boolean): void {
+  const length = String(ascii ? body.length : Buffer.byteLength(body));
+  if (replayed) res.writeHead(status, ['content-type', JSON_TYPE, 'content-length', length, 'idempotent-replayed', 'true']);
+  else res.writeHead(status, ['content-type', JSON_TYPE, 'content-length', length]);
   res.end(body);
 }
 

@@ -12,18 +12,15 @@ import type { LatencyHistogram } from '../../metrics/latency.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import { AdminRoutes } from './admin.js';
 import { type BodyRequest, header, OVERSIZE, precheck, readBody } from './body.js';
-import { FastLane } from './fast-lane.js';
-import { rejectBody, sendError, sendJson, sendJsonUtf8, sendValue } from './respond.js';
+import { FastLane, type OrdersLaneEndpoint } from './fast-lane.js';
+import { rejectBody, sendError, sendJson, sendJsonUtf8, sendReply, sendValue } from './respond.js';
 import { type V3Reply, V3OrderEntry } from './v3-entry.js';
 
 /** Idle keep-alive connections are closed after this (node:http and the fast lane alike). */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 function writeV3Reply(r: V3Reply, res: ServerResponse): void {
-  const length = String(r.ascii ? r.body.length : Buffer.byteLength(r.body));
-  if (r.replayed) res.writeHead(r.status, ['content-type', 'application/json', 'content-length', length, 'idempotent-replayed', 'true']);
-  else res.writeHead(r.status, ['content-type', 'application/json', 'content-length', length]);
-  res.end(r.body);
+  sendReply(res, r.status, r.body, r.ascii, r.replayed);
 }
 
 export interface HttpStages {
@@ -52,8 +49,9 @@ export interface HttpDeps {
   resetMetrics: () => void;
   /** serve POST /v3/orders through the fast lane (fast-lane.ts); default true */
   fastLane?: boolean;
-  /** routes of the durable path (/orders, /accounts, /audit); returns false for other paths */
-  orders?: {
+  /** routes of the durable path (/orders, /accounts, /audit) */
+  orders?: OrdersLaneEndpoint & {
+    /** handles a durable-path route; false for other paths */
     route(req: IncomingMessage, res: ServerResponse, path: string, url: string, method: string | undefined, t0: number): boolean;
   };
 }
@@ -82,7 +80,7 @@ export class HttpTransport {
     this.fastLane =
       d.fastLane === false
         ? null
-        : FastLane.install(this.server, { counters: this.counters, entry: this.v3, maxBodyBytes: d.maxBodyBytes, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS });
+        : FastLane.install(this.server, { counters: this.counters, entry: this.v3, orders: d.orders, maxBodyBytes: d.maxBodyBytes, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       if (err.code === 'ECONNRESET' || !socket.writable) {
         socket.destroy();

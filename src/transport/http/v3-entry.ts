@@ -15,7 +15,7 @@ import type { Reason } from '../../contract/reasons.js';
 import { DecimalFormatter } from '../../fastpath/decimal.js';
 import { type FastPath, statusOf } from '../../fastpath/fast-path.js';
 import { CONFLICT, IdempotencyWindow, MISS } from '../../fastpath/idempotency-window.js';
-import { errorBody, rejectBody } from './respond.js';
+import { errorBody, isAscii, rejectBody } from './respond.js';
 import type { HttpCounters, HttpStages } from './server.js';
 
 /** One answer. `ascii` bodies may be measured with `.length`; others need a byte count. */
@@ -54,11 +54,6 @@ export function acceptBody(sessionIdJson: string, sessionSeq: number, orderId: s
     nsText.format(receivedAtNs) +
     '}'
   );
-}
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
 }
 
 export class V3OrderEntry {

@@ -23,8 +23,8 @@
  * Pipelined requests are answered in order: all answers of one read are written with one
  * socket write. A `/orders` answer waits for the journal; answers behind it wait in the
  * connection's answer queue (a {@link LaneSlot} each) and go out as soon as everything before
- * them has. A /v3 request whose token is not yet in the verified-token cache pauses its
- * connection until the token is verified.
+ * them has. A request whose token is not yet in the verified-token cache pauses its
+ * connection until the token is verified, so that orders enter the book in the order sent.
  *
  * Per-connection state lives on the socket object and the listeners are module functions, so
  * no closures are made per connection or per request.
@@ -32,8 +32,11 @@
 import { STATUS_CODES } from 'node:http';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Authenticator, AuthFailure, Principal } from '../../auth/authenticator.js';
+import { errorBody } from './respond.js';
 import type { HttpCounters } from './server.js';
-import type { V3OrderEntry, V3Reply } from './v3-entry.js';
+import type { V3OrderEntry } from './v3-entry.js';
 
 /** node:http's default maximum header section (beyond it node answers 431). */
 const MAX_HEAD_BYTES = 16 * 1024;
@@ -61,7 +64,15 @@ const enum Route {
 
 /** `POST /orders`: answers every request through its slot, at once or when the journal has it. */
 export interface OrdersLaneEndpoint {
-  handle(authorization: string | undefined, key: string | undefined, body: string, t0: number, slot: LaneSlot): void;
+  handle(auth: Principal | AuthFailure, key: string | undefined, body: string, t0: number, slot: LaneSlot): void;
+}
+
+/** A request held while its token is verified. */
+interface PendingRequest {
+  route: Route;
+  key: string | undefined;
+  body: string;
+  t0: number;
 }
 
 /** A place in a connection's answer order, for an answer that may come later. */
@@ -79,7 +90,7 @@ export interface LaneSocket extends Socket {
   _fl_lane: FastLane;
   /** bytes received and not yet parsed (a partial request), or null */
   _fl_buf: Buffer | null;
-  /** a /v3 answer is awaited (token verification): parsing is paused */
+  /** a token is being verified: parsing is paused */
   _fl_waiting: boolean;
   /** the client has half-closed: end our side once nothing is pending */
   _fl_ended: boolean;
@@ -94,6 +105,8 @@ export interface LaneSocket extends Socket {
 }
 
 export interface FastLaneOptions {
+  log: Logger;
+  auth: Authenticator;
   counters: HttpCounters;
   entry: V3OrderEntry;
   /** POST /orders (absent: those requests go to node:http) */
@@ -198,29 +211,30 @@ export class FastLane {
       off += n;
       this.o.counters.requests++;
       this.answered++;
-      if (this.route === Route.Orders) {
-        // Written now: a completion inside handle() may write the slot's answer at once.
-        if (out !== '') {
-          s.write(out);
-          out = '';
-        }
-        const slot = new LaneSlot(s);
-        q.push(slot);
-        this.o.orders!.handle(this.authorization, this.idempotencyKey, this.body, t0, slot);
-        this.flush(s);
-      } else {
-        const r = this.o.entry.handle(this.authorization, this.idempotencyKey, this.body, t0, answerLater, s);
-        if (r === undefined) {
-          // The token is being verified: hold the rest until the answer is out.
-          s._fl_waiting = true;
-          s._fl_buf = off < buf.length ? buf.subarray(off) : null;
-          s.pause();
-          break;
-        }
-        const text = this.format(r.status, r.body, r.ascii, r.replayed);
-        if (q.length === 0) out += text;
-        else this.queueText(s, text);
+      const route = this.route;
+      const auth = this.o.auth.cached(this.authorization);
+      if (auth === undefined) {
+        // The token must be verified first. Nothing behind this request is parsed until it has
+        // been dispatched: orders of one connection enter the book in the order they were sent.
+        s._fl_waiting = true;
+        s._fl_buf = off < buf.length ? buf.subarray(off) : null;
+        s.pause();
+        const pending: PendingRequest = { route, key: this.idempotencyKey, body: this.body, t0 };
+        this.o.auth.verify(this.authorization).then(
+          (p) => this.verified(s, p, pending),
+          (err: unknown) => {
+            this.o.log.error({ err }, 'token verification failed unexpectedly');
+            this.verified(s, null, pending);
+          },
+        );
+        break;
       }
+      if (route === Route.Orders && out !== '') {
+        // Written now: the order's answer may be complete (and written) before handle() returns.
+        s.write(out);
+        out = '';
+      }
+      out += this.dispatch(s, auth, route, this.idempotencyKey, this.body, t0);
       if (this.closing) break; // that answer said Connection: close
       if (q.length >= MAX_QUEUED_ANSWERS && off < buf.length) {
         s._fl_buf = buf.subarray(off);
@@ -234,16 +248,44 @@ export class FastLane {
     this.settle(s);
   }
 
-  /** A /v3 answer that waited for its token; then the requests behind it. */
-  finishAsync(s: LaneSocket, r: V3Reply): void {
+  /**
+   * Answers one request: returns the answer's text when it is due now and nothing waits before
+   * it (the caller writes it); otherwise it goes to the connection's queue and '' is returned.
+   * `auth` null: the token could not be checked (500).
+   */
+  private dispatch(s: LaneSocket, auth: Principal | AuthFailure | null, route: Route, key: string | undefined, body: string, t0: number): string {
+    const q = s._fl_queue;
+    if (route === Route.Orders) {
+      const slot = new LaneSlot(s);
+      q.push(slot);
+      if (auth === null) slot.complete(500, errorBody('INTERNAL_ERROR'), true, false);
+      else this.o.orders!.handle(auth, key, body, t0, slot);
+      this.flush(s);
+      return '';
+    }
+    let text: string;
+    if (auth === null) {
+      text = this.format(500, errorBody('INTERNAL_ERROR'), true, false);
+    } else {
+      const r = this.o.entry.answer(auth, key, body, t0);
+      text = this.format(r.status, r.body, r.ascii, r.replayed);
+    }
+    if (q.length === 0) return text;
+    this.queueText(s, text);
+    return '';
+  }
+
+  /** A request whose token has been verified; then the requests behind it. */
+  private verified(s: LaneSocket, auth: Principal | AuthFailure | null, r: PendingRequest): void {
     s._fl_waiting = false;
-    if (s.destroyed) return;
+    if (s.destroyed || !this.sockets.has(s)) return;
+    s._fl_busy = true;
+    const text = this.dispatch(s, auth, r.route, r.key, r.body, r.t0);
+    s._fl_busy = false;
+    if (text !== '' && !s.write(text)) s.pause();
     const rest = s._fl_buf;
     s._fl_buf = null;
-    const text = this.format(r.status, r.body, r.ascii, r.replayed);
-    if (s._fl_queue.length === 0) s.write(text);
-    else this.queueText(s, text);
-    if (rest !== null) this.consume(s, rest, 0);
+    if (rest !== null && !this.closing) this.consume(s, rest, 0);
     else this.settle(s);
   }
 
@@ -492,10 +534,6 @@ function isJsonType(buf: Buffer, start: number, end: number): boolean {
   const n = end - start;
   if (n < 16 || !is(buf, start, 'application/json')) return false;
   return n === 16 || buf[start + 16] === 0x3b || buf[start + 16] === 0x20;
-}
-
-function answerLater(r: V3Reply, s: LaneSocket): void {
-  s._fl_lane.finishAsync(s, r);
 }
 
 function onData(this: LaneSocket, chunk: Buffer): void {

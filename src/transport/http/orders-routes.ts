@@ -230,9 +230,9 @@ export class OrdersRoutes implements DurableResponder, OrdersLaneEndpoint {
     this.enter(header(req, 'authorization'), header(req, 'idempotency-key'), body, req._sy_t0, res);
   }
 
-  /** POST /orders from the HTTP fast lane: the answer goes to `slot`. */
-  handle(authorization: string | undefined, key: string | undefined, body: string, t0: number, slot: LaneSlot): void {
-    this.enter(authorization, key, body, t0, slot);
+  /** POST /orders from the HTTP fast lane (token checked): the answer goes to `slot`. */
+  handle(auth: Principal | AuthFailure, key: string | undefined, body: string, t0: number, slot: LaneSlot): void {
+    this.order(auth, key, body, t0, slot);
   }
 
   /** A POST /orders whose body has been read; `ctx` (ServerResponse or LaneSlot) gets the answer. */

@@ -80,7 +80,7 @@ export class HttpTransport {
     this.fastLane =
       d.fastLane === false
         ? null
-        : FastLane.install(this.server, { counters: this.counters, entry: this.v3, orders: d.orders, maxBodyBytes: d.maxBodyBytes, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS });
+        : FastLane.install(this.server, { log: d.log, auth: d.auth, counters: this.counters, entry: this.v3, orders: d.orders, maxBodyBytes: d.maxBodyBytes, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       if (err.code === 'ECONNRESET' || !socket.writable) {
         socket.destroy();

@@ -83,6 +83,11 @@ export class V3OrderEntry {
     return undefined;
   }
 
+  /** Answers a request whose token has been checked (the answer is valid until the next call). */
+  answer(auth: Principal | AuthFailure, key: string | undefined, body: string, t0: number): V3Reply {
+    return this.authed(auth, key, body, t0, this.reply);
+  }
+
   private authed(auth: Principal | AuthFailure, key: string | undefined, body: string, t0: number, r: V3Reply): V3Reply {
     const st = this.d.stages;
     r.replayed = false;

@@ -57,6 +57,8 @@ const ACCOUNT_RE = /^[\x21-\x7e]{1,64}$/;
 export class Authenticator {
   private readonly key: Uint8Array;
   private readonly cache = new Map<string, Principal>();
+  /** verifications under way, by token: concurrent requests with one new token share one */
+  private readonly inFlight = new Map<string, Promise<Principal | AuthFailure>>();
   private readonly skewMs: number;
 
   constructor(
@@ -84,13 +86,29 @@ export class Authenticator {
     return p;
   }
 
-  /** Full verification (HMAC) of the bearer token in `header`; caches the result on success. */
-  async verify(header: string | undefined): Promise<Principal | AuthFailure> {
-    const token = bearer(header);
-    if (token === undefined) return fail('MissingBearerToken');
+  /**
+   * Full verification (HMAC) of the bearer token in `header`; caches the result on success.
+   * Requests that arrive with the same token while it is being verified get the same promise, so
+   * their continuations run in arrival order (pipelined orders stay in sequence) and the token is
+   * verified once.
+   */
+  verify(header: string | undefined): Promise<Principal | AuthFailure> {
     const hit = this.cached(header);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) return Promise.resolve(hit);
+    const token = bearer(header)!;
+    let p = this.inFlight.get(token);
+    if (p === undefined) {
+      p = this.check(token);
+      this.inFlight.set(token, p);
+      const done = (): void => {
+        this.inFlight.delete(token);
+      };
+      p.then(done, done);
+    }
+    return p;
+  }
 
+  private async check(token: string): Promise<Principal | AuthFailure> {
     if (token.split('.').length !== 3) return fail('InvalidJwtFormat');
     let alg: unknown;
     try {

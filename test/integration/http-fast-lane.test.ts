@@ -346,6 +346,13 @@ describe('HTTP fast lane: shutdown', () => {
       const c = await RawConnection.open(gw.port);
       c.write(v3Request(tok, BODY) + v3Request(tok, BODY));
       assert.deepEqual((await c.take(2)).map((a) => a.status), [202, 202]);
+      // pipelined durable orders with a token not verified yet still enter in the order sent
+      const fresh = await token('acct-lane-5');
+      const order = (id: string) => v3Request(fresh, JSON.stringify({ ...ORDER, clientOrderId: id }), [], '/orders');
+      c.write(order('n-1') + order('n-2') + order('n-3'));
+      const acks = (await c.take(3)).map((a) => JSON.parse(a.body));
+      assert.deepEqual(acks.map((a) => a.clientOrderId), ['n-1', 'n-2', 'n-3']);
+      assert.deepEqual(acks.map((a) => a.acceptSeq - acks[0].acceptSeq), [0, 1, 2]);
       c.close();
       const m = await metrics(gw.base);
       assert.equal(m.get('gateway_http_fast_lane_requests_total'), 0);

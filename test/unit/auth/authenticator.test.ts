@@ -51,6 +51,22 @@ describe('authenticator', () => {
     assert.equal(a.cacheSize, 1);
   });
 
+  it('verifies a new token once for concurrent requests, answering them in arrival order', async () => {
+    const a = new Authenticator(cfg);
+    const header = `Bearer ${await mintToken({ secret: SECRET, accountId: 'acct-1' })}`;
+    const p1 = a.verify(header);
+    const p2 = a.verify(header);
+    assert.equal(p1, p2, 'one verification in flight per token');
+    const order: number[] = [];
+    await Promise.all([p1.then(() => order.push(1)), p2.then(() => order.push(2)), a.verify(header).then(() => order.push(3))]);
+    assert.deepEqual(order, [1, 2, 3]);
+    // a bad token is not remembered: it is checked (and refused) again
+    const bad = `Bearer ${sign({ alg: 'HS256' }, { accountId: 'a', exp: now() + 60 }, 'other-secret')}`;
+    assert.equal(await errorOf(a, bad), 'InvalidJwtSignature');
+    assert.notEqual(a.verify(bad), a.verify(`Bearer ${sign({ alg: 'HS256' }, { accountId: 'b', exp: now() + 60 }, 'other-secret')}`));
+    assert.equal(await errorOf(a, bad), 'InvalidJwtSignature');
+  });
+
   it('expires cached tokens without re-verifying', async () => {
     let clock = Date.now();
     const a = new Authenticator(cfg, () => clock);

@@ -4,7 +4,11 @@
  * holding the answer order, and answers byte-compatible with node:http's.
  */
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import { createServer } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import { pino } from 'pino';
+import { FastLane } from '../../src/transport/http/fast-lane.js';
+import { HttpCounters } from '../../src/transport/http/server.js';
 import { after, before, describe, it } from 'node:test';
 import { metrics, ORDER, type RunningGateway, startGateway, token } from '../helpers/gateway.js';
 
@@ -185,6 +189,10 @@ describe('HTTP fast lane', () => {
         [v3Request(tok, BODY, ['Connection: close']), 202],
         [v3Request(tok, BODY, ['Expect: 100-continue']), 100],
         ['POST /v3/orders?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n', 404],
+        [v3Request(tok, BODY).replace('Content-Type: application/json', 'Content-Type: APPLICATION/JSON x'), 415],
+        // node:http keeps the first 2000 header lines: the Authorization after them is not seen
+        [v3Request(tok, BODY).replace('Content-Type', 'X-Pad: 1\r\n'.repeat(2100) + 'Content-Type'), 401],
+        [v3Request(tok, BODY).replace('Content-Length', 'X-Nul: a\u0000b\r\nContent-Length'), 400],
       ];
       // Everything a server sends until it closes, digits and dates masked (ids and times differ).
       const exchange = (port: number, req: string) =>
@@ -243,6 +251,19 @@ describe('HTTP fast lane', () => {
     assert.deepEqual([...new Set(a.map((x) => x.status))], [202]);
     const seqs = a.map((x) => JSON.parse(x.body).sessionSeq as number);
     for (let i = 1; i < n; i++) assert.equal(seqs[i], seqs[0]! + i);
+    c.close();
+  });
+
+  it('collects a large body that arrives in many small reads', async () => {
+    const c = await RawConnection.open(gw.port);
+    const padded = BODY.replace('{', '{' + ' '.repeat(12_000));
+    const bytes = Buffer.from(v3Request(tok, padded));
+    for (let i = 0; i < bytes.length; i += 97) {
+      c.write(bytes.subarray(i, i + 97));
+      await new Promise((r) => setImmediate(r));
+    }
+    const [a] = await c.take(1);
+    assert.equal(a!.status, 202);
     c.close();
   });
 
@@ -324,6 +345,56 @@ describe('HTTP fast lane: POST /orders', () => {
     assert.deepEqual(a.map((x) => x.status), [202, 400, 202]);
     assert.equal(JSON.parse(a[1]!.body).reason, 'INVALID_JSON');
     c.close();
+  });
+});
+
+describe('HTTP fast lane: half-close with answers due', () => {
+  it('answers what it executed, does not hand the rest to node:http after the FIN, and keeps serving', async () => {
+    const gw = await startGateway();
+    try {
+      const tok = await token('acct-lane-fin');
+      const c = await RawConnection.open(gw.port);
+      c.socket.end(v3Request(tok, JSON.stringify({ ...ORDER, clientOrderId: 'fin-1' }), [], '/orders') + 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+      const [a] = await c.take(1);
+      assert.equal(a!.status, 202);
+      await c.waitClosed();
+      const d = await RawConnection.open(gw.port);
+      d.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.equal((await d.take(1))[0]!.status, 200);
+      d.close();
+    } finally {
+      assert.equal(await gw.stop(), 0);
+    }
+  });
+});
+
+describe('HTTP fast lane: request deadline', () => {
+  it('answers 408 to a request still incomplete after requestTimeout, as node:http does', async () => {
+    const server = createServer();
+    // Nothing here reaches a handler: the request never completes.
+    const lane = FastLane.install(server, {
+      log: pino({ level: 'silent' }),
+      auth: {} as never,
+      counters: new HttpCounters(),
+      entry: {} as never,
+      maxBodyBytes: 16_384,
+      keepAliveTimeoutMs: 60_000,
+      requestTimeoutMs: 50,
+    });
+    assert.ok(lane !== null);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const c = await RawConnection.open((server.address() as AddressInfo).port);
+      c.write('POST /v3/orders HTTP/1.1\r\nHost: x\r\n');
+      await new Promise((r) => setTimeout(r, 120)); // longer than the 50 ms deadline
+      c.write('X-Slow: 1');
+      const [a] = await c.take(1);
+      assert.equal(a!.status, 408);
+      await c.waitClosed();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 

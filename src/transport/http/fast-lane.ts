@@ -29,7 +29,7 @@
  * Per-connection state lives on the socket object and the listeners are module functions, so
  * no closures are made per connection or per request.
  */
-import { STATUS_CODES } from 'node:http';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -38,13 +38,12 @@ import { errorBody } from './respond.js';
 import type { HttpCounters } from './server.js';
 import type { V3OrderEntry } from './v3-entry.js';
 
-/** node:http's default maximum header section (beyond it node answers 431). */
-const MAX_HEAD_BYTES = 16 * 1024;
 const V3_LINE = Buffer.from('POST /v3/orders HTTP/1.1\r\n', 'latin1');
 const ORDERS_LINE = Buffer.from('POST /orders HTTP/1.1\r\n', 'latin1');
 /** Answers a connection may have waiting before the lane stops reading from it. */
 const MAX_QUEUED_ANSWERS = 256;
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+const APPLICATION_JSON = Buffer.from('application/json', 'latin1');
 
 /** RFC 9110 token characters (header names). */
 const TOKEN = new Uint8Array(256);
@@ -102,6 +101,14 @@ export interface LaneSocket extends Socket {
   _fl_busy: boolean;
   /** _fl_buf holds complete requests not parsed yet (the answer queue was full) */
   _fl_held: boolean;
+  /** chunks that arrived after _fl_buf (a partial request), joined once they can complete it */
+  _fl_more: Buffer[] | null;
+  /** bytes in _fl_buf and _fl_more */
+  _fl_len: number;
+  /** bytes the partial request needs in all (0: its head is not complete yet) */
+  _fl_need: number;
+  /** performance.now() when the partial request in _fl_buf began (0: none) */
+  _fl_since: number;
 }
 
 export interface FastLaneOptions {
@@ -113,6 +120,8 @@ export interface FastLaneOptions {
   orders?: OrdersLaneEndpoint;
   maxBodyBytes: number;
   keepAliveTimeoutMs: number;
+  /** a request not complete this long after its first byte gets 408 (node:http's requestTimeout) */
+  requestTimeoutMs: number;
 }
 
 export class FastLane {
@@ -129,6 +138,11 @@ export class FastLane {
   private authorization: string | undefined = undefined;
   private idempotencyKey: string | undefined = undefined;
   private body = '';
+  /** after NEED_MORE: bytes from the request's start it needs in all (0: head incomplete) */
+  private need = 0;
+  /** node:http's limits, which the lane must not exceed (it hands off before either) */
+  private readonly maxHeadBytes: number;
+  private readonly maxHeaders: number;
 
   private dateText = '';
   private dateUntil = 0;
@@ -153,11 +167,25 @@ export class FastLane {
     private readonly o: FastLaneOptions,
   ) {
     this.nodeListener = nodeListener;
+    // (createServer's maxHeaderSize option, else the process-wide --max-http-header-size)
+    this.maxHeadBytes = (server as { maxHeaderSize?: number }).maxHeaderSize ?? maxHeaderSize;
+    const count = server.maxHeadersCount;
+    this.maxHeaders = count !== null && count > 0 ? count : 2000;
     this.keepAliveHeaders = `\r\nConnection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(o.keepAliveTimeoutMs / 1000)}\r\n\r\n`;
   }
 
   get connections(): number {
     return this.sockets.size;
+  }
+
+  /** 408 for a partial request older than requestTimeout (a client trickling bytes). */
+  checkDeadline(s: LaneSocket): void {
+    if (s._fl_since !== 0 && performance.now() - s._fl_since > this.o.requestTimeoutMs) this.timeOut(s, '');
+  }
+
+  /** Bytes a head may take before node:http answers 431. */
+  get headLimit(): number {
+    return this.maxHeadBytes;
   }
 
   private accept(s: LaneSocket): void {
@@ -173,6 +201,10 @@ export class FastLane {
     s._fl_handoff = false;
     s._fl_busy = false;
     s._fl_held = false;
+    s._fl_more = null;
+    s._fl_len = 0;
+    s._fl_need = 0;
+    s._fl_since = 0;
     this.sockets.add(s);
     s.setTimeout(this.o.keepAliveTimeoutMs);
     s.on('data', onData);
@@ -185,16 +217,35 @@ export class FastLane {
 
   /** Parses and answers what `buf` holds from `off` on. */
   consume(s: LaneSocket, buf: Buffer, off: number): void {
+    if (this.closing) {
+      // Shutting down: nothing new is executed (it could not be answered).
+      s._fl_buf = null;
+      s.pause();
+      this.settle(s);
+      return;
+    }
     const t0 = performance.now();
     const q = s._fl_queue;
     let out = '';
     s._fl_busy = true;
+    let first = true;
     while (off < buf.length) {
       const n = this.parse(buf, off);
       if (n === NEED_MORE) {
         s._fl_buf = off === 0 ? buf : buf.subarray(off);
+        s._fl_len = buf.length - off;
+        s._fl_need = this.need;
+        // A request that began in an earlier read keeps its start time.
+        if (!first || s._fl_since === 0) s._fl_since = t0;
+        else if (t0 - s._fl_since > this.o.requestTimeoutMs) {
+          s._fl_busy = false;
+          this.timeOut(s, out);
+          return;
+        }
         break;
       }
+      first = false;
+      s._fl_since = 0;
       if (n === HAND_OFF) {
         if (q.length === 0) {
           s._fl_busy = false;
@@ -235,7 +286,6 @@ export class FastLane {
         out = '';
       }
       out += this.dispatch(s, auth, route, this.idempotencyKey, this.body, t0);
-      if (this.closing) break; // that answer said Connection: close
       if (q.length >= MAX_QUEUED_ANSWERS && off < buf.length) {
         s._fl_buf = buf.subarray(off);
         s._fl_held = true;
@@ -335,19 +385,56 @@ export class FastLane {
       return;
     }
     if (q.length > 0) return;
+    if (this.closing) {
+      // Every answer is out: close (nothing more is read or executed).
+      this.shut(s);
+      return;
+    }
     if (s._fl_handoff) {
       const rest = s._fl_buf ?? Buffer.alloc(0);
       s._fl_handoff = false;
-      this.handOff(s, rest);
+      // After the client's FIN the stream cannot take the bytes back; node:http would abort the
+      // request at FIN anyway.
+      if (s._fl_ended) this.shut(s);
+      else this.handOff(s, rest);
       return;
     }
-    if (this.closing || s._fl_ended) {
+    if (s._fl_ended) {
       // a partial request can no longer be completed
-      s._fl_buf = null;
-      s.end();
+      this.shut(s);
       return;
     }
     if (s.isPaused() && !s._fl_held && !s.writableNeedDrain) s.resume();
+  }
+
+  /** Stops reading and closes once what was written is flushed. */
+  private shut(s: LaneSocket): void {
+    s.removeListener('data', onData);
+    s._fl_buf = null;
+    s._fl_more = null;
+    s.pause();
+    if (s.writableLength === 0) {
+      s.destroy();
+    } else {
+      s.once('finish', destroyAfterEnd);
+      s.end();
+    }
+  }
+
+  /** A request that has not completed within requestTimeout: 408, as node:http answers it. */
+  private timeOut(s: LaneSocket, out: string): void {
+    s.removeListener('data', onData);
+    s._fl_buf = null;
+    s._fl_more = null;
+    if (s._fl_queue.length > 0) {
+      // answers are still due: close once they are out
+      s._fl_ended = true;
+      if (out !== '') s.write(out);
+      s.pause();
+      return;
+    }
+    s.once('finish', destroyAfterEnd);
+    s.end(out + 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
   }
 
   private handOff(s: LaneSocket, rest: Buffer): void {
@@ -361,12 +448,16 @@ export class FastLane {
     s.removeListener('drain', onDrain);
     s.setTimeout(0);
     s._fl_buf = null;
+    s._fl_more = null;
     if (rest.length > 0) s.unshift(rest);
     this.nodeListener.call(this.server, s);
     s.resume();
   }
 
-  /** Stops serving: idle connections are ended now, busy ones after their current answers. */
+  /**
+   * Stops serving: idle connections are closed now, busy ones once their due answers are out.
+   * Nothing more is read or executed on any of them.
+   */
   close(): void {
     this.closing = true;
     for (const s of this.sockets) this.settle(s);
@@ -402,7 +493,7 @@ export class FastLane {
       (ascii ? body.length : Buffer.byteLength(body)) +
       (replayed ? '\r\nidempotent-replayed: true\r\nDate: ' : '\r\nDate: ') +
       this.dateText +
-      (this.closing ? '\r\nConnection: close\r\n\r\n' : this.keepAliveHeaders) +
+      this.keepAliveHeaders +
       body
     );
   }
@@ -424,8 +515,10 @@ export class FastLane {
       if (buf[off + i] !== line[i]) return HAND_OFF;
     }
     const headEnd = buf.indexOf(CRLFCRLF, off + rl - 2);
-    if (headEnd < 0) return len - off > MAX_HEAD_BYTES ? HAND_OFF : NEED_MORE;
-    if (headEnd - off > MAX_HEAD_BYTES) return HAND_OFF;
+    this.need = 0;
+    if (headEnd < 0) return len - off > this.maxHeadBytes ? HAND_OFF : NEED_MORE;
+    if (headEnd - off > this.maxHeadBytes) return HAND_OFF;
+    let headers = 0;
 
     let hosts = 0;
     let contentLength = -1;
@@ -435,6 +528,7 @@ export class FastLane {
     let p = off + rl;
     const end = headEnd + 2; // each header line ends with CRLF; the head ends at `end`
     while (p < end) {
+      if (++headers > this.maxHeaders) return HAND_OFF; // node:http would not see the rest
       // name
       const nameStart = p;
       let c = buf[p]!;
@@ -508,7 +602,10 @@ export class FastLane {
     }
     if (hosts !== 1 || contentLength < 0 || jsonType === 0 || contentLength > this.o.maxBodyBytes) return HAND_OFF;
     const bodyStart = headEnd + 4;
-    if (len - bodyStart < contentLength) return NEED_MORE;
+    if (len - bodyStart < contentLength) {
+      this.need = bodyStart + contentLength - off;
+      return NEED_MORE;
+    }
     this.route = line === V3_LINE ? Route.V3 : Route.Orders;
     this.authorization = authorization;
     this.idempotencyKey = key;
@@ -529,24 +626,48 @@ function is(buf: Buffer, at: number, name: string): boolean {
   return true;
 }
 
-/** `application/json`, alone or followed by `;` or a space (what isJsonContentType's fast check takes). */
+/**
+ * `application/json` in lower case, alone or followed by `;` or a space: exactly what
+ * isJsonContentType's fast check takes (other spellings go to node:http and that function).
+ */
 function isJsonType(buf: Buffer, start: number, end: number): boolean {
   const n = end - start;
-  if (n < 16 || !is(buf, start, 'application/json')) return false;
+  if (n < 16) return false;
+  for (let i = 0; i < 16; i++) if (buf[start + i] !== APPLICATION_JSON[i]) return false;
   return n === 16 || buf[start + 16] === 0x3b || buf[start + 16] === 0x20;
 }
 
+/** 'finish' listener: everything written has been flushed. */
+function destroyAfterEnd(this: Socket): void {
+  this.destroy();
+}
+
 function onData(this: LaneSocket, chunk: Buffer): void {
-  if (this._fl_waiting) {
-    // Paused while data was already on its way: keep it behind what is held.
-    this._fl_buf = this._fl_buf === null ? chunk : Buffer.concat([this._fl_buf, chunk]);
+  const held = this._fl_buf;
+  if (held === null) {
+    this._fl_lane.consume(this, chunk, 0);
     return;
   }
-  const held = this._fl_buf;
+  if (this._fl_waiting || this._fl_held || this._fl_handoff) {
+    // Paused while data was already on its way: keep it behind what is held.
+    this._fl_buf = Buffer.concat([held, chunk]);
+    return;
+  }
+  // A partial request: parse again only once the new bytes can complete it — the body is all
+  // there, or (head incomplete) a line ended — so a request arriving in many small reads costs
+  // linear time, not quadratic.
+  const more = this._fl_more ?? (this._fl_more = [held]);
+  more.push(chunk);
+  this._fl_len += chunk.length;
+  const need = this._fl_need;
+  if (need > 0 ? this._fl_len < need : chunk.indexOf(0x0a) < 0 && this._fl_len <= this._fl_lane.headLimit) {
+    this._fl_lane.checkDeadline(this);
+    return;
+  }
+  const all = Buffer.concat(more, this._fl_len);
+  this._fl_more = null;
   this._fl_buf = null;
-  this._fl_held = false;
-  this._fl_handoff = false;
-  this._fl_lane.consume(this, held === null ? chunk : Buffer.concat([held, chunk]), 0);
+  this._fl_lane.consume(this, all, 0);
 }
 
 function onEnd(this: LaneSocket): void {
@@ -555,6 +676,8 @@ function onEnd(this: LaneSocket): void {
 }
 
 function onTimeout(this: LaneSocket): void {
+  // node:http's keep-alive timeout runs between requests only: not while answers are due.
+  if (this._fl_queue.length > 0 || this._fl_waiting) return;
   this.destroy();
 }
 

@@ -18,6 +18,8 @@ import { type V3Reply, V3OrderEntry } from './v3-entry.js';
 
 /** Idle keep-alive connections are closed after this (node:http and the fast lane alike). */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** A request must be complete this long after it began (408 otherwise). */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 function writeV3Reply(r: V3Reply, res: ServerResponse): void {
   sendReply(res, r.status, r.body, r.ascii, r.replayed);
@@ -76,11 +78,11 @@ export class HttpTransport {
   constructor(private readonly d: HttpDeps) {
     this.v3 = new V3OrderEntry({ log: d.log, auth: d.auth, fastPath: d.fastPath, stages: d.stages, counters: this.counters, idempotencyWindow: d.idempotencyWindow });
     this.admin = new AdminRoutes(d);
-    this.server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requestTimeout: 30_000 }, (req, res) => this.route(req, res));
+    this.server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => this.route(req, res));
     this.fastLane =
       d.fastLane === false
         ? null
-        : FastLane.install(this.server, { log: d.log, auth: d.auth, counters: this.counters, entry: this.v3, orders: d.orders, maxBodyBytes: d.maxBodyBytes, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS });
+        : FastLane.install(this.server, { log: d.log, auth: d.auth, counters: this.counters, entry: this.v3, orders: d.orders, maxBodyBytes: d.maxBodyBytes, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       if (err.code === 'ECONNRESET' || !socket.writable) {
         socket.destroy();

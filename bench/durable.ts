@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { mintToken } from '../src/auth/token.js';
 import { ROOT, scrape, timestamp, variantEnv } from './lib/common.js';
 import { type Started, startNode } from './lib/proc.js';
-import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.js';
+import { ensureWrk, runWrk, type WrkResult, writeOrderScript } from './lib/wrk.js';
 
 const DURATION = Number(process.env.DURATION ?? 10);
 const WARMUP = Number(process.env.WARMUP ?? 3);
@@ -40,35 +40,6 @@ const VARIANT = variantEnv();
 const SECRET = 'bench-secret';
 
 const TARGETS = { fsyncOnAcksPerSecMin: 20_000, durableAckP99MaxUs: 5_000, recoveryRecordsPerSecMin: 500_000 };
-
-/**
- * A wrk script posting new orders: every request gets its own Idempotency-Key and
- * clientOrderId (`<run>-<thread>-<n>`), so no request is an idempotent replay.
- */
-function writeScript(path: string, token: string, run: string): void {
-  writeFileSync(
-    path,
-    `
-local counter = 0
-local threads = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
-end
-wrk.method = "POST"
-wrk.path = "/orders"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer ${token}"
-request = function()
-  counter = counter + 1
-  local key = "${run}-" .. tostring(tid) .. "-" .. counter
-  wrk.headers["Idempotency-Key"] = key
-  local body = '{"symbol":"AAPL","side":"BUY","type":"LIMIT","qty":100,"price":15000,"timeInForce":"GTC","clientOrderId":"' .. key .. '"}'
-  return wrk.format(nil, nil, nil, body)
-end
-`,
-  );
-}
 
 function gatewayEnv(dataDir: string, extra: Record<string, string>): Record<string, string> {
   return {
@@ -115,8 +86,8 @@ async function measure(mode: ModeResult['mode'], token: string, admin: string): 
   const main = join(ROOT, `var/results/.wrk_durable_${mode}.lua`);
   try {
     const run = `${mode}-${Date.now().toString(36)}`;
-    writeScript(warm, token, `${run}-w`);
-    writeScript(main, token, run);
+    writeOrderScript(warm, token, '/orders', `${run}-w`);
+    writeOrderScript(main, token, '/orders', run);
     if (WARMUP > 0) await runWrk({ url, script: warm, threads: THREADS, connections: CONNECTIONS, durationSec: WARMUP });
     const r = await fetch(`http://127.0.0.1:${gw.port}/admin/metrics/reset`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
     if (r.status !== 200) throw new Error(`histogram reset failed: ${r.status}`);
@@ -168,7 +139,7 @@ async function bare(token: string): Promise<WrkResult> {
   const srv: Started = await startNode([join(ROOT, 'dist/bench/bare-server.js')], { PORT: '0' });
   const script = join(ROOT, 'var/results/.wrk_durable_bare.lua');
   try {
-    writeScript(script, token, `bare-${Date.now().toString(36)}`);
+    writeOrderScript(script, token, '/orders', `bare-${Date.now().toString(36)}`);
     const url = `http://127.0.0.1:${srv.port}/orders`;
     if (WARMUP > 0) await runWrk({ url, script, threads: THREADS, connections: CONNECTIONS, durationSec: WARMUP });
     return await runWrk({ url, script, threads: THREADS, connections: CONNECTIONS, durationSec: DURATION });

@@ -68,24 +68,31 @@ export function parseWrk(raw: string): WrkResult {
 
 /**
  * A wrk Lua script that POSTs the original benchmark body with a unique Idempotency-Key and
- * clientOrderId per request (the original's wrk_orders.lua shape).
+ * clientOrderId per request (the original's wrk_orders.lua shape): `<run>-<thread>-<n>`, where
+ * `run` defaults to a random number per wrk run, so a measured run is never answered from the
+ * idempotency window of its warm-up.
  */
-export function writeOrderScript(path: string, token: string, urlPath: string): void {
+export function writeOrderScript(path: string, token: string, urlPath: string, run?: string): void {
   writeFileSync(
     path,
     `
 local counter = 0
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
 -- wrk's Lua does not seed math.random: without this every run (warm-up and measured) would send
 -- the same keys, and the measured run would be answered from the idempotency window.
 math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1000000) % 1000)
-local prefix = tostring(math.random(1, 1000000000))
+local prefix = ${run === undefined ? 'tostring(math.random(1, 1000000000))' : JSON.stringify(run)}
 wrk.method = "POST"
 wrk.path = "${urlPath}"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer ${token}"
 request = function()
   counter = counter + 1
-  local key = prefix .. "-" .. counter
+  local key = prefix .. "-" .. tostring(tid) .. "-" .. counter
   wrk.headers["Idempotency-Key"] = key
   local body = '{"symbol":"AAPL","side":"BUY","type":"LIMIT","qty":100,"price":15000,"timeInForce":"GTC","clientOrderId":"' .. key .. '"}'
   return wrk.format(nil, nil, nil, body)

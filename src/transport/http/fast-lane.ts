@@ -13,9 +13,9 @@
  *   body of exactly Content-Length bytes
  *
  * with exactly one Host, one Content-Length (digits, within the body limit) and one
- * Content-Type `application/json` (optionally with parameters), at most one Authorization and
- * one Idempotency-Key, and no Transfer-Encoding, Expect, Upgrade, or Connection other than
- * keep-alive. Anything else — another route, another method, HTTP/1.0, chunked bodies, a
+ * Content-Type `application/json` (lower case, optionally with parameters), at most one
+ * Authorization and one Idempotency-Key, no Transfer-Encoding, Expect, Upgrade, or Connection
+ * other than keep-alive, and a head within node:http's header size and count limits. Anything else — another route, another method, HTTP/1.0, chunked bodies, a
  * malformed byte, an oversized head or body — goes to node:http (and its llhttp parser), which
  * answers it exactly as it always did: the lane never has to decide what a doubtful request
  * means. Answers are the same bytes node:http would write (same headers, same order).
@@ -335,7 +335,7 @@ export class FastLane {
     if (text !== '' && !s.write(text)) s.pause();
     const rest = s._fl_buf;
     s._fl_buf = null;
-    if (rest !== null && !this.closing) this.consume(s, rest, 0);
+    if (rest !== null) this.consume(s, rest, 0);
     else this.settle(s);
   }
 
@@ -407,12 +407,17 @@ export class FastLane {
     if (s.isPaused() && !s._fl_held && !s.writableNeedDrain) s.resume();
   }
 
-  /** Stops reading and closes once what was written is flushed. */
-  private shut(s: LaneSocket): void {
+  /** Nothing more is read from `s`; what it held unparsed is dropped. */
+  private stopReading(s: LaneSocket): void {
     s.removeListener('data', onData);
+    s.pause();
     s._fl_buf = null;
     s._fl_more = null;
-    s.pause();
+  }
+
+  /** Stops reading and closes once what was written is flushed. */
+  private shut(s: LaneSocket): void {
+    this.stopReading(s);
     if (s.writableLength === 0) {
       s.destroy();
     } else {
@@ -423,14 +428,11 @@ export class FastLane {
 
   /** A request that has not completed within requestTimeout: 408, as node:http answers it. */
   private timeOut(s: LaneSocket, out: string): void {
-    s.removeListener('data', onData);
-    s._fl_buf = null;
-    s._fl_more = null;
+    this.stopReading(s);
     if (s._fl_queue.length > 0) {
       // answers are still due: close once they are out
       s._fl_ended = true;
       if (out !== '') s.write(out);
-      s.pause();
       return;
     }
     s.once('finish', destroyAfterEnd);

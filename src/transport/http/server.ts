@@ -49,7 +49,7 @@ export interface HttpDeps {
   /** extra fields for /health */
   health: () => Record<string, unknown>;
   resetMetrics: () => void;
-  /** serve POST /v3/orders through the fast lane (fast-lane.ts); default true */
+  /** serve POST /v3/orders and POST /orders through the fast lane (fast-lane.ts); default true */
   fastLane?: boolean;
   /** routes of the durable path (/orders, /accounts, /audit) */
   orders?: OrdersLaneEndpoint & {
@@ -70,7 +70,7 @@ export class HttpTransport {
   readonly server: Server;
   readonly counters = new HttpCounters();
   private readonly v3: V3OrderEntry;
-  /** POST /v3/orders straight off the socket (null when turned off) */
+  /** POST /v3/orders and POST /orders straight off the socket (null when turned off) */
   readonly fastLane: FastLane | null;
   private readonly admin: AdminRoutes;
   private readonly onV3Body = (req: BodyRequest, res: ServerResponse, body: string): void => this.v3Body(req, res, body);

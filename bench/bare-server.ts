@@ -12,7 +12,7 @@
  * window as long as the gateway's median one: the noise floor of the in-handler p99.
  */
 import { createServer } from 'node:http';
-import { LatencyHistogram } from '../src/metrics/latency.js';
+import { LatencyHistogram } from '../src/lib/latency.js';
 
 let seq = 0;
 const busyMs = Number(process.env.BUSY_US ?? 0) / 1000;

@@ -8,7 +8,7 @@ import { startGateway } from './app.js';
 import { mintToken } from './auth/token.js';
 import { ConfigError } from './config/env.js';
 import { loadConfig } from './config/config.js';
-import { createLogger } from './log/logger.js';
+import { createLogger } from './lib/logger.js';
 
 async function main(): Promise<void> {
   let cfg;

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { DrainSink } from '../fastpath/drain-worker.js';
 import { emptyRecord, type RingConsumer } from '../fastpath/ingress-ring.js';
 import { blockingJournalIo, JournalWriter, replayJournal, type BatchInfo, type JournalIo } from '../journal/index.js';
-import { LatencyHistogram } from '../metrics/latency.js';
+import { LatencyHistogram } from '../lib/latency.js';
 import { copyEntry, forEachEntry, V3_BATCH_RECORD_TYPE } from './batch-record.js';
 
 /** Journal settings handed to a drain worker (structured-clone friendly). */

@@ -27,7 +27,7 @@ import { REASONS, type Reason } from '../contract/reasons.js';
 import { JournalClosedError, JournalFailedError, type JournalWriter, type BatchInfo } from '../journal/index.js';
 import { verifyJournal, type VerifyResult } from '../journal/verify.js';
 import { writeSnapshot } from '../journal/snapshot.js';
-import { LatencyHistogram } from '../metrics/latency.js';
+import { LatencyHistogram } from '../lib/latency.js';
 import type { RiskEngine } from '../risk/engine.js';
 import { KEY_CONFLICT, OrderBook } from '../orders/book.js';
 import { BINARY_TYPE_OFFSET, encodeEvent, maxEncodedBytes } from '../orders/event-codec.js';

@@ -10,10 +10,10 @@ import type { FastPathConfig } from '../config/config.js';
 import type { NewOrder } from '../contract/order.js';
 import { checkSemantics } from '../contract/order-request.js';
 import { REASONS, type Reason } from '../contract/reasons.js';
-import type { LatencyHistogram } from '../metrics/latency.js';
+import type { LatencyHistogram } from '../lib/latency.js';
 import type { RiskEngine } from '../risk/engine.js';
 import { allocateRing, PushResult, RingProducer, type RingBuffers } from './ingress-ring.js';
-import { DecimalFormatter } from './decimal.js';
+import { DecimalFormatter } from '../lib/decimal.js';
 import { KillSwitch, utilisationPct } from './kill-switch.js';
 import { OrderRegistry, RegisteredState } from './order-registry.js';
 

@@ -7,7 +7,7 @@
  * {@link FingerprintIndex}): keys and bodies are 64-bit fingerprints, the acknowledgement is kept
  * as numbers in typed arrays and rebuilt on replay.
  */
-import { FingerprintIndex, fingerprint, fingerprintPair, fpA, fpB } from './fingerprint-index.js';
+import { FingerprintIndex, fingerprint, fingerprintPair, fpA, fpB } from '../lib/fingerprint-index.js';
 
 export const MISS = -1;
 export const CONFLICT = -2;

@@ -17,7 +17,7 @@
  * Pure domain state owned by the event-loop thread.
  */
 import type { OpenOrder } from '../risk/engine.js';
-import { FingerprintIndex, fingerprintNumbered, fingerprintPair, fpA, fpB } from './fingerprint-index.js';
+import { FingerprintIndex, fingerprintNumbered, fingerprintPair, fpA, fpB } from '../lib/fingerprint-index.js';
 
 export enum RegisteredState {
   Empty = 0,

@@ -8,7 +8,7 @@ import type { FastPath } from '../fastpath/fast-path.js';
 import type { HttpStages, HttpTransport } from '../transport/http/server.js';
 import type { TcpTransport } from '../transport/tcp/server.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import { LatencyHistogram } from './latency.js';
+import { LatencyHistogram } from '../lib/latency.js';
 import type { MetricsRegistry } from './registry.js';
 
 /** Per-stage timers of the volatile path. */

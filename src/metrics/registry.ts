@@ -4,7 +4,7 @@
  * at scrape time.
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { type LatencyHistogram, PROM_BUCKETS_SEC } from './latency.js';
+import { type LatencyHistogram, PROM_BUCKETS_SEC } from '../lib/latency.js';
 
 type Labels = Record<string, string>;
 type MetricType = 'gauge' | 'counter' | 'histogram';

@@ -13,7 +13,7 @@
  * journal and for the /events routes, so both always agree.
  */
 import { OrdType, Side, TIF_NAMES, TimeInForce, type NewOrder } from '../contract/order.js';
-import { DecimalFormatter } from '../fastpath/decimal.js';
+import { DecimalFormatter } from '../lib/decimal.js';
 import { EVENT_TYPE_NAMES, EventType, isOrderStatus, type Order, type OrderEvent, type OrderStatus } from './order.js';
 
 /** Highest journal record type owned by the order lifecycle. */

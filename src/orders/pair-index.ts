@@ -15,7 +15,7 @@
  * fingerprint collision (about 2^-64 per pair of keys) can only make an entry unreachable,
  * never return a wrong order.
  */
-import { FingerprintIndex, fingerprintPair as fingerprint, fpA, fpB } from '../fastpath/fingerprint-index.js';
+import { FingerprintIndex, fingerprintPair as fingerprint, fpA, fpB } from '../lib/fingerprint-index.js';
 
 export class PairIndex {
   private table: FingerprintIndex;

@@ -8,7 +8,7 @@ import { type Authenticator, AuthFailure, type Principal } from '../../auth/auth
 import type { Reason } from '../../contract/reasons.js';
 import type { FastPath } from '../../fastpath/fast-path.js';
 import { Confirmations } from '../../confirmation/confirmations.js';
-import type { LatencyHistogram } from '../../metrics/latency.js';
+import type { LatencyHistogram } from '../../lib/latency.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import { AdminRoutes } from './admin.js';
 import { type BodyRequest, header, OVERSIZE, precheck, readBody } from './body.js';

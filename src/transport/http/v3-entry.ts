@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { type Authenticator, AuthFailure, type Principal } from '../../auth/authenticator.js';
 import { ContractViolation, toNewOrder } from '../../contract/order-request.js';
 import type { Reason } from '../../contract/reasons.js';
-import { DecimalFormatter } from '../../fastpath/decimal.js';
+import { DecimalFormatter } from '../../lib/decimal.js';
 import { type FastPath, statusOf } from '../../fastpath/fast-path.js';
 import { CONFLICT, IdempotencyWindow, MISS } from '../../fastpath/idempotency-window.js';
 import { errorBody, isAscii, rejectBody } from './respond.js';

@@ -14,7 +14,7 @@ import { type Authenticator, AuthFailure, type Principal } from '../../auth/auth
 import type { NewOrder } from '../../contract/order.js';
 import { REASONS, type Reason } from '../../contract/reasons.js';
 import type { FastPath, SessionState } from '../../fastpath/fast-path.js';
-import type { LatencyHistogram } from '../../metrics/latency.js';
+import type { LatencyHistogram } from '../../lib/latency.js';
 import {
   type CancelMsg,
   type ClientMessage,

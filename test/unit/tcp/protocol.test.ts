@@ -467,7 +467,7 @@ describe('encoders', () => {
 
 describe('reason codes', () => {
   test('protocol codes do not collide with the shared table', () => {
-    const shared = new Map(Object.entries(REASONS).map(([k, v]) => [v, k]));
+    const shared = new Map<number, string>(Object.entries(REASONS).map(([k, v]) => [v, k]));
     for (const [name, code] of Object.entries(PROTOCOL_REASON_CODES)) {
       const other = shared.get(code);
       assert.ok(other === undefined || other === name, `${name}=${code} collides with ${other}`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FingerprintIndex, fingerprintNumbered, fingerprintPair, fpA, fpB } from '../../../src/fastpath/fingerprint-index.js';
+import { FingerprintIndex, fingerprintNumbered, fingerprintPair, fpA, fpB } from '../../../src/lib/fingerprint-index.js';
 
 /** Small deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DecimalFormatter } from '../../../src/fastpath/decimal.js';
+import { DecimalFormatter } from '../../../src/lib/decimal.js';
 
 describe('decimal formatter', () => {
   it('matches String(n) for small, padded and large values, across high-part changes', () => {

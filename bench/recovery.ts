@@ -39,7 +39,7 @@ const KEEP_DATA = process.env.KEEP_DATA === '1';
 const TARGET_RECORDS_PER_SEC = 500_000;
 
 const log = pino({ level: 'silent' });
-const NULL_KILL = { global: null, accounts: new Map<string, unknown>() };
+const NULL_KILL = { blockedAccount: (): null => null };
 
 function env(dir: string): Record<string, string> {
   return {

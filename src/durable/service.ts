@@ -58,8 +58,8 @@ export interface DurableResponder {
 
 /** The part of the kill switch the durable path respects (global and account kills). */
 export interface KillView {
-  readonly global: unknown;
-  readonly accounts: ReadonlyMap<string, unknown>;
+  /** why the account's new orders are refused, or null */
+  blockedAccount(accountId: string): Reason | null;
 }
 
 export class DurableCounters {
@@ -231,9 +231,8 @@ export class DurableOrders {
       this.whenDurable(AnswerKind.Replay, ctx, hit, hit.acceptRecordSeq, t0);
       return null;
     }
-    const k = this.kill;
-    if (k.global !== null) return this.reject('V3_GLOBAL_KILLED');
-    if (k.accounts.size !== 0 && k.accounts.has(accountId)) return this.reject('V3_ACCOUNT_KILLED');
+    const killed = this.kill.blockedAccount(accountId);
+    if (killed !== null) return this.reject(killed);
     const w = this.writer!;
     if (w.failed) return this.reject('WAL_DURABILITY_FAILED');
     if (this.closing) return this.reject('SERVER_SHUTDOWN');

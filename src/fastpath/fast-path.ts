@@ -9,7 +9,7 @@
 import type { FastPathConfig } from '../config/config.js';
 import type { NewOrder } from '../contract/order.js';
 import { checkSemantics } from '../contract/order-request.js';
-import { REASONS, type Reason } from '../contract/reasons.js';
+import { REASONS, reasonClass, type Reason } from '../contract/reasons.js';
 import type { LatencyHistogram } from '../lib/latency.js';
 import type { RiskEngine } from '../risk/engine.js';
 import { allocateRing, PushResult, RingProducer, type RingBuffers } from './ingress-ring.js';
@@ -143,7 +143,7 @@ export class FastPath {
 
   /**
    * Runs one new order through the fast path. Returns null when accepted (ack fields in `last*`),
-   * else the reject reason; {@link statusOf} maps a reason to its HTTP status.
+   * else the reject reason (its class, contract/reasons.ts, says what kind of refusal it is).
    */
   submit(accountId: string, s: SessionState, o: NewOrder): Reason | null {
     const nowMs = this.clock.nowMs();
@@ -222,9 +222,9 @@ export class FastPath {
   reject(reason: Reason): Reason {
     const c = this.counters;
     c.byReason[REASONS[reason]]++;
-    const status = statusOf(reason);
-    if (status === 503) c.killed++;
-    else if (reason === 'V3_BACKPRESSURE_SOFT') c.softRejected++;
+    const cls = reasonClass(reason);
+    if (cls === 'killed') c.killed++;
+    else if (cls === 'soft-backpressure') c.softRejected++;
     else c.riskRejected++;
     return reason;
   }
@@ -257,24 +257,5 @@ export class FastPath {
   /** Stops admission: closes the rings so the drain workers finish what is queued and exit. */
   close(): void {
     for (const p of this.producers) p.close();
-  }
-}
-
-/** HTTP status for a fast-path reject reason. */
-export function statusOf(reason: Reason): 422 | 429 | 503 {
-  switch (reason) {
-    case 'V3_BACKPRESSURE_SOFT':
-    case 'RATE_LIMITED':
-      return 429;
-    case 'V3_QUEUE_KILLED':
-    case 'V3_QUEUE_FULL':
-    case 'V3_INGRESS_CLOSED':
-    case 'V3_GLOBAL_KILLED':
-    case 'V3_ACCOUNT_KILLED':
-    case 'V3_SHARD_KILLED':
-    case 'V3_SESSION_KILLED':
-      return 503;
-    default:
-      return 422;
   }
 }

@@ -61,10 +61,17 @@ export class KillSwitch {
 
   /** The reason a new order from (account, session, shard) is refused by a kill, or null. */
   blocked(accountId: string, sessionId: string, shard: number): Reason | null {
-    if (this.global !== null) return 'V3_GLOBAL_KILLED';
-    if (this.accounts.size !== 0 && this.accounts.has(accountId)) return 'V3_ACCOUNT_KILLED';
+    const a = this.blockedAccount(accountId);
+    if (a !== null) return a;
     if (this.sessions.size !== 0 && this.sessions.has(sessionId)) return 'V3_SESSION_KILLED';
     if (this.shards[shard]!.killed) return 'V3_SHARD_KILLED';
+    return null;
+  }
+
+  /** The reason a new order of the account is refused by the global or the account's kill, or null. */
+  blockedAccount(accountId: string): Reason | null {
+    if (this.global !== null) return 'V3_GLOBAL_KILLED';
+    if (this.accounts.size !== 0 && this.accounts.has(accountId)) return 'V3_ACCOUNT_KILLED';
     return null;
   }
 

@@ -31,6 +31,7 @@ import type { Order, OrderEvent } from '../../orders/order.js';
 import { type BodyRequest, header, OVERSIZE, precheck, readBody } from './body.js';
 import { LaneSlot, type OrdersLaneEndpoint } from './fast-lane.js';
 import { errorBody, isAscii, rejectBody, sendError, sendJson, sendJsonUtf8, sendReply } from './respond.js';
+import { httpStatus, statusWord } from './status.js';
 
 export interface OrdersRoutesDeps {
   log: Logger;
@@ -58,33 +59,6 @@ export class OrdersHttpCounters {
 
 const KEY_RE = /^[\x20-\x7e]{1,128}$/;
 const seqText = new DecimalFormatter();
-
-/** HTTP status and body status word of a durable-path reject reason. */
-export function durableStatusOf(r: Reason): [number, string] {
-  switch (r) {
-    case 'IDEMPOTENCY_KEY_REUSED':
-      return [409, 'REJECTED'];
-    case 'V3_GLOBAL_KILLED':
-    case 'V3_ACCOUNT_KILLED':
-      return [503, 'KILLED'];
-    case 'BACKPRESSURE_INFLIGHT_SOFT':
-    case 'BACKPRESSURE_SOFT_WAL_AGE':
-    case 'RATE_LIMITED':
-      return [429, 'REJECTED'];
-    case 'BACKPRESSURE_WAL_BYTES':
-    case 'BACKPRESSURE_WAL_AGE':
-    case 'BACKPRESSURE_DISK_FREE':
-    case 'SERVER_SHUTDOWN':
-      return [503, 'REJECTED'];
-    case 'WAL_DURABILITY_FAILED':
-    case 'INTERNAL_ERROR':
-      return [500, 'REJECTED'];
-    case 'ORDER_NOT_FOUND':
-      return [404, 'REJECTED'];
-    default:
-      return [422, 'REJECTED'];
-  }
-}
 
 /** The 202 body of an accepted order (also the replay body). */
 export function ackBody(o: Order, durable: boolean): string {
@@ -277,7 +251,8 @@ export class OrdersRoutes implements DurableResponder, OrdersLaneEndpoint {
 
     const reason = this.d.svc.submit(auth.accountId, key, order, ctx, t0);
     if (reason === null) return;
-    const [status, word] = durableStatusOf(reason);
+    const status = httpStatus(reason);
+    const word = statusWord(reason);
     if (status >= 500) this.d.log.warn({ status, reason }, 'order refused');
     else this.d.log.debug({ status, reason }, 'order rejected');
     reply(ctx, status, rejectBody(word, reason), true, false);
@@ -368,7 +343,8 @@ export class OrdersRoutes implements DurableResponder, OrdersLaneEndpoint {
         const r = svc.cancel(p.accountId, id, res, t0);
         if (r === null) return;
         if (r === 'ORDER_NOT_FOUND') return sendError(res, 404, 'NOT_FOUND');
-        const [status, word] = durableStatusOf(r);
+        const status = httpStatus(r);
+        const word = statusWord(r);
         sendJson(res, status, rejectBody(word, r));
       });
     }

@@ -13,9 +13,10 @@ import { type Authenticator, AuthFailure, type Principal } from '../../auth/auth
 import { ContractViolation, toNewOrder } from '../../contract/order-request.js';
 import type { Reason } from '../../contract/reasons.js';
 import { DecimalFormatter } from '../../lib/decimal.js';
-import { type FastPath, statusOf } from '../../fastpath/fast-path.js';
+import type { FastPath } from '../../fastpath/fast-path.js';
 import { CONFLICT, IdempotencyWindow, MISS } from '../../fastpath/idempotency-window.js';
 import { errorBody, isAscii, rejectBody } from './respond.js';
+import { httpStatus, statusWord } from './status.js';
 import type { HttpCounters, HttpStages } from './server.js';
 
 /** One answer. `ascii` bodies may be measured with `.length`; others need a byte count. */
@@ -140,8 +141,7 @@ export class V3OrderEntry {
 
     const reason = fp.submit(auth.accountId, fp.session(auth.sessionId), order);
     if (reason !== null) {
-      const status = statusOf(reason);
-      return this.reject(r, t0, tLive, status, status === 503 ? 'KILLED' : reason === 'V3_BACKPRESSURE_SOFT' ? 'SOFT_REJECT' : 'REJECTED', reason);
+      return this.reject(r, t0, tLive, httpStatus(reason), statusWord(reason), reason);
     }
 
     const tSer = performance.now();

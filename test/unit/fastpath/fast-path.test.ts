@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../../src/config/config.js';
 import { type NewOrder, OrdType, Side, TimeInForce } from '../../../src/contract/order.js';
-import { FastPath, statusOf } from '../../../src/fastpath/fast-path.js';
+import { FastPath } from '../../../src/fastpath/fast-path.js';
+import { httpStatus } from '../../../src/transport/http/status.js';
 import { RingConsumer } from '../../../src/fastpath/ingress-ring.js';
 import { StageTimers } from '../../../src/metrics/gateway-metrics.js';
 import { RiskEngine } from '../../../src/risk/engine.js';
@@ -44,8 +45,8 @@ describe('fast path', () => {
     assert.equal(s.seq, 0);
     assert.equal(fp.totalDepth(), 0);
     assert.equal(fp.counters.riskRejected, 3);
-    assert.equal(statusOf('INVALID_QTY'), 422);
-    assert.equal(statusOf('RATE_LIMITED'), 429);
+    assert.equal(httpStatus('INVALID_QTY'), 422);
+    assert.equal(httpStatus('RATE_LIMITED'), 429);
   });
 
   it('walks the watermarks with the drain paused: 85% soft, 95% kill, then auto-recovers with hysteresis', () => {

@@ -34,6 +34,10 @@ interface Answer {
 class Kill {
   global: unknown = null;
   accounts = new Map<string, unknown>();
+  blockedAccount(accountId: string): 'V3_GLOBAL_KILLED' | 'V3_ACCOUNT_KILLED' | null {
+    if (this.global !== null) return 'V3_GLOBAL_KILLED';
+    return this.accounts.has(accountId) ? 'V3_ACCOUNT_KILLED' : null;
+  }
 }
 
 async function start(t: TestContext, dir: string, env: Record<string, string> = {}, held?: HeldSync) {

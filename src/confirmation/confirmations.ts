@@ -25,7 +25,7 @@ import type { Reason } from '../contract/reasons.js';
 import type { FastPath, SessionState } from '../fastpath/fast-path.js';
 import { DecimalFormatter } from '../lib/decimal.js';
 import { LatencyHistogram } from '../lib/latency.js';
-import type { ShardRecovery } from './journal-sink.js';
+import type { ShardRecovery } from '../drain/journal-sink.js';
 import { EPOCH_SPAN } from './epoch.js';
 import { LossEscalation } from './loss-escalation.js';
 

@@ -5,7 +5,7 @@
  * it. Head and tail are monotonically increasing 32-bit counters on separate cache lines; the
  * producer publishes a record with `Atomics.store(head)` after writing it, the consumer frees a
  * slot with `Atomics.store(tail)` once it is done with it. No locks, no allocation, no syscalls on
- * the producer side: the consumer polls (see drain-worker.ts), so enqueueing never wakes a thread.
+ * the producer side: the consumer polls (see drain/drain-loop.ts), so enqueueing never wakes a thread.
  *
  * The consumer reads ahead of the tail: it journals what it read, and frees the slots only when
  * the journal has made them durable. So `tail` is the shard's durable watermark: every order

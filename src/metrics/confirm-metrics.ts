@@ -4,8 +4,8 @@
  */
 import type { GatewayConfig } from '../config/config.js';
 import type { Confirmations } from '../confirmation/confirmations.js';
-import { SINK_BATCHES, SINK_BYTES, SINK_DURABLE_ORDERS, SINK_FAILED_ORDERS, SINK_RECORDS } from '../confirmation/journal-sink.js';
-import type { DrainPool } from '../fastpath/drain-pool.js';
+import { SINK_BATCHES, SINK_BYTES, SINK_DURABLE_ORDERS, SINK_FAILED_ORDERS, SINK_RECORDS } from '../drain/journal-sink.js';
+import type { DrainPool } from '../drain/drain-pool.js';
 import type { MetricsRegistry } from './registry.js';
 
 export function registerConfirmMetrics(m: MetricsRegistry, cfg: GatewayConfig, confirm: Confirmations, drain: DrainPool | null): void {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import { loadConfig } from '../../../src/config/config.js';
-import { copyEntry, entryBytes, forEachEntry, BatchFormatError } from '../../../src/confirmation/batch-record.js';
+import { copyEntry, entryBytes, forEachEntry, BatchFormatError } from '../../../src/drain/batch-record.js';
 import { Confirmations } from '../../../src/confirmation/confirmations.js';
 import { LossEscalation } from '../../../src/confirmation/loss-escalation.js';
 import { type NewOrder, OrdType, Side, TimeInForce } from '../../../src/contract/order.js';

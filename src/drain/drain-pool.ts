@@ -5,10 +5,10 @@
  * draining; {@link DrainPool.ready} settles when every worker has done so.
  */
 import { Worker } from 'node:worker_threads';
-import type { RingBuffers } from './ingress-ring.js';
-import type { DrainMessage, DrainWorkerData } from './drain-worker.js';
-import type { ShardRecovery, V3JournalSettings } from '../confirmation/journal-sink.js';
-import { SINK_COUNTERS } from '../confirmation/journal-sink.js';
+import type { RingBuffers } from '../fastpath/ingress-ring.js';
+import type { DrainMessage, DrainWorkerData } from './messages.js';
+import type { ShardRecovery, V3JournalSettings } from './journal-sink.js';
+import { SINK_COUNTERS } from './journal-sink.js';
 
 export interface DrainPoolEvents {
   /** a shard's journal failed: its held orders will never be durable */

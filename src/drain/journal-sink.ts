@@ -14,7 +14,7 @@
  * that is not.
  */
 import { join } from 'node:path';
-import type { DrainSink } from '../fastpath/drain-worker.js';
+import type { DrainSink } from './drain-loop.js';
 import { emptyRecord, type RingConsumer } from '../fastpath/ingress-ring.js';
 import { blockingJournalIo, JournalWriter, replayJournal, type BatchInfo, type JournalIo } from '../journal/index.js';
 import { LatencyHistogram } from '../lib/latency.js';

@@ -26,7 +26,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../src/config/config.js';
 import { type NewOrder, OrdType, Side, TimeInForce } from '../src/contract/order.js';
 import { startDurable } from '../src/durable/recovery.js';
-import type { DurableOrders, RecoveryStats } from '../src/durable/service.js';
+import type { AnswerKind, DurableOrders, DurableResponder, RecoveryStats } from '../src/durable/service.js';
 import { replayJournal } from '../src/journal/reader.js';
 import { RiskEngine } from '../src/risk/engine.js';
 import { ROOT, timestamp } from './lib/common.js';
@@ -54,27 +54,30 @@ function env(dir: string): Record<string, string> {
   };
 }
 
-async function open(dir: string): Promise<{ svc: DurableOrders; ms: number }> {
+/** Counts the answers of the orders written while building a journal. */
+class BuildAnswers implements DurableResponder<null> {
+  answered = 0;
+  wake: (() => void) | null = null;
+  answer(): void {
+    this.answered++;
+    this.wake?.();
+  }
+  fail(_k: AnswerKind, _s: null, _o: unknown, _t: number, reason: string): void {
+    throw new Error(`order failed while building the journal: ${reason}`);
+  }
+}
+
+async function open(dir: string, answers = new BuildAnswers()): Promise<{ svc: DurableOrders<null>; ms: number }> {
   const cfg = loadConfig(env(dir));
   const t0 = performance.now();
-  const svc = await startDurable(cfg.durable, log, new RiskEngine(cfg.risk), NULL_KILL, { orderIdPrefix: 'ord_b_' });
+  const svc = await startDurable(cfg.durable, log, new RiskEngine(cfg.risk), NULL_KILL, answers, { orderIdPrefix: 'ord_b_' });
   return { svc, ms: performance.now() - t0 };
 }
 
 /** Writes the journal; returns the number of records. */
 async function build(dir: string): Promise<number> {
-  const { svc } = await open(dir);
-  let answered = 0;
-  let wake: (() => void) | null = null;
-  svc.setResponder({
-    answer: () => {
-      answered++;
-      wake?.();
-    },
-    fail: (_k, _c, _o, _t, reason) => {
-      throw new Error(`order failed while building the journal: ${reason}`);
-    },
-  });
+  const answers = new BuildAnswers();
+  const { svc } = await open(dir, answers);
   const req: NewOrder = { symbol: 'AAPL', side: Side.Buy, type: OrdType.Limit, qty: 100, price: 15000, timeInForce: TimeInForce.GTC, expireAt: 0, clientOrderId: null };
   let sent = 0;
   const ids: [string, string][] = [];
@@ -93,13 +96,13 @@ async function build(dir: string): Promise<number> {
         sent++;
       }
       ids.length = 0;
-      while (answered < sent) await new Promise<void>((r) => (wake = r));
+      while (answers.answered < sent) await new Promise<void>((r) => (answers.wake = r));
     }
   }
   for (const [a, id] of ids) {
     if (svc.cancel(a, id, null, performance.now()) === null) sent++;
   }
-  while (answered < sent) await new Promise<void>((r) => (wake = r));
+  while (answers.answered < sent) await new Promise<void>((r) => (answers.wake = r));
   const records = svc.journal.lastSeq;
   await svc.close();
   return records;

@@ -1,21 +1,36 @@
 /**
- * Composition root: builds every part of the gateway from the configuration and wires them
- * together. Owns start-up and graceful shutdown order.
+ * Composition root: builds every part of the gateway from the configuration, through
+ * constructors, in numbered stages — nothing is wired after construction. Owns start-up and
+ * graceful shutdown order.
+ *
+ *   1. domain state        authenticator, stage timers, risk engine, kill switch, ingress rings
+ *   2. durable path        journal keys, snapshot + replay, journal writer (durable/recovery.ts)
+ *   3. /v3 journals        drain workers recover their shard journals; the numbering epoch
+ *   4. fast path           risk + kill switch + rings, numbering past the recovered epoch
+ *   5. transports          HTTP (fast lane + node:http) and binary TCP
+ *   6. metrics             read at scrape time from the parts above
+ *   7. listen
  */
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
 import type { GatewayConfig } from './config/config.js';
-import { startDurable } from './durable/recovery.js';
 import { Confirmations } from './confirmation/confirmations.js';
-import { nextEpoch } from './confirmation/epoch.js';
-import { perfZeroNs, shardJournalDir } from './drain/journal-sink.js';
+import { EPOCH_SPAN, nextEpoch } from './confirmation/epoch.js';
+import { LossPolicy } from './confirmation/loss-policy.js';
 import { DrainPool } from './drain/drain-pool.js';
+import { perfZeroNs, shardJournalDir, type ShardRecovery } from './drain/journal-sink.js';
+import { startDurable } from './durable/recovery.js';
 import { FastPath } from './fastpath/fast-path.js';
+import { allocateRing } from './fastpath/ingress-ring.js';
+import { KillSwitch } from './fastpath/kill-switch.js';
 import { registerConfirmMetrics } from './metrics/confirm-metrics.js';
 import { registerDurableMetrics } from './metrics/durable-metrics.js';
 import { registerGatewayMetrics, StageTimers } from './metrics/gateway-metrics.js';
 import { MetricsRegistry } from './metrics/registry.js';
 import { RiskEngine } from './risk/engine.js';
+import type { AnswerSink } from './transport/http/answer.js';
+import { DurableAnswers } from './transport/http/durable-answers.js';
+import { OrdersEntry } from './transport/http/orders-entry.js';
 import { OrdersRoutes } from './transport/http/orders-routes.js';
 import { HttpTransport } from './transport/http/server.js';
 import { TcpTransport } from './transport/tcp/server.js';
@@ -31,20 +46,27 @@ export interface Gateway {
 }
 
 export async function startGateway(cfg: GatewayConfig & { auth: { secret: string } }, log: Logger): Promise<Gateway> {
-  const auth = new Authenticator(cfg.auth);
+  const fc = cfg.fastPath;
+  const cc = fc.confirm;
+
+  // 1. Domain state.
+  const auth = new Authenticator(cfg.auth, Date.now, (err) => log.error({ err }, 'token verification failed unexpectedly'));
   const stages = new StageTimers();
   const risk = new RiskEngine(cfg.risk);
-  const fastPath = new FastPath(cfg.fastPath, risk, stages);
-  // The durable path's journal is replayed (orders, keys, exposure) before anything listens.
-  const durable = await startDurable(cfg.durable, log, risk, fastPath.kill);
-  // Accepted /v3 orders are journaled by the drain workers, which recover their shard journals first.
-  const cc = cfg.fastPath.confirm;
-  const journaled = cfg.fastPath.drainEnabled && cc.journalEnabled;
-  const confirm = new Confirmations(cc, fastPath, log, journaled);
-  const drain = cfg.fastPath.drainEnabled
+  const kill = new KillSwitch(fc, fc.shardCount);
+  const rings = Array.from({ length: fc.shardCount }, () => allocateRing(fc.ingressCapacity));
+  const losses = new LossPolicy(cc, kill, log);
+
+  // 2. The durable path: its journal is replayed (orders, keys, exposure) before anything listens.
+  const answers = new DurableAnswers(stages.ack, cfg.durable.fsync);
+  const durable = await startDurable<AnswerSink>(cfg.durable, log, risk, kill, answers);
+
+  // 3. Accepted /v3 orders are journaled by the drain workers, which recover their shard journals first.
+  const journaled = fc.drainEnabled && cc.journalEnabled;
+  const drain = fc.drainEnabled
     ? new DrainPool(
-        fastPath.rings,
-        cfg.fastPath.drainWorkers,
+        rings,
+        fc.drainWorkers,
         journaled
           ? {
               dir: cc.journalDir,
@@ -60,53 +82,61 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
             }
           : null,
         {
-          onJournalFailed: (shard, message) => confirm.journalFailure(shard, message),
-          onConfirmHistogram: (encoded) => confirm.addConfirmLatencies(encoded),
+          onJournalFailed: (shard, message) => losses.journalFailure(shard, message),
+          onConfirmHistogram: (encoded) => stages.confirm.addEncoded(encoded),
         },
-        cfg.fastPath.drainPollMs,
+        fc.drainPollMs,
       )
     : null;
+  let recovered: ShardRecovery[] = [];
+  let epoch = 0;
   if (drain === null) log.warn('FASTPATH_DRAIN_ENABLE=0: ingress queues are not drained; they fill up and the kill switch engages');
   else {
     try {
-      const recovered = await drain.ready;
-      const epoch = journaled ? await nextEpoch(cc.journalDir, recovered.some((r) => r.orders > 0)) : 0;
-      confirm.applyRecovery(recovered, epoch);
-      if (journaled) {
-        log.info(
-          {
-            shards: recovered.length,
-            records: recovered.reduce((n, r) => n + r.records, 0),
-            orders: recovered.reduce((n, r) => n + r.orders, 0),
-            sessions: recovered.reduce((n, r) => n + r.sessions.length, 0),
-            tornTail: recovered.some((r) => r.tornTail),
-            epoch,
-          },
-          '/v3 journals recovered',
-        );
-      }
+      recovered = await drain.ready;
+      epoch = journaled ? await nextEpoch(cc.journalDir, recovered.some((r) => r.orders > 0)) : 0;
     } catch (err) {
-      fastPath.close();
       await drain.terminate();
       await durable.close().catch(() => {});
       throw err;
     }
+    if (journaled) {
+      log.info(
+        {
+          shards: recovered.length,
+          records: recovered.reduce((n, r) => n + r.records, 0),
+          orders: recovered.reduce((n, r) => n + r.orders, 0),
+          sessions: recovered.reduce((n, r) => n + r.sessions.length, 0),
+          tornTail: recovered.some((r) => r.tornTail),
+          epoch,
+        },
+        '/v3 journals recovered',
+      );
+    }
   }
   if (!journaled) log.warn('/v3 orders are not journaled (V3_JOURNAL_ENABLE=0 or drain disabled): they stay VOLATILE_ACCEPT');
+
+  // 4. The fast path numbers sessions past everything an earlier run could have acknowledged.
+  const fastPath = new FastPath(fc, { risk, stages, kill, rings, seqBase: epoch * EPOCH_SPAN, enqueueFailures: journaled ? losses : undefined });
+  const confirm = new Confirmations(cc, fastPath, losses, recovered, journaled);
   confirm.start();
 
+  // 5. Transports.
   const metrics = new MetricsRegistry();
-  const orders = new OrdersRoutes({
+  const entry = new OrdersEntry({ log, auth, svc: durable, counters: answers.counters, ack: stages.ack });
+  const routes = new OrdersRoutes({
     log,
     auth,
     svc: durable,
-    maxBodyBytes: cfg.maxBodyBytes,
-    ack: stages.ack,
+    entry,
+    counters: answers.counters,
+    maxBodyBytes: cfg.http.maxBodyBytes,
     v3Journals:
       journaled && drain !== null
-        ? { shards: cfg.fastPath.shardCount, dir: (shard) => shardJournalDir(cc.journalDir, shard), durableSeq: (shard) => drain.journalSeqs[shard]! }
+        ? { shards: fc.shardCount, dir: (shard) => shardJournalDir(cc.journalDir, shard), durableSeq: (shard) => drain.journalSeqs[shard]! }
         : undefined,
   });
+  let stopping: Promise<void> | null = null;
   const http = new HttpTransport({
     log,
     auth,
@@ -114,38 +144,47 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     confirm,
     metrics,
     stages,
-    maxBodyBytes: cfg.maxBodyBytes,
+    cfg: cfg.http,
     fastLane: cfg.httpFastLane,
-    idempotencyWindow: cfg.fastPath.idempotencyWindow,
-    health: () => ({
-      queueLen: fastPath.totalDepth(),
-      latencyP50Ns: stages.risk.percentileNs(50),
-      latencyP99Ns: stages.risk.percentileNs(99),
-      killSwitch: fastPath.kill.engaged,
-      journal: durable.journalFailed ? 'FAILED' : 'OK',
-    }),
+    idempotencyWindow: fc.idempotencyWindow,
+    health: () => {
+      const journalFailed = durable.journalFailed;
+      return {
+        ready: !journalFailed && stopping === null,
+        reason: stopping !== null ? 'SHUTTING_DOWN' : journalFailed ? 'WAL_DURABILITY_FAILED' : null,
+        fields: {
+          queueLen: fastPath.totalDepth(),
+          latencyP50Ns: stages.risk.percentileNs(50),
+          latencyP99Ns: stages.risk.percentileNs(99),
+          killSwitch: fastPath.kill.engaged,
+          journal: journalFailed ? 'FAILED' : 'OK',
+        },
+      };
+    },
     resetMetrics: () => {
       stages.reset();
       durable.durableAck.reset();
       durable.fdatasync.reset();
       durable.batchRecords.reset();
-      confirm.confirmLatency.reset();
     },
-    orders,
+    orders: { entry, routes },
   });
   const tcp = new TcpTransport({ log, auth, fastPath, ackTimer: stages.tcpAck });
-  registerGatewayMetrics(metrics, cfg, fastPath, stages, http, auth, () => drain?.size ?? 0, tcp);
-  registerConfirmMetrics(metrics, cfg, confirm, drain);
-  registerDurableMetrics(metrics, durable, orders.counters);
 
+  // 6. Metrics.
+  registerGatewayMetrics(metrics, cfg, fastPath, stages, http, auth, () => drain?.size ?? 0, tcp);
+  registerConfirmMetrics(metrics, cfg, journaled, losses, stages.confirm, drain);
+  registerDurableMetrics(metrics, durable, answers.counters);
+
+  // 7. Listen.
   const httpPort = await http.listen(cfg.port, cfg.host);
   const tcpPort = await tcp.listen(cfg.tcpPort, cfg.host);
   log.info(
     {
       http: `${cfg.host}:${httpPort}`,
       tcp: `${cfg.host}:${tcpPort}`,
-      shards: cfg.fastPath.shardCount,
-      ingressCapacity: cfg.fastPath.ingressCapacity,
+      shards: fc.shardCount,
+      ingressCapacity: fc.ingressCapacity,
       drainWorkers: drain?.size ?? 0,
       riskProfile: cfg.risk.profile,
       marginMode: cfg.risk.marginMode,
@@ -153,7 +192,6 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     'gateway listening',
   );
 
-  let stopping: Promise<void> | null = null;
   return {
     httpPort,
     tcpPort,
@@ -161,7 +199,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     stop(): Promise<void> {
       stopping ??= (async () => {
         log.info('shutting down: closing listeners');
-        const closed = Promise.all([http.close(5000), tcp.close(5000)]);
+        const closed = Promise.all([http.close(), tcp.close(cfg.http.shutdownGraceMs)]);
         // Refuse new orders from here on; queued ones are drained by the workers.
         fastPath.close();
         await closed;

@@ -40,6 +40,9 @@ export class Principal {
   }
 }
 
+/** Continuation of {@link Authenticator.resolve}: `null` when the verification failed unexpectedly. */
+export type Resolved<C> = (p: Principal | AuthFailure | null, ctx: C) => void;
+
 export class AuthFailure {
   constructor(readonly error: AuthError) {}
 }
@@ -64,6 +67,8 @@ export class Authenticator {
   constructor(
     private readonly cfg: AuthConfig & { secret: string },
     private readonly now: () => number = Date.now,
+    /** a verification that threw (not a refused token): logged once here */
+    private readonly onUnexpected: (err: unknown) => void = () => {},
   ) {
     this.key = new TextEncoder().encode(cfg.secret);
     this.skewMs = cfg.clockSkewSec * 1000;
@@ -84,6 +89,27 @@ export class Authenticator {
       return fail('TokenExpired');
     }
     return p;
+  }
+
+  /**
+   * The principal of an `Authorization` header, the one way every entry path authenticates:
+   * returned at once when the token is cached (every request after a session's first), else
+   * `undefined`, and `then(principal, ctx)` runs exactly once when the token has been verified —
+   * with `null` if the verification itself failed (answer 500; the error is logged here). `then`
+   * is meant to be a module-level function and `ctx` the caller's request state, so a cache hit
+   * allocates nothing.
+   */
+  resolve<C>(header: string | undefined, then: Resolved<C>, ctx: C): Principal | AuthFailure | undefined {
+    const hit = this.cached(header);
+    if (hit !== undefined) return hit;
+    this.verify(header).then(
+      (p) => then(p, ctx),
+      (err: unknown) => {
+        this.onUnexpected(err);
+        then(null, ctx);
+      },
+    );
+    return undefined;
   }
 
   /**

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { bool, ConfigError, type Env, int, list, num, oneOf, raw, str } from './env.js';
 import { type DurableConfig, loadDurableConfig } from './durable.js';
+import { type HttpConfig, loadHttpConfig } from './transport.js';
 
 export type RiskProfile = 'light' | 'medium' | 'heavy';
 export type MarginMode = 'legacy' | 'incremental';
@@ -111,7 +112,8 @@ export interface GatewayConfig {
   tcpPort: number;
   dataDir: string;
   queueCapacity: number;
-  maxBodyBytes: number;
+  /** HTTP limits (config/transport.ts) */
+  http: HttpConfig;
   /** POST /v3/orders parsed straight off the socket (transport/http/fast-lane.ts) */
   httpFastLane: boolean;
   logLevel: string;
@@ -276,7 +278,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     tcpPort: int(env, 'GATEWAY_TCP_PORT', 9001, { min: 0, max: 65535 }),
     dataDir: resolve(str(env, 'GATEWAY_DATA_DIR', './var/data')),
     queueCapacity: int(env, 'QUEUE_CAPACITY', 65_536, { min: 2, max: 1 << 24 }),
-    maxBodyBytes: int(env, 'GATEWAY_MAX_BODY_BYTES', 16_384, { min: 256, max: 1 << 24 }),
+    http: loadHttpConfig(env),
     httpFastLane: bool(env, 'HTTP_FAST_LANE', true),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     auth: {

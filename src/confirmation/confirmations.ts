@@ -19,29 +19,17 @@
  * numbers found in the journals, and numbering continues in a new epoch (epoch.ts), so that no
  * number acknowledged before a crash is ever reused.
  */
-import type { Logger } from 'pino';
 import type { ConfirmConfig } from '../config/config.js';
-import type { Reason } from '../contract/reasons.js';
-import type { FastPath, SessionState } from '../fastpath/fast-path.js';
-import { DecimalFormatter } from '../lib/decimal.js';
-import { LatencyHistogram } from '../lib/latency.js';
 import type { ShardRecovery } from '../drain/journal-sink.js';
-import { EPOCH_SPAN } from './epoch.js';
-import { LossEscalation } from './loss-escalation.js';
+import type { FastPath } from '../fastpath/fast-path.js';
+import { DecimalFormatter } from '../lib/decimal.js';
+import type { LossPolicy } from './loss-policy.js';
 
 export type ConfirmStatus = 'VOLATILE_ACCEPT' | 'DURABLE_ACCEPTED' | 'DURABLE_REJECTED' | 'LOSS_SUSPECT' | 'UNKNOWN';
 
 /** Loss-suspect reasons kept per order (registry code → name). */
 const LOSS_REASONS = ['', 'DURABLE_CONFIRM_TIMEOUT'] as const;
 const LOSS_CONFIRM_TIMEOUT = 1;
-
-export class ConfirmCounters {
-  lossSuspect = 0;
-  sessionKilled = 0;
-  shardKilled = 0;
-  globalKilled = 0;
-  journalFailures = 0;
-}
 
 export interface ConfirmView {
   sessionId: string;
@@ -58,57 +46,36 @@ export interface ConfirmView {
 const nsText = new DecimalFormatter();
 
 export class Confirmations {
-  readonly counters = new ConfirmCounters();
-  /** receivedAt → durable, per order (shipped by the drain workers) */
-  readonly confirmLatency = new LatencyHistogram();
-  private readonly escalation: LossEscalation;
-  private readonly journalFailed: boolean[];
   /** per shard: first ring position the loss monitor has not marked yet */
   private readonly scanFrom: number[];
   /** shard the next scan starts with (so that a scan budget spent on one shard does not starve the others) */
   private scanStart = 0;
   /** sessionSeq runs journaled before this start, per session (flat [first, last, ...]) */
-  private recovered = new Map<string, number[]>();
+  private readonly recovered: Map<string, number[]>;
   private timer: NodeJS.Timeout | null = null;
 
+  /**
+   * `recovered`: what the drain workers found in the journals at start (the runs of sequence
+   * numbers per session, merged across shards); this run numbers past them (epoch.ts).
+   */
   constructor(
     private readonly cfg: ConfirmConfig,
     private readonly fp: FastPath,
-    private readonly log: Logger,
+    private readonly losses: LossPolicy,
+    recovered: readonly ShardRecovery[],
     /** false when nothing journals /v3 orders (journaling off, or drain disabled) */
     readonly active: boolean,
     private readonly clock: { nowMs(): number; monoMs(): number } = { nowMs: Date.now, monoMs: () => performance.now() },
   ) {
-    const shards = fp.cfg.shardCount;
-    this.escalation = new LossEscalation(
-      {
-        windowMs: cfg.lossWindowSec * 1000,
-        sessionThreshold: cfg.sessionThreshold,
-        shardThreshold: cfg.shardThreshold,
-        globalThreshold: cfg.globalThreshold,
-      },
-      shards,
-    );
-    this.journalFailed = new Array<boolean>(shards).fill(false);
-    this.scanFrom = new Array<number>(shards).fill(0);
-    if (active) fp.onEnqueueFailure = (s, reason, nowMs) => this.enqueueFailed(s, reason, nowMs);
-  }
-
-  /**
-   * Takes in what the drain workers found in the journals (the runs of sequence numbers per
-   * session, merged across shards) and the numbering epoch of this run: sessions number from
-   * epoch × 2^32 + 1, past every number an earlier run could have acknowledged.
-   */
-  applyRecovery(shards: ShardRecovery[], epoch: number): void {
+    this.scanFrom = new Array<number>(fp.cfg.shardCount).fill(0);
     const all = new Map<string, number[]>();
-    for (const sh of shards) {
+    for (const sh of recovered) {
       for (const [session, runs] of sh.sessions) {
         const have = all.get(session);
         all.set(session, have === undefined ? runs : mergeRuns(have, runs));
       }
     }
     this.recovered = all;
-    this.fp.seqBase = epoch * EPOCH_SPAN;
   }
 
   start(): void {
@@ -185,20 +152,6 @@ export class Confirmations {
     return s + ',"updatedAtNs":' + nsText.format(v.updatedAtNs) + ',"shardId":' + v.shardId + '}';
   }
 
-  /** A shard's journal failed: its held orders will never be durable. The shard stays killed. */
-  journalFailure(shard: number, message: string): void {
-    if (this.journalFailed[shard]) return;
-    this.journalFailed[shard] = true;
-    this.counters.journalFailures++;
-    this.log.error({ shard, err: message }, '/v3 journal failed: orders of this shard are not durable; shard killed until restart');
-    this.fp.kill.killShard(shard, 'WAL_DURABILITY_FAILED', this.clock.nowMs(), true);
-  }
-
-  /** Records one order's receivedAt → durable latencies shipped by a drain worker. */
-  addConfirmLatencies(encoded: string): void {
-    this.confirmLatency.addEncoded(encoded);
-  }
-
   /** One pass of the loss monitor (also called by tests). */
   scan(): void {
     const fp = this.fp;
@@ -212,7 +165,7 @@ export class Confirmations {
       const shard = (first + k) % shards;
       const p = fp.producers[shard]!;
       if (p.failed) {
-        this.journalFailure(shard, 'journal failed (reported through the ring)');
+        this.losses.journalFailure(shard, 'journal failed (reported through the ring)');
         continue;
       }
       let pos = Math.max(this.scanFrom[shard]!, p.freedCount());
@@ -223,7 +176,7 @@ export class Confirmations {
         const slot = fp.registry.slotOfOrderNo(p.orderNoAt(pos));
         if (slot < 0 || fp.registry.markLoss(slot, LOSS_CONFIRM_TIMEOUT)) {
           budget--;
-          this.register(p.sessionIdAt(pos), shard, nowMs);
+          this.losses.register(p.sessionIdAt(pos), shard, nowMs);
         }
         pos++;
       }
@@ -236,33 +189,6 @@ export class Confirmations {
     }
   }
 
-  private enqueueFailed(s: SessionState, reason: Reason, nowMs: number): void {
-    this.log.warn({ sessionId: s.sessionId, shard: s.shard, reason }, '/v3 order refused by a full or closed queue: loss-suspect');
-    if (reason === 'V3_INGRESS_CLOSED') return; // shutting down: nothing to escalate
-    this.register(s.sessionId, s.shard, nowMs);
-  }
-
-  private register(sessionId: string, shard: number, nowMs: number): void {
-    const c = this.counters;
-    c.lossSuspect++;
-    const e = this.escalation.register(sessionId, shard, nowMs);
-    const kill = this.fp.kill;
-    if (e.session && kill.killSession(sessionId, 'V3_LOSS_SUSPECT', nowMs, false)) {
-      c.sessionKilled++;
-      this.log.error({ sessionId, shard }, 'loss-suspect /v3 order: session killed');
-    }
-    if (e.shard && !kill.shards[shard]!.killed) {
-      kill.killShard(shard, 'V3_LOSS_SUSPECT', nowMs, false);
-      c.shardKilled++;
-      this.log.error({ shard }, 'loss-suspect /v3 orders: shard killed');
-    }
-    if (e.global && kill.global === null) {
-      kill.killGlobal('V3_LOSS_SUSPECT', nowMs, false);
-      for (let i = 0; i < kill.shards.length; i++) kill.killShard(i, 'V3_LOSS_SUSPECT', nowMs, false);
-      c.globalKilled++;
-      this.log.error('loss-suspect /v3 orders: global kill');
-    }
-  }
 }
 
 /** Two sorted run lists ([first, last, ...]) as one sorted, coalesced list. */

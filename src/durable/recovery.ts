@@ -21,7 +21,7 @@ import { EventDecodeError, MAX_ORDER_RECORD_TYPE } from '../orders/events.js';
 import { loadSnapshot, SnapshotFormatError } from '../orders/snapshot.js';
 import { startIoThread } from '../journal/io-thread.js';
 import { loadJournalKeys } from './keys.js';
-import { DurableOrders, type KillView, type RecoveryStats } from './service.js';
+import { DurableOrders, type DurableResponder, type KillView, type RecoveryStats } from './service.js';
 
 /**
  * Journal bytes per order, a little under what an OrderAccepted record takes (about 150 bytes
@@ -57,7 +57,14 @@ export interface StartDurableOptions {
   orderIdPrefix?: string;
 }
 
-export async function startDurable(cfg: DurableConfig, log: Logger, risk: RiskEngine, kill: KillView, opts: StartDurableOptions = {}): Promise<DurableOrders> {
+export async function startDurable<S>(
+  cfg: DurableConfig,
+  log: Logger,
+  risk: RiskEngine,
+  kill: KillView,
+  responder: DurableResponder<S>,
+  opts: StartDurableOptions = {},
+): Promise<DurableOrders<S>> {
   const t0 = performance.now();
   const { keys, activeKeyId } = await loadJournalKeys(cfg, log);
   const now = Date.now();
@@ -67,6 +74,7 @@ export async function startDurable(cfg: DurableConfig, log: Logger, risk: RiskEn
     log,
     risk,
     kill,
+    responder,
     keys,
     orderIdPrefix: opts.orderIdPrefix,
     expectedOrders: Math.min(MAX_PRESIZED_ORDERS, Math.ceil(journalBytesAtOpen / BYTES_PER_ORDER_ESTIMATE)),

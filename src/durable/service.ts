@@ -48,12 +48,15 @@ export enum AnswerKind {
   Read = 4,
 }
 
-/** The transport side: writes the answers. */
-export interface DurableResponder {
+/**
+ * The transport side: writes the answers. `S` is the transport's answer sink, one per request,
+ * which the service only keeps and hands back.
+ */
+export interface DurableResponder<S> {
   /** The records the answer depends on are durable: answer from `order`'s current state. */
-  answer(kind: AnswerKind, ctx: unknown, order: Order, t0: number): void;
+  answer(kind: AnswerKind, sink: S, order: Order, t0: number): void;
   /** They never will be: answer with `reason` (the book was rolled back already). */
-  fail(kind: AnswerKind, ctx: unknown, order: Order, t0: number, reason: Reason): void;
+  fail(kind: AnswerKind, sink: S, order: Order, t0: number, reason: Reason): void;
 }
 
 /** The part of the kill switch the durable path respects (global and account kills). */
@@ -97,11 +100,13 @@ export interface RecoveryStats {
   tornTail: boolean;
 }
 
-export interface DurableDeps {
+export interface DurableDeps<S> {
   cfg: DurableConfig;
   log: Logger;
   risk: RiskEngine;
   kill: KillView;
+  /** writes the answers (the transport) */
+  responder: DurableResponder<S>;
   keys: ReadonlyMap<string, Uint8Array>;
   clock?: { nowMs(): number };
   orderIdPrefix?: string;
@@ -117,7 +122,7 @@ const EMPTY_RECOVERY: RecoveryStats = {
 const SNAPSHOT_SLICE_EVENTS = 2000;
 const SNAPSHOT_SLICE_MS = 4;
 
-export class DurableOrders {
+export class DurableOrders<S> {
   readonly book: OrderBook;
   readonly counters = new DurableCounters();
   /** request start → durable answer of a new order */
@@ -133,7 +138,7 @@ export class DurableOrders {
   journalBytesAtOpen = 0;
 
   private writer: JournalWriter | null = null;
-  private responder: DurableResponder | null = null;
+  private readonly responder: DurableResponder<S>;
   private readonly cfg: DurableConfig;
   private readonly log: Logger;
   private readonly kill: KillView;
@@ -147,7 +152,7 @@ export class DurableOrders {
   private pSeq: Float64Array = new Float64Array(1024);
   private pT0: Float64Array = new Float64Array(1024);
   private pKind: Uint8Array = new Uint8Array(1024);
-  private pCtx: unknown[] = new Array<unknown>(1024).fill(null);
+  private pSink: (S | null)[] = new Array<S | null>(1024).fill(null);
   private pOrder: (Order | null)[] = new Array<Order | null>(1024).fill(null);
   private pHead = 0;
   private pTail = 0;
@@ -166,7 +171,8 @@ export class DurableOrders {
   private snapshotRun: Promise<void> | null = null;
   private diskTimer: NodeJS.Timeout | null = null;
 
-  constructor(d: DurableDeps) {
+  constructor(d: DurableDeps<S>) {
+    this.responder = d.responder;
     this.cfg = d.cfg;
     this.log = d.log;
     this.kill = d.kill;
@@ -185,10 +191,6 @@ export class DurableOrders {
       this.diskTimer = setInterval(this.probeDisk, 1000);
       this.diskTimer.unref();
     }
-  }
-
-  setResponder(r: DurableResponder): void {
-    this.responder = r;
   }
 
   get journal(): JournalWriter {
@@ -220,7 +222,7 @@ export class DurableOrders {
    * Submits a new order under idempotency key `key`. Returns null when the answer will come
    * (or came) through the responder, else the reject reason (nothing changed).
    */
-  submit(accountId: string, key: string, request: NewOrder, ctx: unknown, t0: number): Reason | null {
+  submit(accountId: string, key: string, request: NewOrder, sink: S, t0: number): Reason | null {
     // Answer what has become durable first (an I/O thread's finished write, see io-thread.ts).
     this.writer?.poll();
     const book = this.book;
@@ -228,7 +230,7 @@ export class DurableOrders {
     const hit = book.lookup(accountId, key, request, now);
     if (hit !== null) {
       if (hit === KEY_CONFLICT) return this.reject('IDEMPOTENCY_KEY_REUSED');
-      this.whenDurable(AnswerKind.Replay, ctx, hit, hit.acceptRecordSeq, t0);
+      this.whenDurable(AnswerKind.Replay, sink, hit, hit.acceptRecordSeq, t0);
       return null;
     }
     const killed = this.kill.blockedAccount(accountId);
@@ -261,7 +263,7 @@ export class DurableOrders {
     }
     this.counters.accepted++;
     this.inflight++;
-    this.enqueue(AnswerKind.Accepted, ctx, ev.order, seq, t0);
+    this.enqueue(AnswerKind.Accepted, sink, ev.order, seq, t0);
     return null;
   }
 
@@ -306,18 +308,18 @@ export class DurableOrders {
    * order. A cancel of an order whose cancel is already pending is answered like the first.
    * Never blocked by the kill switch or backpressure.
    */
-  cancel(accountId: string, orderId: string, ctx: unknown, t0: number): Reason | null {
+  cancel(accountId: string, orderId: string, sink: S, t0: number): Reason | null {
     this.writer?.poll();
     const book = this.book;
     const o = book.getFor(accountId, orderId);
     if (o === undefined) return 'ORDER_NOT_FOUND';
     const decision = cancelDecision(o.status);
     if (decision === 'final') {
-      this.whenDurable(AnswerKind.CancelFinal, ctx, o, o.lastSeq, t0);
+      this.whenDurable(AnswerKind.CancelFinal, sink, o, o.lastSeq, t0);
       return null;
     }
     if (decision === 'pending') {
-      this.whenDurable(AnswerKind.Cancel, ctx, o, o.lastSeq, t0);
+      this.whenDurable(AnswerKind.Cancel, sink, o, o.lastSeq, t0);
       return null;
     }
     const w = this.writer!;
@@ -339,13 +341,13 @@ export class DurableOrders {
       return this.appendFailure(err);
     }
     this.counters.cancels++;
-    this.enqueue(AnswerKind.Cancel, ctx, o, seq, t0);
+    this.enqueue(AnswerKind.Cancel, sink, o, seq, t0);
     return null;
   }
 
   /** Answers a read of `o` (Read) once every record about it is durable. */
-  read(o: Order, ctx: unknown, t0: number): void {
-    this.whenDurable(AnswerKind.Read, ctx, o, o.lastSeq, t0);
+  read(o: Order, sink: S, t0: number): void {
+    this.whenDurable(AnswerKind.Read, sink, o, o.lastSeq, t0);
   }
 
   /** Seq of the last durable journal record (what reads may show). */
@@ -396,19 +398,19 @@ export class DurableOrders {
     return 'WAL_DURABILITY_FAILED';
   }
 
-  private whenDurable(kind: AnswerKind, ctx: unknown, o: Order, seq: number, t0: number): void {
-    if (seq <= this.writer!.lastDurableSeq) this.responder!.answer(kind, ctx, o, t0);
-    else if (this.writer!.failed) this.responder!.fail(kind, ctx, o, t0, 'WAL_DURABILITY_FAILED');
-    else this.enqueue(kind, ctx, o, seq, t0);
+  private whenDurable(kind: AnswerKind, sink: S, o: Order, seq: number, t0: number): void {
+    if (seq <= this.writer!.lastDurableSeq) this.responder.answer(kind, sink, o, t0);
+    else if (this.writer!.failed) this.responder.fail(kind, sink, o, t0, 'WAL_DURABILITY_FAILED');
+    else this.enqueue(kind, sink, o, seq, t0);
   }
 
-  private enqueue(kind: AnswerKind, ctx: unknown, o: Order, seq: number, t0: number): void {
+  private enqueue(kind: AnswerKind, sink: S, o: Order, seq: number, t0: number): void {
     if (this.pTail === this.pSeq.length) this.growPending();
     const i = this.pTail++;
     this.pSeq[i] = seq;
     this.pT0[i] = t0;
     this.pKind[i] = kind;
-    this.pCtx[i] = ctx;
+    this.pSink[i] = sink;
     this.pOrder[i] = o;
   }
 
@@ -422,16 +424,16 @@ export class DurableOrders {
     seq.set(this.pSeq.subarray(this.pHead, this.pTail));
     t0.set(this.pT0.subarray(this.pHead, this.pTail));
     kind.set(this.pKind.subarray(this.pHead, this.pTail));
-    const ctx = new Array<unknown>(size).fill(null);
+    const sink = new Array<S | null>(size).fill(null);
     const ord = new Array<Order | null>(size).fill(null);
     for (let j = 0; j < live; j++) {
-      ctx[j] = this.pCtx[this.pHead + j];
+      sink[j] = this.pSink[this.pHead + j];
       ord[j] = this.pOrder[this.pHead + j]!;
     }
     this.pSeq = seq;
     this.pT0 = t0;
     this.pKind = kind;
-    this.pCtx = ctx;
+    this.pSink = sink;
     this.pOrder = ord;
     this.pHead = 0;
     this.pTail = live;
@@ -452,22 +454,22 @@ export class DurableOrders {
     }
     this.unackedHead = h;
 
-    const r = this.responder!;
+    const r = this.responder;
     const now = performance.now();
     while (this.pHead < this.pTail && this.pSeq[this.pHead]! <= d) {
       const i = this.pHead++;
       const kind = this.pKind[i] as AnswerKind;
-      const ctx = this.pCtx[i];
+      const sink = this.pSink[i] as S;
       const o = this.pOrder[i]!;
       const t0 = this.pT0[i]!;
-      this.pCtx[i] = null;
+      this.pSink[i] = null;
       this.pOrder[i] = null;
       if (kind === AnswerKind.Accepted) {
         this.inflight--;
         this.durableAck.since(t0, now);
       }
       try {
-        r.answer(kind, ctx, o, t0);
+        r.answer(kind, sink, o, t0);
       } catch (err) {
         this.log.error({ err }, 'answering a durable request failed');
       }
@@ -496,19 +498,19 @@ export class DurableOrders {
     }
     un.length = 0;
     this.unackedHead = 0;
-    const r = this.responder!;
+    const r = this.responder;
     while (this.pHead < this.pTail) {
       const i = this.pHead++;
       const kind = this.pKind[i] as AnswerKind;
-      const ctx = this.pCtx[i];
+      const sink = this.pSink[i] as S;
       const o = this.pOrder[i]!;
-      this.pCtx[i] = null;
+      this.pSink[i] = null;
       this.pOrder[i] = null;
       if (kind === AnswerKind.Accepted) this.inflight--;
       this.counters.durabilityFailures++;
       try {
-        if (kind === AnswerKind.Read && !o.rolledBack) r.answer(kind, ctx, o, this.pT0[i]!);
-        else r.fail(kind, ctx, o, this.pT0[i]!, 'WAL_DURABILITY_FAILED');
+        if (kind === AnswerKind.Read && !o.rolledBack) r.answer(kind, sink, o, this.pT0[i]!);
+        else r.fail(kind, sink, o, this.pT0[i]!, 'WAL_DURABILITY_FAILED');
       } catch (e) {
         this.log.error({ err: e }, 'answering a failed request failed');
       }

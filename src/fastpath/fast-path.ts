@@ -56,8 +56,27 @@ export function shardOf(sessionId: string, shards: number): number {
   return (h >>> 0) % shards;
 }
 
+/** Told when an enqueue finds the ring full or closed (the order was refused). */
+export interface EnqueueFailureListener {
+  enqueueFailed(sessionId: string, shard: number, reason: Reason, nowMs: number): void;
+}
+
+export interface FastPathDeps {
+  risk: RiskEngine;
+  stages: FastPathStages;
+  /** the kill switch (default: a new one from the config) */
+  kill?: KillSwitch;
+  /** the ingress rings, one per shard (default: allocated here) */
+  rings?: RingBuffers[];
+  /** sessions number from seqBase + 1: the /v3 numbering epoch × 2^32 (confirmation/epoch.ts) */
+  seqBase?: number;
+  enqueueFailures?: EnqueueFailureListener;
+  clock?: { nowMs(): number; monoMs(): number };
+}
+
 export class FastPath {
   readonly kill: KillSwitch;
+  readonly risk: RiskEngine;
   readonly rings: RingBuffers[];
   readonly producers: RingProducer[];
   private readonly sessions = new Map<string, SessionState>();
@@ -68,13 +87,11 @@ export class FastPath {
    */
   private orderNo: number;
   readonly registry: OrderRegistry;
-  /**
-   * Session numbering starts after this (the /v3 numbering epoch × 2^32, see
-   * confirmation/epoch.ts); set once at start-up, before any order.
-   */
-  seqBase = 0;
-  /** Called when an enqueue finds the ring full or closed (the order was refused). */
-  onEnqueueFailure: ((s: SessionState, reason: Reason, nowMs: number) => void) | null = null;
+  /** session numbering starts after this */
+  private readonly seqBase: number;
+  private readonly enqueueFailures: EnqueueFailureListener | null;
+  private readonly stages: FastPathStages;
+  private readonly clock: { nowMs(): number; monoMs(): number };
 
   // Ack fields of the last accepted order (valid right after submit returned null).
   lastOrderNo = 0;
@@ -83,12 +100,15 @@ export class FastPath {
 
   constructor(
     readonly cfg: FastPathConfig,
-    readonly risk: RiskEngine,
-    private readonly stages: FastPathStages,
-    private readonly clock: { nowMs(): number; monoMs(): number } = { nowMs: Date.now, monoMs: () => performance.now() },
+    d: FastPathDeps,
   ) {
-    this.kill = new KillSwitch(cfg, cfg.shardCount);
-    this.rings = Array.from({ length: cfg.shardCount }, () => allocateRing(cfg.ingressCapacity));
+    this.risk = d.risk;
+    this.stages = d.stages;
+    this.clock = d.clock ?? { nowMs: Date.now, monoMs: () => performance.now() };
+    this.kill = d.kill ?? new KillSwitch(cfg, cfg.shardCount);
+    this.rings = d.rings ?? Array.from({ length: cfg.shardCount }, () => allocateRing(cfg.ingressCapacity));
+    this.seqBase = d.seqBase ?? 0;
+    this.enqueueFailures = d.enqueueFailures ?? null;
     this.producers = this.rings.map((r) => new RingProducer(r));
     this.orderNo = Date.now() * 1000;
     this.registry = new OrderRegistry(cfg.cancelWindow);
@@ -198,7 +218,7 @@ export class FastPath {
     if (pushed !== PushResult.Ok) {
       const r: Reason = pushed === PushResult.Full ? 'V3_QUEUE_FULL' : 'V3_INGRESS_CLOSED';
       kill.killShard(shard, r, nowMs, false);
-      this.onEnqueueFailure?.(s, r, nowMs);
+      this.enqueueFailures?.enqueueFailed(s.sessionId, shard, r, nowMs);
       return this.reject(r);
     }
 

@@ -5,7 +5,7 @@
 import { REASONS, type Reason } from '../contract/reasons.js';
 import type { DurableOrders } from '../durable/service.js';
 import { ORDER_STATUSES, statusIndex } from '../orders/order.js';
-import type { OrdersHttpCounters } from '../transport/http/orders-routes.js';
+import type { OrdersHttpCounters } from '../transport/http/durable-answers.js';
 import type { MetricsRegistry } from './registry.js';
 
 const P3: ReadonlyArray<[string, number]> = [
@@ -14,7 +14,7 @@ const P3: ReadonlyArray<[string, number]> = [
   ['p999', 99.9],
 ];
 
-export function registerDurableMetrics(m: MetricsRegistry, svc: DurableOrders, http: OrdersHttpCounters): void {
+export function registerDurableMetrics(m: MetricsRegistry, svc: DurableOrders<unknown>, http: OrdersHttpCounters): void {
   const c = svc.counters;
   const b = svc.book;
   const w = () => svc.journal;

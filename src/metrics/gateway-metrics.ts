@@ -24,6 +24,8 @@ export class StageTimers implements HttpStages {
   readonly riskMargin = new LatencyHistogram();
   readonly enqueue = new LatencyHistogram();
   readonly tcpAck = new LatencyHistogram();
+  /** /v3: received → durable in its shard journal (shipped by the drain workers) */
+  readonly confirm = new LatencyHistogram();
 
   reset(): void {
     for (const h of Object.values(this)) if (h instanceof LatencyHistogram) h.reset();

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
-import { pino } from 'pino';
 import { FastLane } from '../../src/transport/http/fast-lane.js';
 import { HttpCounters } from '../../src/transport/http/server.js';
 import { after, before, describe, it } from 'node:test';
@@ -373,13 +372,13 @@ describe('HTTP fast lane: request deadline', () => {
     const server = createServer();
     // Nothing here reaches a handler: the request never completes.
     const lane = FastLane.install(server, {
-      log: pino({ level: 'silent' }),
       auth: {} as never,
       counters: new HttpCounters(),
-      entry: {} as never,
+      v3: {} as never,
       maxBodyBytes: 16_384,
       keepAliveTimeoutMs: 60_000,
       requestTimeoutMs: 50,
+      checkIntervalMs: 60_000,
     });
     assert.ok(lane !== null);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

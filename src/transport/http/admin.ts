@@ -38,6 +38,19 @@ const validateKill = new Ajv({ allErrors: false }).compile<KillRequest>(killSche
 
 type AdminAction = (p: Principal, req: BodyRequest, res: ServerResponse, body: string) => void;
 
+/** An operator request waiting for its token. */
+interface AdminPending {
+  admin: AdminRoutes;
+  req: BodyRequest;
+  res: ServerResponse;
+  body: string;
+  action: AdminAction;
+}
+
+function onAdminPrincipal(p: Principal | AuthFailure | null, r: AdminPending): void {
+  r.admin.resolved(p, r);
+}
+
 export class AdminRoutes {
   constructor(private readonly d: HttpDeps) {}
 
@@ -55,10 +68,10 @@ export class AdminRoutes {
           sendValue(s, 200, { reset: true });
         });
       }
-      const problem = precheck(req, 4096);
+      const problem = precheck(req, this.d.cfg.adminMaxBodyBytes);
       if (problem !== null) return sendJson(res, problem === 'PAYLOAD_TOO_LARGE' ? 413 : 415, rejectBody('REJECTED', problem));
       const action: AdminAction = (p, r, s, body) => this.killOrResume(p, s, body, path === '/admin/kill');
-      return readBody(req, res, 4096, performance.now(), (r, s, body) => {
+      return readBody(req, res, this.d.cfg.adminMaxBodyBytes, performance.now(), (r, s, body) => {
         if (body === OVERSIZE) return sendJson(s, 413, rejectBody('REJECTED', 'PAYLOAD_TOO_LARGE'));
         this.authorized(r, s, body, action);
       });
@@ -67,17 +80,16 @@ export class AdminRoutes {
   }
 
   private authorized(req: IncomingMessage, res: ServerResponse, body: string, action: AdminAction): void {
-    this.d.auth.verify(req.headers.authorization).then(
-      (p) => {
-        if (p instanceof AuthFailure) return sendError(res, 401, p.error);
-        if (!p.isAdmin) return sendError(res, 403, 'Forbidden');
-        action(p, req as BodyRequest, res, body);
-      },
-      (err: unknown) => {
-        this.d.log.error({ err }, 'admin request failed');
-        sendError(res, 500, 'INTERNAL_ERROR');
-      },
-    );
+    const r: AdminPending = { admin: this, req: req as BodyRequest, res, body, action };
+    const p = this.d.auth.resolve(req.headers.authorization, onAdminPrincipal, r);
+    if (p !== undefined) this.resolved(p, r);
+  }
+
+  resolved(p: Principal | AuthFailure | null, r: AdminPending): void {
+    if (p === null) return sendError(r.res, 500, 'INTERNAL_ERROR');
+    if (p instanceof AuthFailure) return sendError(r.res, 401, p.error);
+    if (!p.isAdmin) return sendError(r.res, 403, 'forbidden');
+    r.action(p, r.req, r.res, r.body);
   }
 
   private killState(res: ServerResponse): void {

@@ -1,7 +1,7 @@
 /**
  * HTTP routes of the durable path (translation only; the logic is in durable/service.ts):
  *
- *   POST /orders                        new order, answered once its journal record is durable
+ *   POST /orders                        new order (orders-entry.ts), answered once durable
  *   GET  /orders/{orderId}              the caller's order
  *   GET  /orders/client/{clientOrderId} the caller's newest order with that clientOrderId
  *   POST /orders/{orderId}/cancel       cancel, answered once journaled
@@ -17,29 +17,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { type Authenticator, AuthFailure, type Principal } from '../../auth/authenticator.js';
-import { OrdType, Side, TIF_NAMES } from '../../contract/order.js';
-import { ContractViolation, toNewOrder } from '../../contract/order-request.js';
-import type { Reason } from '../../contract/reasons.js';
-import { AnswerKind, type DurableOrders, type DurableResponder } from '../../durable/service.js';
-import { DecimalFormatter } from '../../lib/decimal.js';
+import type { DurableOrders } from '../../durable/service.js';
 import type { JournalAnchor } from '../../journal/format.js';
 import { readAnchor, verifyJournal } from '../../journal/verify.js';
-import type { LatencyHistogram } from '../../lib/latency.js';
 import { type EventQuery, selectEvents } from '../../orders/event-index.js';
 import { eventJson } from '../../orders/events.js';
-import type { Order, OrderEvent } from '../../orders/order.js';
-import { type BodyRequest, header, OVERSIZE, precheck, readBody } from './body.js';
-import { LaneSlot, type OrdersLaneEndpoint } from './fast-lane.js';
-import { errorBody, isAscii, rejectBody, sendError, sendJson, sendJsonUtf8, sendReply } from './respond.js';
+import type { OrderEvent } from '../../orders/order.js';
+import { type AnswerSink, NodeAnswer } from './answer.js';
+import { header, precheck, readBody } from './body.js';
+import type { OrdersHttpCounters } from './durable-answers.js';
+import type { OrdersEntry } from './orders-entry.js';
+import { errorBody, rejectBody, sendError, sendJson, sendJsonUtf8 } from './respond.js';
 import { httpStatus, statusWord } from './status.js';
 
 export interface OrdersRoutesDeps {
   log: Logger;
   auth: Authenticator;
-  svc: DurableOrders;
+  svc: DurableOrders<AnswerSink>;
+  /** POST /orders */
+  entry: OrdersEntry;
+  counters: OrdersHttpCounters;
   maxBodyBytes: number;
-  /** every order-route answer, all outcomes (gateway_ack_*) */
-  ack: LatencyHistogram;
   /** the /v3 shard journals, for `?journal=v3-shard-<n>` on the audit routes (absent: none) */
   v3Journals?: V3Journals;
 }
@@ -49,50 +47,6 @@ export interface V3Journals {
   readonly shards: number;
   dir(shard: number): string;
   durableSeq(shard: number): number;
-}
-
-export class OrdersHttpCounters {
-  authFailures = 0;
-  badRequests = 0;
-  replays = 0;
-}
-
-const KEY_RE = /^[\x20-\x7e]{1,128}$/;
-const seqText = new DecimalFormatter();
-
-/** The 202 body of an accepted order (also the replay body). */
-export function ackBody(o: Order, durable: boolean): string {
-  const coid = o.clientOrderId;
-  const n = seqText.format(o.acceptSeq);
-  return (
-    '{"orderId":"' + o.orderId +
-    '","clientOrderId":' + (coid === null ? 'null' : JSON.stringify(coid)) +
-    ',"status":"ACCEPTED","acceptSeq":' + n +
-    ',"requestId":"req_' + n + (durable ? '"}' : '","durable":false}')
-  );
-}
-
-/** The order as `GET /orders/{id}` shows it. */
-export function orderJson(o: Order): string {
-  const r = o.request;
-  return (
-    '{"orderId":"' + o.orderId +
-    '","accountId":' + JSON.stringify(o.accountId) +
-    ',"clientOrderId":' + (r.clientOrderId === null ? 'null' : JSON.stringify(r.clientOrderId)) +
-    ',"symbol":' + JSON.stringify(r.symbol) +
-    ',"side":"' + (r.side === Side.Buy ? 'BUY' : 'SELL') +
-    '","type":"' + (r.type === OrdType.Limit ? 'LIMIT' : 'MARKET') +
-    '","qty":' + r.qty +
-    ',"price":' + (r.type === OrdType.Market ? 'null' : r.price) +
-    ',"timeInForce":"' + TIF_NAMES[r.timeInForce] +
-    '","expireAt":' + (r.expireAt === 0 ? 'null' : r.expireAt) +
-    ',"status":"' + o.status +
-    '","filledQty":' + o.filledQty +
-    ',"acceptedAt":' + o.acceptedAt +
-    ',"lastUpdateAt":' + o.lastUpdateAt +
-    ',"acceptSeq":' + o.acceptSeq +
-    '}'
-  );
 }
 
 function decodeSegment(s: string): string | null {
@@ -134,13 +88,19 @@ export function parseEventQuery(query: string, maxSeq: number): EventQuery | nul
   return q;
 }
 
-export class OrdersRoutes implements DurableResponder, OrdersLaneEndpoint {
-  readonly counters = new OrdersHttpCounters();
-  private readonly onOrderBody = (req: BodyRequest, res: ServerResponse, body: string): void => this.orderBody(req, res, body);
+/** A node:http request of these routes waiting for its token. */
+interface Pending {
+  routes: OrdersRoutes;
+  res: ServerResponse;
+  then: (p: Principal) => void;
+}
 
-  constructor(private readonly d: OrdersRoutesDeps) {
-    d.svc.setResponder(this);
-  }
+function onPrincipal(p: Principal | AuthFailure | null, r: Pending): void {
+  r.routes.withResolved(p, r.res, r.then);
+}
+
+export class OrdersRoutes {
+  constructor(private readonly d: OrdersRoutesDeps) {}
 
   /** Handles the durable path's routes; returns false for any other path. */
   route(req: IncomingMessage, res: ServerResponse, path: string, url: string, method: string | undefined, t0: number): boolean {
@@ -149,10 +109,10 @@ export class OrdersRoutes implements DurableResponder, OrdersLaneEndpoint {
       const problem = precheck(req, this.d.maxBodyBytes);
       if (problem !== null) {
         res.shouldKeepAlive = false;
-        this.badRequest(res, problem === 'PAYLOAD_TOO_LARGE' ? 413 : 415, problem, undefined, t0);
+        this.d.entry.badRequest(new NodeAnswer(res), problem === 'PAYLOAD_TOO_LARGE' ? 413 : 415, problem, undefined, t0);
         return true;
       }
-      readBody(req, res, this.d.maxBodyBytes, t0, this.onOrderBody);
+      readBody(req, res, this.d.maxBodyBytes, t0, this.d.entry.onBody);
       return true;
     }
     if (path.startsWith('/orders/')) {
@@ -186,138 +146,26 @@ export class OrdersRoutes implements DurableResponder, OrdersLaneEndpoint {
     return true;
   }
 
-  private badRequest(ctx: unknown, status: number, reason: Reason, message: string | undefined, t0: number): void {
-    this.counters.badRequests++;
-    this.d.log.debug({ status, reason, message }, 'order rejected');
-    const body = rejectBody('REJECTED', reason, message);
-    reply(ctx, status, body, message === undefined || isAscii(body), false);
-    this.d.ack.since(t0, performance.now());
-  }
-
-  // ---- POST /orders ------------------------------------------------------------------------
-
-  private orderBody(req: BodyRequest, res: ServerResponse, body: string): void {
-    if (body === OVERSIZE) {
-      res.shouldKeepAlive = false;
-      return this.badRequest(res, 413, 'PAYLOAD_TOO_LARGE', undefined, req._sy_t0);
-    }
-    this.enter(header(req, 'authorization'), header(req, 'idempotency-key'), body, req._sy_t0, res);
-  }
-
-  /** POST /orders from the HTTP fast lane (token checked): the answer goes to `slot`. */
-  handle(auth: Principal | AuthFailure, key: string | undefined, body: string, t0: number, slot: LaneSlot): void {
-    this.order(auth, key, body, t0, slot);
-  }
-
-  /** A POST /orders whose body has been read; `ctx` (ServerResponse or LaneSlot) gets the answer. */
-  private enter(authorization: string | undefined, key: string | undefined, body: string, t0: number, ctx: unknown): void {
-    const auth = this.d.auth.cached(authorization);
-    if (auth !== undefined) return this.order(auth, key, body, t0, ctx);
-    this.d.auth.verify(authorization).then(
-      (p) => this.order(p, key, body, t0, ctx),
-      (err: unknown) => {
-        this.d.log.error({ err }, 'token verification failed unexpectedly');
-        reply(ctx, 500, errorBody('INTERNAL_ERROR'), true, false);
-      },
-    );
-  }
-
-  private order(auth: Principal | AuthFailure, key: string | undefined, body: string, t0: number, ctx: unknown): void {
-    if (auth instanceof AuthFailure) {
-      this.counters.authFailures++;
-      reply(ctx, 401, errorBody(auth.error), true, false);
-      this.d.ack.since(t0, performance.now());
-      return;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      return this.badRequest(ctx, 400, 'INVALID_JSON', 'the body is not valid JSON', t0);
-    }
-    const order = toNewOrder(json);
-    if (order instanceof ContractViolation) return this.badRequest(ctx, order.status, order.reason, order.message, t0);
-
-    if (key !== undefined) {
-      key = key.trim();
-      if (key === '') key = undefined;
-      else if (!KEY_RE.test(key)) return this.badRequest(ctx, 400, 'INVALID_IDEMPOTENCY_KEY', undefined, t0);
-    }
-    if (key === undefined || key === order.clientOrderId) {
-      // (the same string object as the clientOrderId: an order keeps one copy)
-      if (order.clientOrderId === null) return this.badRequest(ctx, 400, 'IDEMPOTENCY_REQUIRED', undefined, t0);
-      key = order.clientOrderId;
-    }
-
-    const reason = this.d.svc.submit(auth.accountId, key, order, ctx, t0);
-    if (reason === null) return;
-    const status = httpStatus(reason);
-    const word = statusWord(reason);
-    if (status >= 500) this.d.log.warn({ status, reason }, 'order refused');
-    else this.d.log.debug({ status, reason }, 'order rejected');
-    reply(ctx, status, rejectBody(word, reason), true, false);
-    this.d.ack.since(t0, performance.now());
-  }
-
-  // ---- answers from the durable service ----------------------------------------------------
-
-  answer(kind: AnswerKind, ctx: unknown, o: Order, t0: number): void {
-    switch (kind) {
-      case AnswerKind.Accepted:
-        reply(ctx, 202, ackBody(o, this.d.svc.fsyncOn), true, false);
-        this.d.ack.since(t0, performance.now());
-        return;
-      case AnswerKind.Replay:
-        this.counters.replays++;
-        reply(ctx, 202, ackBody(o, this.d.svc.fsyncOn), true, true); // clientOrderIds are printable ASCII
-        this.d.ack.since(t0, performance.now());
-        return;
-      case AnswerKind.Cancel:
-        reply(ctx, 202, '{"orderId":"' + o.orderId + '","clientOrderId":' + (o.clientOrderId === null ? 'null' : JSON.stringify(o.clientOrderId)) + ',"status":"' + o.status + '"}', true, false);
-        return;
-      case AnswerKind.CancelFinal:
-        reply(
-          ctx,
-          409,
-          JSON.stringify({ status: 'REJECTED', reason: 'ORDER_FINAL', message: 'the order is in a final state', orderId: o.orderId, orderStatus: o.status }),
-          true,
-          false,
-        );
-        return;
-      case AnswerKind.Read:
-        reply(ctx, 200, orderJson(o), true, false);
-        return;
-    }
-  }
-
-  fail(kind: AnswerKind, ctx: unknown, o: Order, t0: number, reason: Reason): void {
-    if (kind === AnswerKind.Read && o.rolledBack) return reply(ctx, 404, errorBody('NOT_FOUND'), true, false);
-    reply(ctx, 500, rejectBody('REJECTED', reason), true, false);
-    if (kind === AnswerKind.Accepted || kind === AnswerKind.Replay) this.d.ack.since(t0, performance.now());
-  }
-
   // ---- other routes ------------------------------------------------------------------------
 
   private withPrincipal(req: IncomingMessage, res: ServerResponse, then: (p: Principal) => void): void {
-    const done = (p: Principal | AuthFailure): void => {
-      if (p instanceof AuthFailure) {
-        this.counters.authFailures++;
-        return sendError(res, 401, p.error);
-      }
-      try {
-        then(p);
-      } catch (err) {
-        this.d.log.error({ err }, 'request failed');
-        if (!res.headersSent) sendError(res, 500, 'INTERNAL_ERROR');
-      }
-    };
-    const authorization = header(req, 'authorization');
-    const c = this.d.auth.cached(authorization);
-    if (c !== undefined) return done(c);
-    this.d.auth.verify(authorization).then(done, (err: unknown) => {
-      this.d.log.error({ err }, 'token verification failed unexpectedly');
-      sendError(res, 500, 'INTERNAL_ERROR');
-    });
+    const r: Pending = { routes: this, res, then };
+    const p = this.d.auth.resolve(header(req, 'authorization'), onPrincipal, r);
+    if (p !== undefined) this.withResolved(p, res, then);
+  }
+
+  withResolved(p: Principal | AuthFailure | null, res: ServerResponse, then: (p: Principal) => void): void {
+    if (p === null) return sendError(res, 500, 'INTERNAL_ERROR');
+    if (p instanceof AuthFailure) {
+      this.d.counters.authFailures++;
+      return sendError(res, 401, p.error);
+    }
+    try {
+      then(p);
+    } catch (err) {
+      this.d.log.error({ err }, 'request failed');
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL_ERROR');
+    }
   }
 
   private orderPath(req: IncomingMessage, res: ServerResponse, rest: string, url: string, method: string | undefined, t0: number): void {
@@ -329,7 +177,7 @@ export class OrdersRoutes implements DurableResponder, OrdersLaneEndpoint {
       return this.withPrincipal(req, res, (p) => {
         const o = svc.book.byClientOrderId(p.accountId, coid);
         if (o === undefined) return sendError(res, 404, 'NOT_FOUND');
-        svc.read(o, res, t0);
+        svc.read(o, new NodeAnswer(res), t0);
       });
     }
     const slash = rest.indexOf('/');
@@ -340,19 +188,17 @@ export class OrdersRoutes implements DurableResponder, OrdersLaneEndpoint {
       if (method !== 'POST') return void this.methodNotAllowed(res, 'POST');
       req.resume(); // no body is needed; discard one if sent
       return this.withPrincipal(req, res, (p) => {
-        const r = svc.cancel(p.accountId, id, res, t0);
+        const r = svc.cancel(p.accountId, id, new NodeAnswer(res), t0);
         if (r === null) return;
         if (r === 'ORDER_NOT_FOUND') return sendError(res, 404, 'NOT_FOUND');
-        const status = httpStatus(r);
-        const word = statusWord(r);
-        sendJson(res, status, rejectBody(word, r));
+        sendJson(res, httpStatus(r), rejectBody(statusWord(r), r));
       });
     }
     if (method !== 'GET') return void this.methodNotAllowed(res, 'GET');
     this.withPrincipal(req, res, (p) => {
       const o = svc.book.getFor(p.accountId, id);
       if (o === undefined) return sendError(res, 404, 'NOT_FOUND');
-      if (tail === '') return svc.read(o, res, t0);
+      if (tail === '') return svc.read(o, new NodeAnswer(res), t0);
       const q = parseEventQuery(queryOf(url), svc.durableSeq);
       if (q === null) return sendJson(res, 400, rejectBody('REJECTED', 'INVALID_QUERY'));
       if (o.acceptRecordSeq > q.maxSeq) return sendError(res, 404, 'NOT_FOUND');
@@ -422,12 +268,6 @@ export class OrdersRoutes implements DurableResponder, OrdersLaneEndpoint {
       sendError(res, 500, 'INTERNAL_ERROR');
     });
   }
-}
-
-/** Sends an answer to where the request came from: node:http's response or a fast-lane slot. */
-function reply(ctx: unknown, status: number, body: string, ascii: boolean, replayed: boolean): void {
-  if (ctx instanceof LaneSlot) ctx.complete(status, body, ascii, replayed);
-  else sendReply(ctx as ServerResponse, status, body, ascii, replayed);
 }
 
 function queryOf(url: string): string {

@@ -60,3 +60,29 @@ export function rejectBody(statusWord: string, reason: Reason, message?: string)
   if (b === undefined) rejectBodies.set(k, (b = JSON.stringify({ status: statusWord, reason, message: reasonMessage(reason) })));
   return b;
 }
+
+/**
+ * The answer to malformed HTTP (an llhttp error code, or node:http's timeout): the status node:http
+ * itself would send, with an `{"error":...}` body naming the problem, and `Connection: close`.
+ * A protocol error, not an order reject.
+ */
+export function protocolError(code: string | undefined): string {
+  switch (code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return PROTOCOL_408;
+    case 'HPE_HEADER_OVERFLOW':
+      return closing(431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE');
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return closing(413, 'Payload Too Large', 'CHUNK_EXTENSIONS_TOO_LARGE');
+    default:
+      return closing(400, 'Bad Request', 'BAD_REQUEST');
+  }
+}
+
+function closing(status: number, text: string, error: string): string {
+  const body = errorBody(error);
+  return `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** A request not complete within the request timeout (node:http and the fast lane alike). */
+export const PROTOCOL_408 = closing(408, 'Request Timeout', 'REQUEST_TIMEOUT');

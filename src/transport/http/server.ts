@@ -1,29 +1,30 @@
 /**
- * HTTP/1.1 transport: routes requests, authenticates, reads and decodes bodies, and translates
- * domain results to status codes and JSON. No domain state lives here.
+ * HTTP/1.1 transport: the node:http server, with the fast lane (fast-lane.ts) in front of its
+ * connection listener; routes requests, reads bodies, and translates domain results to status
+ * codes and JSON. No domain state lives here.
+ *
+ * Malformed HTTP (llhttp errors, timeouts, oversized heads) is answered as a protocol error —
+ * `{"error":"BAD_REQUEST"}` and the like, never worded as an order reject — and only after the
+ * answers already due on the connection have gone out (a durable order before the garbage keeps
+ * its 202). A client that half-closes keeps receiving the answers of what it sent.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { type Authenticator, AuthFailure, type Principal } from '../../auth/authenticator.js';
+import type { HttpConfig } from '../../config/transport.js';
+import { Confirmations } from '../../confirmation/confirmations.js';
 import type { Reason } from '../../contract/reasons.js';
 import type { FastPath } from '../../fastpath/fast-path.js';
-import { Confirmations } from '../../confirmation/confirmations.js';
 import type { LatencyHistogram } from '../../lib/latency.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import { AdminRoutes } from './admin.js';
 import { type BodyRequest, header, OVERSIZE, precheck, readBody } from './body.js';
-import { FastLane, type OrdersLaneEndpoint } from './fast-lane.js';
-import { rejectBody, sendError, sendJson, sendJsonUtf8, sendReply, sendValue } from './respond.js';
-import { type V3Reply, V3OrderEntry } from './v3-entry.js';
-
-/** Idle keep-alive connections are closed after this (node:http and the fast lane alike). */
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
-/** A request must be complete this long after it began (408 otherwise). */
-const REQUEST_TIMEOUT_MS = 30_000;
-
-function writeV3Reply(r: V3Reply, res: ServerResponse): void {
-  sendReply(res, r.status, r.body, r.ascii, r.replayed);
-}
+import { FastLane } from './fast-lane.js';
+import type { OrdersEntry } from './orders-entry.js';
+import type { OrdersRoutes } from './orders-routes.js';
+import { protocolError, rejectBody, sendError, sendJson, sendJsonUtf8, sendReply, sendValue } from './respond.js';
+import { V3OrderEntry } from './v3-entry.js';
 
 export interface HttpStages {
   /** every order-route answer after the request arrived, all outcomes */
@@ -36,6 +37,15 @@ export interface HttpStages {
   serialize: LatencyHistogram;
 }
 
+/** What /health reports: readiness for orders, and the fields it shows. */
+export interface HealthReport {
+  /** false: new orders cannot be taken (journal failed, shutting down): /health answers 503 */
+  ready: boolean;
+  /** why not ready (null when ready) */
+  reason: string | null;
+  fields: Record<string, unknown>;
+}
+
 export interface HttpDeps {
   log: Logger;
   auth: Authenticator;
@@ -44,18 +54,14 @@ export interface HttpDeps {
   confirm?: Confirmations;
   metrics: MetricsRegistry;
   stages: HttpStages;
-  maxBodyBytes: number;
+  cfg: HttpConfig;
   idempotencyWindow: number;
-  /** extra fields for /health */
-  health: () => Record<string, unknown>;
+  health: () => HealthReport;
   resetMetrics: () => void;
   /** serve POST /v3/orders and POST /orders through the fast lane (fast-lane.ts); default true */
   fastLane?: boolean;
-  /** routes of the durable path (/orders, /accounts, /audit) */
-  orders?: OrdersLaneEndpoint & {
-    /** handles a durable-path route; false for other paths */
-    route(req: IncomingMessage, res: ServerResponse, path: string, url: string, method: string | undefined, t0: number): boolean;
-  };
+  /** the durable path: POST /orders and its other routes */
+  orders?: { entry: OrdersEntry; routes: OrdersRoutes };
 }
 
 export class HttpCounters {
@@ -64,6 +70,40 @@ export class HttpCounters {
   badRequests = 0;
   idempotentReplays = 0;
   idempotencyConflicts = 0;
+  protocolErrors = 0;
+}
+
+/** A /v3 request from node:http waiting for its token. */
+interface V3Pending {
+  http: HttpTransport;
+  res: ServerResponse;
+  key: string | undefined;
+  body: string;
+  t0: number;
+}
+
+function onV3Principal(p: Principal | AuthFailure | null, r: V3Pending): void {
+  r.http.v3Answer(p, r);
+}
+
+/** Per-socket: node:http answers not yet finished, and a protocol error waiting behind them. */
+const kDue = Symbol('switchyard.due');
+const kError = Symbol('switchyard.error');
+interface TrackedSocket extends Socket {
+  [kDue]?: number;
+  [kError]?: string;
+}
+
+function onResponseDone(this: ServerResponse): void {
+  const s = this.socket as TrackedSocket | null;
+  if (s === null || s[kDue] === undefined) return;
+  s[kDue]--;
+  if (s[kDue] === 0 && s[kError] !== undefined) endWithError(s, s[kError]);
+}
+
+function endWithError(s: Socket, response: string): void {
+  if (s.writable) s.end(response);
+  else s.destroy();
 }
 
 export class HttpTransport {
@@ -76,33 +116,60 @@ export class HttpTransport {
   private readonly onV3Body = (req: BodyRequest, res: ServerResponse, body: string): void => this.v3Body(req, res, body);
 
   constructor(private readonly d: HttpDeps) {
-    this.v3 = new V3OrderEntry({ log: d.log, auth: d.auth, fastPath: d.fastPath, stages: d.stages, counters: this.counters, idempotencyWindow: d.idempotencyWindow });
+    this.v3 = new V3OrderEntry({ log: d.log, fastPath: d.fastPath, stages: d.stages, counters: this.counters, idempotencyWindow: d.idempotencyWindow });
     this.admin = new AdminRoutes(d);
-    this.server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => this.route(req, res));
+    this.server = createServer(
+      { keepAliveTimeout: d.cfg.keepAliveTimeoutMs, requestTimeout: d.cfg.requestTimeoutMs, connectionsCheckingInterval: d.cfg.checkIntervalMs },
+      (req, res) => this.route(req, res),
+    );
+    // A client's FIN does not abort what it sent before: its answers still go out, then the
+    // connection closes (as the fast lane does).
+    (this.server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     this.fastLane =
       d.fastLane === false
         ? null
-        : FastLane.install(this.server, { log: d.log, auth: d.auth, counters: this.counters, entry: this.v3, orders: d.orders, maxBodyBytes: d.maxBodyBytes, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS });
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      if (err.code === 'ECONNRESET' || !socket.writable) {
-        socket.destroy();
-        return;
-      }
-      const body = rejectBody('REJECTED', 'INVALID_JSON', 'malformed HTTP request');
-      socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
-    });
+        : FastLane.install(this.server, {
+            auth: d.auth,
+            counters: this.counters,
+            v3: this.v3,
+            orders: d.orders?.entry,
+            maxBodyBytes: d.cfg.maxBodyBytes,
+            keepAliveTimeoutMs: d.cfg.keepAliveTimeoutMs,
+            requestTimeoutMs: d.cfg.requestTimeoutMs,
+            checkIntervalMs: d.cfg.checkIntervalMs,
+          });
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: TrackedSocket) => this.clientError(err, socket));
+  }
+
+  /**
+   * llhttp refused the bytes (or a timeout or size limit hit): a protocol error, answered once
+   * every answer due before it has been written, then the connection closes.
+   */
+  private clientError(err: NodeJS.ErrnoException, socket: TrackedSocket): void {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    this.counters.protocolErrors++;
+    this.d.log.debug({ code: err.code }, 'malformed HTTP request');
+    const response = protocolError(err.code);
+    if ((socket[kDue] ?? 0) > 0) socket[kError] = response;
+    else endWithError(socket, response);
   }
 
   private route(req: IncomingMessage, res: ServerResponse): void {
     const t0 = performance.now();
     this.counters.requests++;
+    const s = req.socket as TrackedSocket;
+    s[kDue] = (s[kDue] ?? 0) + 1;
+    res.once('close', onResponseDone);
     const url = req.url ?? '/';
     const method = req.method;
     if (url === '/v3/orders') {
       if (method !== 'POST') return this.methodNotAllowed(res, 'POST');
-      const problem = precheck(req, this.d.maxBodyBytes);
+      const problem = precheck(req, this.d.cfg.maxBodyBytes);
       if (problem !== null) return this.badRequest(res, problem === 'PAYLOAD_TOO_LARGE' ? 413 : 415, problem, undefined, true);
-      return readBody(req, res, this.d.maxBodyBytes, t0, this.onV3Body);
+      return readBody(req, res, this.d.cfg.maxBodyBytes, t0, this.onV3Body);
     }
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -110,10 +177,10 @@ export class HttpTransport {
       if (method !== 'GET') return this.methodNotAllowed(res, 'GET');
       return this.v3Status(req, res, path.slice('/v3/orders/'.length));
     }
-    if (this.d.orders !== undefined && this.d.orders.route(req, res, path, url, method, t0)) return;
-    if (path === '/health') {
+    if (this.d.orders !== undefined && this.d.orders.routes.route(req, res, path, url, method, t0)) return;
+    if (path === '/health' || path === '/health/live') {
       if (method !== 'GET') return this.methodNotAllowed(res, 'GET');
-      return sendValue(res, 200, { status: 'OK', ...this.d.health() });
+      return this.health(res, path === '/health/live');
     }
     if (path === '/metrics') {
       if (method !== 'GET') return this.methodNotAllowed(res, 'GET');
@@ -133,6 +200,17 @@ export class HttpTransport {
     sendError(res, 404, 'NOT_FOUND');
   }
 
+  /**
+   * `/health` is readiness for orders: 200 `OK`, or 503 `UNAVAILABLE` with the reason when new
+   * orders cannot be taken. `/health/live` is liveness: 200 whenever the process answers.
+   */
+  private health(res: ServerResponse, live: boolean): void {
+    const h = this.d.health();
+    if (live) return sendValue(res, 200, { status: 'LIVE', ready: h.ready });
+    if (h.ready) return sendValue(res, 200, { status: 'OK', ...h.fields });
+    sendValue(res, 503, { status: 'UNAVAILABLE', reason: h.reason, ...h.fields });
+  }
+
   // ---- GET /v3/orders/{sessionId}/{sessionSeq} ----------------------------------------------
 
   private v3Status(req: IncomingMessage, res: ServerResponse, rest: string): void {
@@ -146,7 +224,8 @@ export class HttpTransport {
     const seqText = slash < 0 ? '' : rest.slice(slash + 1);
     if (sessionId === '' || seqText.includes('/')) return sendError(res, 404, 'NOT_FOUND');
     const seq = /^[0-9]{1,15}$/.test(seqText) ? Number(seqText) : -1;
-    const answer = (p: Principal | AuthFailure): void => {
+    const answer = (p: Principal | AuthFailure | null): void => {
+      if (p === null) return sendError(res, 500, 'INTERNAL_ERROR');
       if (p instanceof AuthFailure) {
         this.counters.authFailures++;
         return sendError(res, 401, p.error);
@@ -158,13 +237,8 @@ export class HttpTransport {
       }
       sendJsonUtf8(res, 200, Confirmations.json(this.d.confirm!.status(sessionId, seq)));
     };
-    const authorization = header(req as BodyRequest, 'authorization');
-    const cached = this.d.auth.cached(authorization);
-    if (cached !== undefined) return answer(cached);
-    this.d.auth.verify(authorization).then(answer, (err: unknown) => {
-      this.d.log.error({ err }, 'token verification failed unexpectedly');
-      sendError(res, 500, 'INTERNAL_ERROR');
-    });
+    const p = this.d.auth.resolve(header(req, 'authorization'), answer, null);
+    if (p !== undefined) answer(p);
   }
 
   private methodNotAllowed(res: ServerResponse, allow: string): void {
@@ -184,8 +258,14 @@ export class HttpTransport {
 
   private v3Body(req: BodyRequest, res: ServerResponse, body: string): void {
     if (body === OVERSIZE) return this.badRequest(res, 413, 'PAYLOAD_TOO_LARGE', undefined, true);
-    const r = this.v3.handle(header(req, 'authorization'), header(req, 'idempotency-key'), body, req._sy_t0, writeV3Reply, res);
-    if (r !== undefined) writeV3Reply(r, res);
+    const r: V3Pending = { http: this, res, key: header(req, 'idempotency-key'), body, t0: req._sy_t0 };
+    const p = this.d.auth.resolve(header(req, 'authorization'), onV3Principal, r);
+    if (p !== undefined) this.v3Answer(p, r);
+  }
+
+  v3Answer(p: Principal | AuthFailure | null, r: V3Pending): void {
+    const a = this.v3.answerOrFail(p, r.key, r.body, r.t0);
+    sendReply(r.res, a.status, a.body, a.ascii, a.replayed);
   }
 
   get idempotencyEntries(): number {
@@ -203,13 +283,13 @@ export class HttpTransport {
     });
   }
 
-  /** Stops accepting connections and lets in-flight requests finish. */
-  close(graceMs: number): Promise<void> {
+  /** Stops accepting connections and lets in-flight requests finish (at most the grace period). */
+  close(): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.server.closeAllConnections();
         this.fastLane?.closeAll();
-      }, graceMs);
+      }, this.d.cfg.shutdownGraceMs);
       timer.unref();
       this.server.close(() => {
         clearTimeout(timer);

@@ -4,12 +4,11 @@
  * front ends use it — the node:http server and the fast lane (fast-lane.ts) — so they answer
  * byte for byte the same and share one idempotency window.
  *
- * The answer is synchronous whenever the bearer token is in the verified-token cache (every
- * request after a session's first). Otherwise the token is verified asynchronously and the
- * answer is handed to a callback.
+ * The caller resolves the token first (Authenticator.resolve: synchronous when cached); the
+ * answer is then computed synchronously.
  */
 import type { Logger } from 'pino';
-import { type Authenticator, AuthFailure, type Principal } from '../../auth/authenticator.js';
+import { AuthFailure, type Principal } from '../../auth/authenticator.js';
 import { ContractViolation, toNewOrder } from '../../contract/order-request.js';
 import type { Reason } from '../../contract/reasons.js';
 import { DecimalFormatter } from '../../lib/decimal.js';
@@ -28,12 +27,8 @@ export interface V3Reply {
   replayed: boolean;
 }
 
-/** Called with the answer when the token had to be verified first; `ctx` is the caller's. */
-export type V3Later<C> = (reply: V3Reply, ctx: C) => void;
-
 export interface V3EntryDeps {
   log: Logger;
-  auth: Authenticator;
   fastPath: FastPath;
   stages: HttpStages;
   counters: HttpCounters;
@@ -67,26 +62,22 @@ export class V3OrderEntry {
   }
 
   /**
-   * Answers one request whose body has been read. `t0` is performance.now() when the request
-   * arrived. Returns the answer, or undefined when the token must be verified first: `later`
-   * then gets the answer (with `ctx`), exactly once.
+   * Answers a request whose token has been checked; `t0` is performance.now() when the request
+   * arrived. The answer is valid until the next call (callers write it out at once).
    */
-  handle<C>(authorization: string | undefined, key: string | undefined, body: string, t0: number, later: V3Later<C>, ctx: C): V3Reply | undefined {
-    const auth = this.d.auth.cached(authorization);
-    if (auth !== undefined) return this.authed(auth, key, body, t0, this.reply);
-    this.d.auth.verify(authorization).then(
-      (p) => later(this.authed(p, key, body, t0, { status: 0, body: '', ascii: true, replayed: false }), ctx),
-      (err: unknown) => {
-        this.d.log.error({ err }, 'token verification failed unexpectedly');
-        later({ status: 500, body: errorBody('INTERNAL_ERROR'), ascii: true, replayed: false }, ctx);
-      },
-    );
-    return undefined;
-  }
-
-  /** Answers a request whose token has been checked (the answer is valid until the next call). */
   answer(auth: Principal | AuthFailure, key: string | undefined, body: string, t0: number): V3Reply {
     return this.authed(auth, key, body, t0, this.reply);
+  }
+
+  /** As {@link answer}; `null` (the token could not be checked) is a 500. */
+  answerOrFail(auth: Principal | AuthFailure | null, key: string | undefined, body: string, t0: number): V3Reply {
+    if (auth !== null) return this.authed(auth, key, body, t0, this.reply);
+    const r = this.reply;
+    r.status = 500;
+    r.body = errorBody('INTERNAL_ERROR');
+    r.ascii = true;
+    r.replayed = false;
+    return r;
   }
 
   private authed(auth: Principal | AuthFailure, key: string | undefined, body: string, t0: number, r: V3Reply): V3Reply {

@@ -9,6 +9,10 @@ import pino from 'pino';
 import { loadConfig } from '../../../src/config/config.js';
 import { copyEntry, entryBytes, forEachEntry, BatchFormatError } from '../../../src/drain/batch-record.js';
 import { Confirmations } from '../../../src/confirmation/confirmations.js';
+import { EPOCH_SPAN } from '../../../src/confirmation/epoch.js';
+import { LossPolicy } from '../../../src/confirmation/loss-policy.js';
+import type { ShardRecovery } from '../../../src/drain/journal-sink.js';
+import { KillSwitch } from '../../../src/fastpath/kill-switch.js';
 import { LossEscalation } from '../../../src/confirmation/loss-escalation.js';
 import { type NewOrder, OrdType, Side, TimeInForce } from '../../../src/contract/order.js';
 import { FastPath } from '../../../src/fastpath/fast-path.js';
@@ -72,13 +76,15 @@ describe('loss-suspect escalation', () => {
   });
 });
 
-function setup(env: Record<string, string> = {}) {
+function setup(env: Record<string, string> = {}, recovered: ShardRecovery[] = [], epoch = 0) {
   const cfg = loadConfig({ V3_SHARD_COUNT: '1', V3_INGRESS_QUEUE_CAPACITY: '64', V3_LOSS_GAP_TIMEOUT_MS: '500', ...env });
   const clock = { ms: 1_000_000, mono: 10_000, nowMs: () => clock.ms, monoMs: () => clock.mono };
-  const fp = new FastPath(cfg.fastPath, new RiskEngine(cfg.risk), new StageTimers(), clock);
-  const confirm = new Confirmations(cfg.fastPath.confirm, fp, pino({ level: 'silent' }), true, clock);
+  const kill = new KillSwitch(cfg.fastPath, cfg.fastPath.shardCount);
+  const losses = new LossPolicy(cfg.fastPath.confirm, kill, pino({ level: 'silent' }), clock);
+  const fp = new FastPath(cfg.fastPath, { risk: new RiskEngine(cfg.risk), stages: new StageTimers(), kill, clock, seqBase: epoch * EPOCH_SPAN, enqueueFailures: losses });
+  const confirm = new Confirmations(cfg.fastPath.confirm, fp, losses, recovered, true, clock);
   const drain = new RingConsumer(fp.rings[0]!);
-  return { fp, clock, confirm, drain };
+  return { fp, clock, confirm, losses, drain };
 }
 
 describe('confirmation status', () => {
@@ -105,7 +111,7 @@ describe('confirmation status', () => {
   });
 
   it('the loss monitor marks orders not durable in time, kills the session, and durability still wins', () => {
-    const { fp, clock, confirm, drain } = setup();
+    const { fp, clock, confirm, losses, drain } = setup();
     const s = fp.session('sess');
     assert.equal(fp.submit('acct', s, order), null);
     clock.mono += 100;
@@ -115,30 +121,30 @@ describe('confirmation status', () => {
     assert.equal(confirm.status('sess', 1).status, 'LOSS_SUSPECT');
     assert.equal(confirm.status('sess', 1).reason, 'DURABLE_CONFIRM_TIMEOUT');
     assert.equal(confirm.status('sess', 2).status, 'VOLATILE_ACCEPT');
-    assert.equal(confirm.counters.lossSuspect, 1);
-    assert.equal(confirm.counters.sessionKilled, 1);
+    assert.equal(losses.counters.lossSuspect, 1);
+    assert.equal(losses.counters.sessionKilled, 1);
     assert.equal(fp.submit('acct', s, order), 'V3_SESSION_KILLED');
     assert.equal(fp.submit('acct', fp.session('another'), order), null, 'other sessions go on');
     confirm.scan(); // no new mark for an order already marked
-    assert.equal(confirm.counters.lossSuspect, 1);
+    assert.equal(losses.counters.lossSuspect, 1);
     drain.release(1);
     assert.equal(confirm.status('sess', 1).status, 'DURABLE_ACCEPTED');
   });
 
   it('escalates to shard and global kills with the configured thresholds', () => {
-    const { fp, clock, confirm } = setup({ V3_SESSION_LOSS_SUSPECT_THRESHOLD: '100', V3_SHARD_LOSS_SUSPECT_THRESHOLD: '2', V3_GLOBAL_LOSS_SUSPECT_THRESHOLD: '3' });
+    const { fp, clock, confirm, losses } = setup({ V3_SESSION_LOSS_SUSPECT_THRESHOLD: '100', V3_SHARD_LOSS_SUSPECT_THRESHOLD: '2', V3_GLOBAL_LOSS_SUSPECT_THRESHOLD: '3' });
     for (const id of ['a', 'b', 'c']) assert.equal(fp.submit('acct', fp.session(id), order), null);
     clock.mono += 600;
     confirm.scan();
-    assert.equal(confirm.counters.lossSuspect, 3);
-    assert.equal(confirm.counters.shardKilled, 1);
-    assert.equal(confirm.counters.globalKilled, 1);
+    assert.equal(losses.counters.lossSuspect, 3);
+    assert.equal(losses.counters.shardKilled, 1);
+    assert.equal(losses.counters.globalKilled, 1);
     assert.equal(fp.kill.global?.reason, 'V3_LOSS_SUSPECT');
     assert.equal(fp.submit('acct', fp.session('d'), order), 'V3_GLOBAL_KILLED');
   });
 
   it('a failed shard journal makes its held orders DURABLE_REJECTED and kills the shard', () => {
-    const { fp, confirm, drain } = setup();
+    const { fp, confirm, losses, drain } = setup();
     const s = fp.session('sess');
     assert.equal(fp.submit('acct', s, order), null);
     assert.equal(fp.submit('acct', s, order), null);
@@ -151,12 +157,12 @@ describe('confirmation status', () => {
     assert.equal(two.status, 'DURABLE_REJECTED');
     assert.equal(two.reason, 'WAL_DURABILITY_FAILED');
     assert.equal(fp.submit('acct', s, order), 'V3_SHARD_KILLED');
-    assert.equal(confirm.counters.journalFailures, 1);
+    assert.equal(losses.counters.journalFailures, 1);
   });
 
   it('after a restart: journaled runs read DURABLE_ACCEPTED (merged across shards), gaps UNKNOWN, numbering starts in the new epoch', () => {
-    const { fp, confirm } = setup();
-    confirm.applyRecovery(
+    const { fp, confirm } = setup(
+      {},
       [
         { shard: 0, records: 2, orders: 7, tornTail: false, sessions: [['sess', [1, 5, 8, 9]]] },
         { shard: 1, records: 1, orders: 2, tornTail: false, sessions: [['sess', [20, 21]]] }, // shard count changed between runs
@@ -192,8 +198,9 @@ describe('confirmation status', () => {
 
   it('with journaling off every accepted order stays VOLATILE_ACCEPT', () => {
     const cfg = loadConfig({ V3_SHARD_COUNT: '1', V3_INGRESS_QUEUE_CAPACITY: '8' });
-    const fp = new FastPath(cfg.fastPath, new RiskEngine(cfg.risk), new StageTimers());
-    const confirm = new Confirmations(cfg.fastPath.confirm, fp, pino({ level: 'silent' }), false);
+    const fp = new FastPath(cfg.fastPath, { risk: new RiskEngine(cfg.risk), stages: new StageTimers() });
+    const losses = new LossPolicy(cfg.fastPath.confirm, fp.kill, pino({ level: 'silent' }));
+    const confirm = new Confirmations(cfg.fastPath.confirm, fp, losses, [], false);
     assert.equal(fp.submit('acct', fp.session('s'), order), null);
     new RingConsumer(fp.rings[0]!).release(1);
     assert.equal(confirm.status('s', 1).status, 'VOLATILE_ACCEPT');

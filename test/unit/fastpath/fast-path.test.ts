@@ -14,7 +14,7 @@ function fastPath(env: Record<string, string>) {
   const cfg = loadConfig({ V3_SHARD_COUNT: '1', V3_INGRESS_QUEUE_CAPACITY: '20', ...env });
   const clock = { ms: 1_000_000, nowMs: () => clock.ms, monoMs: () => performance.now() };
   const stages = new StageTimers();
-  const fp = new FastPath(cfg.fastPath, new RiskEngine(cfg.risk), stages, clock);
+  const fp = new FastPath(cfg.fastPath, { risk: new RiskEngine(cfg.risk), stages, clock });
   return { fp, clock, stages, consumer: new RingConsumer(fp.rings[0]!) };
 }
 
@@ -123,7 +123,7 @@ describe('fast path', () => {
 describe('fast path cancels', () => {
   it('cancels the caller\'s open orders by number or clientOrderId, once, releasing exposure', () => {
     const cfg = loadConfig({ V3_SHARD_COUNT: '1', V3_RISK_PROFILE: 'medium', V3_RISK_MAX_ABS_POSITION_QTY: '100', V3_CANCEL_WINDOW: '4' });
-    const fp = new FastPath(cfg.fastPath, new RiskEngine(cfg.risk), new StageTimers());
+    const fp = new FastPath(cfg.fastPath, { risk: new RiskEngine(cfg.risk), stages: new StageTimers() });
     const s = fp.session('s');
     assert.equal(fp.submit('a', s, { ...order, clientOrderId: 'c1' }), null);
     const first = fp.lastOrderNo;

@@ -12,7 +12,7 @@ import { loadConfig } from '../../../src/config/config.js';
 import { type NewOrder, OrdType, Side, TimeInForce } from '../../../src/contract/order.js';
 import type { Reason } from '../../../src/contract/reasons.js';
 import { startDurable } from '../../../src/durable/recovery.js';
-import { AnswerKind, type DurableOrders } from '../../../src/durable/service.js';
+import { AnswerKind, type DurableOrders, type DurableResponder } from '../../../src/durable/service.js';
 import type { Order } from '../../../src/orders/order.js';
 import { RiskEngine } from '../../../src/risk/engine.js';
 import { HeldSync, ioError, tempDir, turns } from '../journal/helpers.js';
@@ -44,12 +44,12 @@ async function start(t: TestContext, dir: string, env: Record<string, string> = 
   const cfg = loadConfig({ GATEWAY_DATA_DIR: dir, V3_RISK_PROFILE: 'medium', AUDIT_HMAC_KEYS: 'k1:secret-one', AUDIT_SYNC_METHOD: 'fdatasync', ...env }); // the tests hold fdatasync calls
   const risk = new RiskEngine(cfg.risk);
   const kill = new Kill();
-  const svc = await startDurable(cfg.durable, log, risk, kill, { io: held?.io, orderIdPrefix: 'ord_u_' });
   const answers: Answer[] = [];
-  svc.setResponder({
+  const responder: DurableResponder<unknown> = {
     answer: (kind, ctx, o) => answers.push({ kind, ctx, order: o, status: o.status }),
     fail: (kind, ctx, o, _t0, reason) => answers.push({ kind, ctx, order: o, reason }),
-  });
+  };
+  const svc = await startDurable(cfg.durable, log, risk, kill, responder, { io: held?.io, orderIdPrefix: 'ord_u_' });
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -68,7 +68,7 @@ async function releaseUntil(held: HeldSync, cond: () => boolean): Promise<void> 
   }
 }
 
-function submit(svc: DurableOrders, key: string, o: NewOrder, ctx: unknown = key, account = 'acct-1'): Reason | null {
+function submit(svc: DurableOrders<unknown>, key: string, o: NewOrder, ctx: unknown = key, account = 'acct-1'): Reason | null {
   return svc.submit(account, key, o, ctx, performance.now());
 }
 

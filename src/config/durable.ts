@@ -25,6 +25,8 @@ export interface DurableConfig {
   syncMethod: 'fdatasync' | 'dsync';
   /** AUDIT_IO: journal writes on a dedicated I/O thread ('thread') or the libuv pool ('pool') */
   io: 'thread' | 'pool';
+  /** AUDIT_FAILPOINT (tests): '' or 'fdatasync-eio' (every fdatasync of the journal fails) */
+  failpoint: '' | 'fdatasync-eio';
   /** AUDIT_SEGMENT_BYTES: segment rotation size */
   segmentBytes: number;
   /**
@@ -89,6 +91,7 @@ export function loadDurableConfig(env: Env, dataDir: string): DurableConfig {
     maxBatchBytes: int(env, 'AUDIT_FDATASYNC_MAX_BATCH_BYTES', 1 << 20, { min: 4096, max: 64 << 20 }),
     syncMethod: oneOf(env, 'AUDIT_SYNC_METHOD', 'open_dsync', ['fdatasync', 'open_dsync']) === 'open_dsync' ? 'dsync' : 'fdatasync',
     io: oneOf(env, 'AUDIT_IO', 'thread', ['thread', 'pool']),
+    failpoint: oneOf(env, 'AUDIT_FAILPOINT', '', ['', 'fdatasync-eio']),
     segmentBytes: int(env, 'AUDIT_SEGMENT_BYTES', 64 << 20, { min: 4096, max: 2 ** 40 }),
     keys,
     activeKeyId,

@@ -50,6 +50,15 @@ async function segmentBytes(dir: string): Promise<number> {
   return total;
 }
 
+/** AUDIT_FAILPOINT=fdatasync-eio (tests): every fdatasync fails, as on a dying disk. */
+const FAILING_SYNC: Partial<JournalIo> = {
+  fdatasync(_fd, cb) {
+    const err = new Error('EIO: i/o error, fdatasync (failpoint)') as NodeJS.ErrnoException;
+    err.code = 'EIO';
+    cb(err);
+  },
+};
+
 export interface StartDurableOptions {
   /** journal I/O overrides (tests: hold or fail an fdatasync) */
   io?: Partial<JournalIo>;
@@ -138,7 +147,8 @@ export async function startDurable<S>(
   //    instead of reading the segment again.
   let tornTail = false;
   // The I/O thread is for synced writes; without fsync the thread pool's page-cache writes are fine.
-  const io: Partial<JournalIo> | undefined = opts.io ?? (cfg.io === 'thread' && cfg.fsync ? startIoThread(cfg.maxBatchBytes + IO_THREAD_HEADROOM, keys) : undefined);
+  const io: Partial<JournalIo> | undefined =
+    opts.io ?? (cfg.failpoint === 'fdatasync-eio' ? FAILING_SYNC : cfg.io === 'thread' && cfg.fsync ? startIoThread(cfg.maxBatchBytes + IO_THREAD_HEADROOM, keys) : undefined);
   const writer = await JournalWriter.open({
     dir: cfg.journalDir,
     keys,
@@ -147,7 +157,8 @@ export async function startDurable<S>(
     maxBatchBytes: cfg.maxBatchBytes,
     maxBatchRecords: cfg.maxBatchRecords,
     maxBatchDelayUs: cfg.maxBatchDelayUs,
-    syncMethod: cfg.syncMethod,
+    // the failpoint acts on the fdatasync call
+    syncMethod: cfg.failpoint !== '' ? 'fdatasync' : cfg.syncMethod,
     segmentBytes: cfg.segmentBytes,
     tail: walk.error === null ? (walk.tail ?? undefined) : undefined,
     onTornTail: (info) => {

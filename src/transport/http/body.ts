@@ -1,8 +1,18 @@
 /**
  * Request body collection without per-request closures: the listeners are module functions that
- * find their state on the request object. Bodies are capped (413) and must be JSON (415).
+ * find their state on the request object. Bodies are capped (413) and must be JSON (415). A body
+ * cut short by the client's FIN can never complete: it is answered 400 `BAD_REQUEST` and the
+ * connection closes (the server keeps half-open connections to answer what came before).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { errorBody } from './respond.js';
+
+/** The request whose body a socket is delivering, and whether its 'end' listener is set. */
+const kReading = Symbol('switchyard.reading');
+interface ReadingSocket extends Socket {
+  [kReading]?: BodyRequest | null;
+}
 
 export type BodyHandler = (req: BodyRequest, res: ServerResponse, body: string) => void;
 
@@ -72,7 +82,23 @@ function onData(this: BodyRequest, chunk: Buffer): void {
   }
 }
 
+/** The client's FIN: a body still being read is truncated for good. */
+function onSocketEnd(this: ReadingSocket): void {
+  const r = this[kReading];
+  if (r === null || r === undefined || r.complete) return;
+  this[kReading] = null;
+  r.removeListener('data', onData);
+  r.removeListener('end', onEnd);
+  const res = r._sy_res;
+  res.shouldKeepAlive = false;
+  const body = errorBody('BAD_REQUEST');
+  res.writeHead(400, ['content-type', 'application/json', 'content-length', String(body.length)]);
+  res.end(body);
+}
+
 function onEnd(this: BodyRequest): void {
+  const s = this.socket as ReadingSocket | null;
+  if (s !== null && s[kReading] === this) s[kReading] = null;
   // Decode once at the end so a multi-byte character split across chunks stays intact.
   const body = this._sy_over
     ? OVERSIZE
@@ -103,4 +129,7 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limit: numbe
   r._sy_over = false;
   r.on('data', onData);
   r.on('end', onEnd);
+  const s = req.socket as ReadingSocket;
+  if (s[kReading] === undefined) s.on('end', onSocketEnd);
+  s[kReading] = r;
 }

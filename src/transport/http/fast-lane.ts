@@ -27,11 +27,12 @@
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import type { Authenticator, AuthFailure, Principal } from '../../auth/authenticator.js';
 import type { AnswerSink } from './answer.js';
 import { LaneConnection, laneOf, LaneSlot, setLane, type SlotOwner } from './lane-connection.js';
 import { HAND_OFF, NEED_MORE, parseOrderRequest, Route, type ParseLimits } from './request-parser.js';
-import { errorBody, PROTOCOL_408 } from './respond.js';
+import { errorBody, PROTOCOL_408, protocolError } from './respond.js';
 import type { V3Reply } from './v3-entry.js';
 
 /** Answers a connection may have waiting before the lane stops reading from it. */
@@ -322,15 +323,19 @@ export class FastLane implements SlotOwner {
     if (c.handoff) {
       const rest = c.buf ?? Buffer.alloc(0);
       c.handoff = false;
-      // After the client's FIN the stream cannot take the bytes back; node:http would abort the
-      // request at FIN anyway.
-      if (c.ended) this.shut(c);
-      else this.handOff(c, rest);
+      this.handOff(c, rest);
       return;
     }
     if (c.ended) {
-      // a partial request can no longer be completed
-      this.shut(c);
+      // A partial request can no longer be completed: node:http answers that 400 (its parser
+      // fails at the end of the stream), so the lane does too.
+      if (c.buf !== null) {
+        // (a partial head fails in node:http's parser; a partial body is answered by its route)
+        const answer = c.req.need > 0 ? this.format(400, errorBody('BAD_REQUEST'), true, false, true) : protocolError('HPE_INVALID_EOF_STATE');
+        this.stopReading(c);
+        s.once('finish', destroyAfterEnd);
+        s.end(answer);
+      } else this.shut(c);
       return;
     }
     if (s.isPaused() && !c.held && !s.writableNeedDrain) s.resume();
@@ -385,6 +390,13 @@ export class FastLane implements SlotOwner {
     s.setTimeout(0);
     c.buf = null;
     c.more = null;
+    if (s.readableEnded) {
+      // The client's FIN came while the lane held the connection (paused for a token check or
+      // for answers due): the socket can take no bytes back, so node:http reads the rest, then
+      // the end, from a stream in front of it — and answers exactly what it would have.
+      this.nodeListener.call(this.server, afterEnd(s, rest) as unknown as Socket);
+      return;
+    }
     if (rest.length > 0) s.unshift(rest);
     this.nodeListener.call(this.server, s);
     s.resume();
@@ -411,7 +423,7 @@ export class FastLane implements SlotOwner {
     c.queue.length = 0;
   }
 
-  private format(status: number, body: string, ascii: boolean, replayed: boolean): string {
+  private format(status: number, body: string, ascii: boolean, replayed: boolean, close = false): string {
     const now = Date.now();
     if (now >= this.dateUntil) {
       this.dateText = new Date(now).toUTCString();
@@ -426,10 +438,34 @@ export class FastLane implements SlotOwner {
       (ascii ? body.length : Buffer.byteLength(body)) +
       (replayed ? '\r\nidempotent-replayed: true\r\nDate: ' : '\r\nDate: ') +
       this.dateText +
-      this.keepAliveHeaders +
+      (close ? '\r\nConnection: close\r\n\r\n' : this.keepAliveHeaders) +
       body
     );
   }
+}
+
+/**
+ * A duplex stream for node:http in front of a socket whose readable side has ended: it yields
+ * `rest`, then the end; what node:http writes goes to the socket.
+ */
+function afterEnd(s: Socket, rest: Buffer): Duplex {
+  const d = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, cb) {
+      s.write(chunk, cb);
+    },
+    final(cb) {
+      s.end(cb);
+    },
+    destroy(err, cb) {
+      s.destroy();
+      cb(err);
+    },
+  });
+  s.once('close', () => d.destroy());
+  if (rest.length > 0) d.push(rest);
+  d.push(null);
+  return d;
 }
 
 function onVerified(p: Principal | AuthFailure | null, c: LaneConnection): void {

@@ -89,19 +89,34 @@ function onV3Principal(p: Principal | AuthFailure | null, r: V3Pending): void {
 /** Per-socket: node:http answers not yet finished, and a protocol error waiting behind them. */
 const kDue = Symbol('switchyard.due');
 const kError = Symbol('switchyard.error');
+/** The response's socket (node:http detaches it before 'close'). */
+const kSocket = Symbol('switchyard.socket');
 interface TrackedSocket extends Socket {
   [kDue]?: number;
   [kError]?: string;
 }
 
-function onResponseDone(this: ServerResponse): void {
-  const s = this.socket as TrackedSocket | null;
-  if (s === null || s[kDue] === undefined) return;
+function onResponseDone(this: ServerResponse & { [kSocket]?: TrackedSocket }): void {
+  const s = this[kSocket];
+  if (s === undefined || s[kDue] === undefined) return;
   s[kDue]--;
-  if (s[kDue] === 0 && s[kError] !== undefined) endWithError(s, s[kError]);
+  flushError(s);
 }
 
-function endWithError(s: Socket, response: string): void {
+/**
+ * Writes the protocol error waiting on `s` once nothing is due before it: no routed answer, and
+ * no answer of node:http's own (a missing Host, say) in flight; then the connection ends. If one
+ * of those answers ended the connection already, nothing more is written.
+ */
+function flushError(s: TrackedSocket & { _httpMessage?: ServerResponse | null }): void {
+  const response = s[kError];
+  if (response === undefined || (s[kDue] ?? 0) > 0) return;
+  const inFlight = s._httpMessage;
+  if (inFlight) {
+    inFlight.once('close', () => flushError(s));
+    return;
+  }
+  s[kError] = undefined;
   if (s.writable) s.end(response);
   else s.destroy();
 }
@@ -152,9 +167,8 @@ export class HttpTransport {
     }
     this.counters.protocolErrors++;
     this.d.log.debug({ code: err.code }, 'malformed HTTP request');
-    const response = protocolError(err.code);
-    if ((socket[kDue] ?? 0) > 0) socket[kError] = response;
-    else endWithError(socket, response);
+    socket[kError] = protocolError(err.code);
+    flushError(socket);
   }
 
   private route(req: IncomingMessage, res: ServerResponse): void {
@@ -162,6 +176,7 @@ export class HttpTransport {
     this.counters.requests++;
     const s = req.socket as TrackedSocket;
     s[kDue] = (s[kDue] ?? 0) + 1;
+    (res as ServerResponse & { [kSocket]?: TrackedSocket })[kSocket] = s;
     res.once('close', onResponseDone);
     const url = req.url ?? '/';
     const method = req.method;

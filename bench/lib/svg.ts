@@ -6,7 +6,9 @@
  * against a plotting library (vega + vega-lite, or d3 + a DOM) of several megabytes for two bar
  * charts; the output is plain SVG 1.1 that browsers and GitHub render.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { ROOT } from './common.js';
 
 export interface BarPanel {
   title: string;
@@ -20,7 +22,7 @@ export interface BarPanel {
   log?: boolean;
 }
 
-const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#9c755f'];
+const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#9c755f', '#ff9da7', '#bab0ac', '#1b9e77', '#7570b3'];
 const W = 760;
 const H = 300;
 const M = { top: 36, right: 16, bottom: 56, left: 72 };
@@ -31,9 +33,31 @@ function esc(s: string): string {
 
 function label(v: number): string {
   if (!Number.isFinite(v)) return 'NA';
-  if (v >= 1e6) return `${(v / 1e6).toPrecision(3)}M`;
-  if (v >= 1e4) return `${(v / 1e3).toPrecision(3)}k`;
+  if (v >= 1e6) return `${Number((v / 1e6).toPrecision(3))}M`;
+  if (v >= 1e4) return `${Number((v / 1e3).toPrecision(3))}k`;
   return v >= 100 ? String(Math.round(v)) : String(Number(v.toPrecision(3)));
+}
+
+/** Legend entries laid out left to right, wrapping; returns their positions and the rows used. */
+function legendLayout(names: string[]): { at: Array<{ x: number; row: number }>; rows: number } {
+  const at: Array<{ x: number; row: number }> = [];
+  let x = M.left;
+  let row = 0;
+  for (const n of names) {
+    const w = 24 + n.length * 6.5;
+    if (x + w > W - M.right && x > M.left) {
+      row++;
+      x = M.left;
+    }
+    at.push({ x, row });
+    x += w;
+  }
+  return { at, rows: row + 1 };
+}
+
+/** Height of a panel: the plot plus its legend rows. */
+function panelHeight(p: BarPanel): number {
+  return H + (legendLayout(p.series.map((s) => s.name)).rows - 1) * 16;
 }
 
 /** Tick values for the y axis. */
@@ -48,13 +72,13 @@ function ticks(max: number, min: number, log: boolean): number[] {
   return Array.from({ length: Math.floor(max / nice) + 1 }, (_, i) => i * nice);
 }
 
-/** One panel as an SVG group, translated to `y0`. */
-export function panelSvg(p: BarPanel, y0: number): string {
+/** One panel as an SVG group, translated to `y0`; `color` gives each series name its colour. */
+export function panelSvg(p: BarPanel, y0: number, color: (name: string) => string = () => PALETTE[0]!): string {
   const vals = p.series.flatMap((s) => s.values).filter((v) => Number.isFinite(v) && v > 0);
   const max = vals.length ? Math.max(...vals) : 1;
   const min = vals.length ? Math.min(...vals) : 1;
   const log = p.log === true && vals.length > 0;
-  const lo = log ? 10 ** Math.floor(Math.log10(min)) : 0;
+  const lo = log ? 10 ** (Math.ceil(Math.log10(min)) - 1) : 0; // a decade below the smallest bar, so it shows
   const hi = log ? 10 ** Math.ceil(Math.log10(max)) : max * 1.1;
   const ih = H - M.top - M.bottom;
   const iw = W - M.left - M.right;
@@ -77,16 +101,18 @@ export function panelSvg(p: BarPanel, y0: number): string {
       if (!Number.isFinite(v) || v <= 0) return;
       const x = gx + si * bw;
       const top = y(v);
-      out.push(`<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(bw * 0.92).toFixed(1)}" height="${(M.top + ih - top).toFixed(1)}" fill="${PALETTE[si % PALETTE.length]}"><title>${esc(`${s.name} ${g}: ${label(v)} ${p.unit}`)}</title></rect>`);
+      out.push(`<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(bw * 0.92).toFixed(1)}" height="${(M.top + ih - top).toFixed(1)}" fill="${color(s.name)}"><title>${esc(`${s.name} ${g}: ${label(v)} ${p.unit}`)}</title></rect>`);
       if (bw > 22) out.push(`<text x="${(x + bw * 0.46).toFixed(1)}" y="${(top - 3).toFixed(1)}" text-anchor="middle" font-size="9">${label(v)}</text>`);
     });
     out.push(`<text x="${(gx + gw * 0.4).toFixed(1)}" y="${M.top + ih + 16}" text-anchor="middle" font-size="11">${esc(g)}</text>`);
   });
   out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${M.top + ih}" y2="${M.top + ih}" stroke="#333"/>`);
+  const legend = legendLayout(p.series.map((s) => s.name));
   p.series.forEach((s, si) => {
-    const lx = M.left + si * 150;
-    out.push(`<rect x="${lx}" y="${H - 20}" width="10" height="10" fill="${PALETTE[si % PALETTE.length]}"/>`);
-    out.push(`<text x="${lx + 14}" y="${H - 11}" font-size="11">${esc(s.name)}</text>`);
+    const { x: lx, row } = legend.at[si]!;
+    const ly = H - 20 + row * 16;
+    out.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${color(s.name)}"/>`);
+    out.push(`<text x="${lx + 14}" y="${ly + 9}" font-size="11">${esc(s.name)}</text>`);
   });
   out.push('</g>');
   return out.join('\n');
@@ -94,17 +120,36 @@ export function panelSvg(p: BarPanel, y0: number): string {
 
 /** Panels stacked vertically in one SVG document, with a caption line at the bottom. */
 export function chartSvg(panels: BarPanel[], caption: string): string {
-  const height = panels.length * H + 24;
+  // One colour per series name across all panels, so "bare" is the same colour everywhere.
+  const names = [...new Set(panels.flatMap((p) => p.series.map((s) => s.name)))];
+  const color = (n: string) => PALETTE[names.indexOf(n) % PALETTE.length]!;
+  const tops: number[] = [];
+  let height = 0;
+  for (const p of panels) {
+    tops.push(height);
+    height += panelHeight(p);
+  }
+  height += 24;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    ...panels.map((p, i) => panelSvg(p, i * H)),
+    ...panels.map((p, i) => panelSvg(p, tops[i]!, color)),
     `<text x="8" y="${height - 8}" font-size="10" fill="#555">${esc(caption)}</text>`,
     '</svg>',
     '',
   ].join('\n');
 }
 
+/**
+ * Writes the chart next to the run's other files; with PUBLISH_CHARTS=1 also as
+ * docs/benchmarks/charts/<tool>.svg (the stamp dropped), the stable path BENCHMARKS.md links.
+ */
 export function writeChart(path: string, panels: BarPanel[], caption: string): void {
-  writeFileSync(path, chartSvg(panels, caption));
+  const svg = chartSvg(panels, caption);
+  writeFileSync(path, svg);
+  if (process.env.PUBLISH_CHARTS === '1') {
+    const dir = join(ROOT, 'docs/benchmarks/charts');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, basename(path).replace(/_\d{8}_\d{6}(?=\.svg$)/, '')), svg);
+  }
 }

@@ -64,7 +64,7 @@ export async function openLoopRound(kind: ServerKind, load: OpenLoopLoad, gatewa
 
 /** The figures a gate needs from one generator run. */
 export function generatorRun(g: SenderResult): GeneratorRun {
-  return { targetRps: g.targetRps, offeredRps: g.offeredRps, scheduled: g.scheduled, accepted: g.accepted, p50Us: g.latencyUs.p50, p99Us: g.latencyUs.p99, sendLagP99Us: g.sendLagUs.p99 };
+  return { targetRps: g.targetRps, offeredRps: g.offeredRps, completedRps: g.completedRps, scheduled: g.scheduled, accepted: g.accepted, p50Us: g.latencyUs.p50, p99Us: g.latencyUs.p99, sendLagP99Us: g.sendLagUs.p99 };
 }
 
 /** One line per run: client latency with the generator's own lag next to it. */

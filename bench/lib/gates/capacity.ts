@@ -8,7 +8,7 @@
  * "machine ceiling", since no ratio can be judged above it.
  */
 import { KnobError } from '../env.js';
-import { generatorProblems, type GeneratorRun } from './open-loop.js';
+import { ceilingProblems, generatorProblems, type GeneratorRun } from './open-loop.js';
 
 export interface CapacityLevel {
   rate: number;
@@ -37,7 +37,7 @@ export interface KneeResult {
 export function judgeLevel(l: CapacityLevel, p99RatioMax: number, t: { offeredRatioMin: number; lagMaxFraction: number }): LevelJudgement {
   const p99Ratio = l.bare.p99Us > 0 ? l.gateway.p99Us / l.bare.p99Us : NaN;
   const acceptedRatio = l.gateway.scheduled > 0 ? l.gateway.accepted / l.gateway.scheduled : 0;
-  const ceiling = [...generatorProblems('bare', l.bare, t), ...(l.bare.accepted < l.bare.scheduled ? [`bare: ${l.bare.scheduled - l.bare.accepted} requests not answered 2xx`] : [])];
+  const ceiling = [...generatorProblems('bare', l.bare, t), ...ceilingProblems('bare', l.bare, t.offeredRatioMin)];
   if (ceiling.length > 0) return { rate: l.rate, p99Ratio, acceptedRatio, outcome: 'ceiling', why: ceiling };
   const why: string[] = [];
   if (!(p99Ratio <= p99RatioMax)) why.push(`p99 ratio ${p99Ratio.toFixed(2)} > ${p99RatioMax}`);

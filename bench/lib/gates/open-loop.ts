@@ -9,9 +9,11 @@
  *   rejected_killed gateway_v3_rejected_killed_total summed                  ≤ TARGET_REJECTED_KILLED_MAX (0)
  *   loss_suspect    gateway_v3_loss_suspect_total summed                     ≤ TARGET_LOSS_SUSPECT_MAX (0)
  *
- * INCONCLUSIVE when the noise guard says so, or when the generator was the bottleneck in any
- * round: it offered less than TARGET_OFFERED_RPS_RATIO_MIN (0.99) of the rate, or its own send
- * lag p99 exceeded GENERATOR_LAG_MAX_FRACTION (0.1) of the p99 it measured.
+ * INCONCLUSIVE when the noise guard says so, when the generator was the bottleneck in any
+ * round (it offered less than TARGET_OFFERED_RPS_RATIO_MIN (0.99) of the rate, or its own send
+ * lag p99 exceeded GENERATOR_LAG_MAX_FRACTION (0.1) of the p99 it measured), or when the bare
+ * server itself could not keep up with the rate (it completed less than 0.99 of it): then the
+ * machine, at that moment, cannot provide the ceiling the gateway is judged against.
  */
 import { assessNoise, type NoiseAssessment, type NoiseLimits } from '../noise.js';
 import { median, ratios } from '../stats.js';
@@ -21,6 +23,8 @@ import { check, decide, fmt, type GateDecision } from './verdict.js';
 export interface GeneratorRun {
   targetRps: number;
   offeredRps: number;
+  /** answers per second over the recorded period (falls behind the offered rate under a backlog) */
+  completedRps: number;
   scheduled: number;
   accepted: number;
   p50Us: number;
@@ -54,6 +58,12 @@ export interface OpenLoopDecision extends GateDecision {
   p50Ratios: number[];
 }
 
+/** Why the ceiling of a round cannot serve as one: the bare server fell behind the rate. */
+export function ceilingProblems(label: string, g: GeneratorRun, offeredRatioMin: number): string[] {
+  if (g.completedRps >= offeredRatioMin * g.targetRps && g.accepted >= g.scheduled) return [];
+  return [`${label}: the bare server completed ${fmt(g.completedRps)}/s of ${fmt(g.targetRps)}/s (${g.accepted}/${g.scheduled} answered 2xx): it cannot take this rate on the machine right now`];
+}
+
 /** Why a generator run cannot be trusted (empty when it can). */
 export function generatorProblems(label: string, g: GeneratorRun, t: Pick<OpenLoopTargets, 'offeredRatioMin' | 'lagMaxFraction'>): string[] {
   const out: string[] = [];
@@ -67,7 +77,11 @@ export function judgeOpenLoop(rounds: OpenLoopRound[], probeMs: number[], t: Ope
   const p50 = ratios(rounds.map((r) => r.gateway.p50Us), rounds.map((r) => r.bare.p50Us));
   // The ceiling's own spread, on its p99 (the figure the gate compares against).
   const noise = assessNoise({ probeMs, ceilings: rounds.map((r) => r.bare.p99Us) }, lim);
-  const gen = rounds.flatMap((r, i) => [...generatorProblems(`round ${i + 1} bare`, r.bare, t), ...generatorProblems(`round ${i + 1} gateway`, r.gateway, t)]);
+  const gen = rounds.flatMap((r, i) => [
+    ...generatorProblems(`round ${i + 1} bare`, r.bare, t),
+    ...generatorProblems(`round ${i + 1} gateway`, r.gateway, t),
+    ...ceilingProblems(`round ${i + 1}`, r.bare, t.offeredRatioMin),
+  ]);
   const worstAccepted = rounds.length === 0 ? NaN : Math.min(...rounds.map((r) => (r.gateway.scheduled > 0 ? r.gateway.accepted / r.gateway.scheduled : 0)));
   const checks = [
     check('p99_ratio', median(p99), '<=', t.p99Ratio),

@@ -10,7 +10,7 @@ const QUIET_PROBE = [31.2, 30.8, 31.9, 32.4, 31.0, 30.9];
 const NOISY_PROBE = [41.54, 68.34, 70.92, 86.72, 92.21, 80.6];
 const T = { p99Ratio: 1.5, p50Ratio: 1.2, acceptedRate: 1, killedMax: 0, lossSuspectMax: 0, offeredRatioMin: 0.99, lagMaxFraction: 0.1 };
 
-const gen = (o: Partial<GeneratorRun> = {}): GeneratorRun => ({ targetRps: 10000, offeredRps: 10000, scheduled: 600000, accepted: 600000, p50Us: 120, p99Us: 900, sendLagP99Us: 40, ...o });
+const gen = (o: Partial<GeneratorRun> = {}): GeneratorRun => ({ targetRps: 10000, offeredRps: 10000, completedRps: 10000, scheduled: 600000, accepted: 600000, p50Us: 120, p99Us: 900, sendLagP99Us: 40, ...o });
 const round = (bare: Partial<GeneratorRun>, gw: Partial<GeneratorRun>, killed = 0, lossSuspect = 0): OpenLoopRound => ({ bare: gen(bare), gateway: gen(gw), killed, lossSuspect });
 
 describe('open-loop gate', () => {
@@ -41,6 +41,13 @@ describe('open-loop gate', () => {
     assert.match(d.reasons.join(' '), /generator send lag/);
   });
 
+  test('INCONCLUSIVE when the bare server cannot take the rate (no ceiling to judge against)', () => {
+    const rs = [1, 2, 3].map(() => round({ completedRps: 8500, p99Us: 1_700_000 }, { p99Us: 1_000_000 }));
+    const d = judgeOpenLoop(rs, QUIET_PROBE, T, LIMITS);
+    assert.equal(d.verdict, 'INCONCLUSIVE');
+    assert.match(d.reasons.join(' '), /bare server completed 8500/);
+  });
+
   test('INCONCLUSIVE when the load was not applied, or the machine was noisy', () => {
     const under = [1, 2, 3].map(() => round({ offeredRps: 9000 }, {}));
     assert.match(judgeOpenLoop(under, QUIET_PROBE, T, LIMITS).reasons.join(' '), /offered 9000/);
@@ -49,10 +56,10 @@ describe('open-loop gate', () => {
 });
 
 describe('capacity knee', () => {
-  const level = (rate: number, gwP99: number, o: { bareOffered?: number; accepted?: number; killed?: number } = {}): CapacityLevel => ({
+  const level = (rate: number, gwP99: number, o: { bareOffered?: number; bareCompleted?: number; accepted?: number; killed?: number } = {}): CapacityLevel => ({
     rate,
-    bare: gen({ targetRps: rate, offeredRps: o.bareOffered ?? rate, p99Us: 500, sendLagP99Us: 20 }),
-    gateway: gen({ targetRps: rate, offeredRps: rate, p99Us: gwP99, accepted: o.accepted ?? 600000 }),
+    bare: gen({ targetRps: rate, offeredRps: o.bareOffered ?? rate, completedRps: o.bareCompleted ?? rate, p99Us: 500, sendLagP99Us: 20 }),
+    gateway: gen({ targetRps: rate, offeredRps: rate, completedRps: rate, p99Us: gwP99, accepted: o.accepted ?? 600000 }),
     killed: o.killed ?? 0,
   });
   const t = { offeredRatioMin: 0.99, lagMaxFraction: 0.1 };
@@ -71,6 +78,8 @@ describe('capacity knee', () => {
     assert.equal(c.endedBy, 'ceiling');
     assert.equal(c.knee, 5000);
     assert.equal(findKnee([level(5000, 600)], 1.5, t).endedBy, 'levels-exhausted');
+    // the bare server fell behind (recorded: bare node:http at 10k/s on a loaded machine completed ~8.5k/s)
+    assert.equal(findKnee([level(5000, 600), level(10000, 600, { bareCompleted: 8500 })], 1.5, t).endedBy, 'ceiling');
   });
 
   test('LEVELS accepts rates and the original label:conns:threads form', () => {

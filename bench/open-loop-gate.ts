@@ -76,7 +76,7 @@ runMain('gate:open-loop', async () => {
       bare_p999_us: bare.gen.latencyUs.p999, gateway_p999_us: gw.gen.latencyUs.p999,
       p99_ratio: row.gateway.p99Us / row.bare.p99Us, p50_ratio: row.gateway.p50Us / row.bare.p50Us,
       bare_lag_p99_us: row.bare.sendLagP99Us, gateway_lag_p99_us: row.gateway.sendLagP99Us,
-      bare_offered_rps: row.bare.offeredRps, gateway_offered_rps: row.gateway.offeredRps, gateway_completed_rps: gw.gen.completedRps,
+      bare_offered_rps: row.bare.offeredRps, gateway_offered_rps: row.gateway.offeredRps, gateway_completed_rps: gw.gen.completedRps, bare_completed_rps: bare.gen.completedRps,
       gateway_accepted: row.gateway.accepted, gateway_scheduled: row.gateway.scheduled,
       server_live_ack_p99_us: metric(gw.metrics, 'gateway_live_ack_p99_us'), server_live_ack_accepted_p99_us: metric(gw.metrics, 'gateway_live_ack_accepted_p99_us'),
       server_accepted_rate: metric(gw.metrics, 'gateway_v3_accepted_rate'), server_rejected_killed_total: row.killed, server_loss_suspect_total: row.lossSuspect,
@@ -129,9 +129,10 @@ runMain('gate:open-loop', async () => {
         { name: 'bare node:http', values: [med('bare_p50_us'), med('bare_p99_us'), med('bare_p999_us'), med('bare_lag_p99_us')] },
         { name: 'gateway /v3', values: [med('gateway_p50_us'), med('gateway_p99_us'), med('gateway_p999_us'), med('gateway_lag_p99_us')] },
       ] },
-      { title: 'completed per round', unit: 'req/s', groups: table.map((t) => `round ${t.round}`), series: [
-        { name: 'gateway completed', values: table.map((t) => Number(t.gateway_completed_rps)) },
-        { name: 'offered', values: table.map((t) => Number(t.gateway_offered_rps)) },
+      { title: 'offered and completed per round', unit: 'req/s', groups: table.map((t) => `round ${t.round}`), series: [
+        { name: 'offered (gateway run)', values: table.map((t) => Number(t.gateway_offered_rps)) },
+        { name: 'bare node:http', values: table.map((t) => Number(t.bare_completed_rps)) },
+        { name: 'gateway /v3', values: table.map((t) => Number(t.gateway_completed_rps)) },
       ] },
     ],
     `pure_hft_open_loop ${base.slice(-15)}: ${d.verdict}; p99 ratio ${fmt(d.checks[0]!.value)}, p50 ratio ${fmt(d.checks[1]!.value)}; probe spread ${fmt(round(d.noise.probeSpread))}`,

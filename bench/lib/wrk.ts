@@ -72,7 +72,7 @@ export function parseWrk(raw: string): WrkResult {
  * `run` defaults to a random number per wrk run, so a measured run is never answered from the
  * idempotency window of its warm-up.
  */
-export function writeOrderScript(path: string, token: string, urlPath: string, run?: string): void {
+export function writeOrderScript(path: string, token: string, urlPath: string, run?: string, clientIdLen = 0): void {
   writeFileSync(
     path,
     `
@@ -92,7 +92,7 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer ${token}"
 request = function()
   counter = counter + 1
-  local key = prefix .. "-" .. tostring(tid) .. "-" .. counter
+  local key = prefix .. "-" .. tostring(tid) .. "-" .. counter${clientIdLen > 0 ? ` .. "${'X'.repeat(clientIdLen)}"` : ''}
   wrk.headers["Idempotency-Key"] = key
   local body = '{"symbol":"AAPL","side":"BUY","type":"LIMIT","qty":100,"price":15000,"timeInForce":"GTC","clientOrderId":"' .. key .. '"}'
   return wrk.format(nil, nil, nil, body)
@@ -101,9 +101,10 @@ end
   );
 }
 
-export function runWrk(args: { url: string; script: string; threads: number; connections: number; durationSec: number }): Promise<WrkResult> {
+export function runWrk(args: { url: string; script: string; threads: number; connections: number; durationSec: number; latency?: boolean }): Promise<WrkResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn('wrk', ['-t', String(args.threads), '-c', String(args.connections), '-d', `${args.durationSec}s`, '--latency', '-s', args.script, args.url], {
+    const flags = ['-t', String(args.threads), '-c', String(args.connections), '-d', `${args.durationSec}s`, ...(args.latency === false ? [] : ['--latency']), '-s', args.script, args.url];
+    const p = spawn('wrk', flags, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

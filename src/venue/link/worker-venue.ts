@@ -155,7 +155,7 @@ export class WorkerVenue implements Venue {
   }
 
   private spawn(): Promise<void> {
-    this.session('CONNECTING', null);
+    if (!this.opts.sessionFromWorker) this.session('CONNECTING', null);
     const data: VenueWorkerData = { venue: this.name, wake: this.wake, backend: this.opts.backend };
     const w = new Worker(this.opts.entry, { workerData: data, name: `venue-${this.name}` });
     this.worker = w;

@@ -33,7 +33,8 @@ import { Rng } from './rng.js';
 export const TERMINAL_RETAINED = 1_000_000;
 
 export interface SimOutput {
-  report(owner: string, r: VenueReport): void;
+  /** `order`: the order the report is about (for an unknown order, the status request's) */
+  report(owner: string, r: VenueReport, order: VenueOrder): void;
   cancelReject(owner: string, r: VenueCancelReject): void;
 }
 
@@ -64,6 +65,7 @@ interface Inbound {
 interface Outbound {
   dueUs: number;
   owner: string;
+  order: VenueOrder | null;
   report: VenueReport | null;
   reject: VenueCancelReject | null;
 }
@@ -323,7 +325,7 @@ export class SimExchange implements FillSink {
       text: 'UNKNOWN_ORDER',
       transactTime: Math.floor(this.nowUs / 1000),
       possDup: false,
-    }, null, 0);
+    }, null, 0, o);
   }
 
   private expire(so: SimOrder): void {
@@ -377,23 +379,23 @@ export class SimExchange implements FillSink {
       text,
       transactTime: Math.floor(this.nowUs / 1000),
       possDup: false,
-    }, null, delayUs);
+    }, null, delayUs, so.o);
   }
 
   private rejectCancel(owner: string, clOrdId: string, reason: string): void {
-    this.push(owner, null, { venue: this.venue, clOrdId, reason }, 0);
+    this.push(owner, null, { venue: this.venue, clOrdId, reason }, 0, null);
   }
 
-  private push(owner: string, report: VenueReport | null, reject: VenueCancelReject | null, delayUs: number): void {
+  private push(owner: string, report: VenueReport | null, reject: VenueCancelReject | null, delayUs: number, order: VenueOrder | null): void {
     const dueUs = Math.max(this.nowUs + delayUs, this.lastOutUs);
     this.lastOutUs = dueUs;
-    this.outbound.push({ dueUs, owner, report, reject });
+    this.outbound.push({ dueUs, owner, order, report, reject });
   }
 
   private deliver(): void {
     const m = this.outbound[this.outHead]!;
     this.outbound[this.outHead++] = undefined as unknown as Outbound;
-    if (m.report) this.out.report(m.owner, m.report);
+    if (m.report) this.out.report(m.owner, m.report, m.order!);
     else this.out.cancelReject(m.owner, m.reject!);
   }
 

@@ -81,7 +81,7 @@ export class FixAcceptor extends EventEmitter {
     mkdirSync(this.cfg.link.dataDir, { recursive: true });
     this.port = await reservePort(this.cfg.link.host, this.cfg.link.port);
     const description = describeSession('acceptor', { ...this.cfg.link, port: this.port });
-    this.running = startFixSessions(description, (c) => new LinkSession<Action>(c, this.hooks));
+    this.running = startFixSessions(description, this.cfg.link.dataDir, (c) => new LinkSession<Action>(c, this.hooks));
     await waitListening(this.running, this.cfg.link.venueCompId);
     this.pump();
     return this.port;
@@ -111,9 +111,12 @@ export class FixAcceptor extends EventEmitter {
 
   /** Test and operator hook: drops the counterparty's connection at once (no Logout). */
   dropConnection(): boolean {
-    const s = this.live?.socket();
-    if (!s) return false;
+    const session = this.live;
+    const s = session?.socket();
+    if (!session || !s) return false;
     s.destroy();
+    // a socket destroyed on this side never reads an end: stop the session here
+    session.requestStop('connection dropped by the venue');
     return true;
   }
 

@@ -8,24 +8,26 @@
  * through this one.
  *
  * Dictionary: QuickFIX's FIX 4.4 data dictionary shipped with jspurefix (alias `qf44`).
- * Sequence numbers and sent messages: jspurefix's file store under the link's data directory
- * (`<BeginString>-<SenderCompID>-<TargetCompID>.seqnums/.body/.header`), so a reconnect or a
- * restart resumes the numbers (ResetSeqNumFlag=N). Logging: off (an empty log factory); the
+ * Sequence numbers: fix/seq-store.ts under the link's data directory, so a reconnect or a restart
+ * resumes them (ResetSeqNumFlag=N). Logging: off (an empty log factory); the
  * owner reports session events itself.
  */
 import 'reflect-metadata';
 import type { Server } from 'node:net';
 import {
   DITokens,
+  DefinitionFactory,
   EmptyLogFactory,
   type EngineFactory,
   type FixEntity,
   type IJsFixConfig,
   type ISessionDescription,
+  SessionContainer,
   SessionLauncher,
 } from 'jspurefix';
 import type { DependencyContainer } from 'tsyringe';
 import type { FixLinkSettings } from '../config.js';
+import { SeqFileStoreFactory } from './seq-store.js';
 
 export * as jspurefix from 'jspurefix';
 
@@ -53,7 +55,6 @@ export function describeSession(role: FixRole, link: FixLinkSettings, opts: { co
     Username: '',
     Password: '',
     HeartBtInt: link.heartbeatSec,
-    store: { type: 'file', directory: link.dataDir },
   };
   return d as unknown as ISessionDescription;
 }
@@ -62,6 +63,33 @@ export function describeSession(role: FixRole, link: FixLinkSettings, opts: { co
 export type SessionMaker = (config: IJsFixConfig) => import('jspurefix').FixSession;
 
 const LOGS = new EmptyLogFactory();
+
+/**
+ * The dictionary, parsed once per process: jspurefix parses it for every session (every connect
+ * attempt), which took ~0.5 s per reconnect on the development machine.
+ */
+class CachedDefinitions extends DefinitionFactory {
+  private readonly cache = new Map<string, ReturnType<DefinitionFactory['getDefinitions']>>();
+
+  override getDefinitions(path: string, getLogger?: Parameters<DefinitionFactory['getDefinitions']>[1]): ReturnType<DefinitionFactory['getDefinitions']> {
+    let p = this.cache.get(path);
+    if (!p) {
+      p = super.getDefinitions(path, getLogger);
+      p.catch(() => this.cache.delete(path));
+      this.cache.set(path, p);
+    }
+    return p;
+  }
+}
+const DEFINITIONS = new CachedDefinitions();
+
+class Container extends SessionContainer {
+  override newChild(description: ISessionDescription): DependencyContainer {
+    const child = super.newChild(description);
+    child.registerInstance(DefinitionFactory, DEFINITIONS);
+    return child;
+  }
+}
 
 /**
  * One jspurefix launcher for one role: `run()` resolves when the initiator's session ends (or
@@ -75,6 +103,7 @@ class Launcher extends SessionLauncher {
     private readonly make: SessionMaker,
   ) {
     super(description.application?.type === 'initiator' ? description : null, description.application?.type === 'acceptor' ? description : null, LOGS);
+    this.sessionContainer = new Container();
   }
 
   protected override makeFactory(_config: IJsFixConfig): EngineFactory {
@@ -101,12 +130,24 @@ export interface RunningFixSessions {
   server(): Server | null;
 }
 
-export function startFixSessions(description: ISessionDescription, make: SessionMaker): RunningFixSessions {
-  const l = new Launcher(description, make);
+/**
+ * Starts the sessions of `description`; each session's sequence numbers persist under `dataDir`
+ * (fix/seq-store.ts).
+ */
+export function startFixSessions(description: ISessionDescription, dataDir: string, make: SessionMaker): RunningFixSessions {
+  const store = new SeqFileStoreFactory(dataDir);
+  const l = new Launcher(description, (c) => {
+    c.sessionStoreFactory = store;
+    return make(c);
+  });
   const done = l.run().then(() => undefined);
   return {
     done,
-    stop: () => l.stop(),
+    stop: () => {
+      l.stop();
+      // the launcher only stops the entities it resolved itself; this one resolved them here
+      (l.entity as unknown as { stop?: () => void } | null)?.stop?.();
+    },
     server: () => {
       // jspurefix keeps its net.Server private (TcpAcceptorListener.acceptor.server); the version
       // is pinned in package.json, and test/integration/venue/fix-venue.test.ts covers this path

@@ -125,7 +125,7 @@ export class FixInitiatorBackend implements VenueBackend {
     while (!this.closing) {
       this.out.session('CONNECTING', last === null ? `${this.link.host}:${this.link.port}` : `${this.link.host}:${this.link.port} (last: ${last})`);
       const description = describeSession('initiator', this.link);
-      this.running = startFixSessions(description, (c) => new LinkSession<Item>(c, this.hooks));
+      this.running = startFixSessions(description, this.link.dataDir, (c) => new LinkSession<Item>(c, this.hooks));
       try {
         await this.running.done;
         last = 'session ended';

@@ -117,6 +117,19 @@ describe('FIX link: orders, cancels, rejects, status', { timeout: 60_000 }, () =
     assert.equal(r.ev.rejects.find((x) => x.clOrdId === done.clOrdId)!.reason, 'TOO_LATE_TO_CANCEL');
   });
 
+  it('a market order (OrdType 1) and a GTD order that expires (TimeInForce 6, ExpireTime)', async () => {
+    const m = order({ type: OrdType.Market, price: 0, qty: 5, side: Side.Sell });
+    r.venue.send(m);
+    const fill = await r.ev.untilReport((x) => x.clOrdId === m.clOrdId && x.execType === 'TRADE');
+    assert.deepEqual([fill.ordStatus, fill.lastQty, fill.lastPx], ['FILLED', 5, 14_999]);
+    const g = order({ price: 14_000, timeInForce: TimeInForce.GTD, expireAt: Date.now() + 300 });
+    r.venue.send(g);
+    const ex = await r.ev.untilReport((x) => x.clOrdId === g.clOrdId && x.execType === 'EXPIRED');
+    assert.deepEqual([ex.ordStatus, ex.leavesQty], ['EXPIRED', 0]);
+    assert.deepEqual(r.ev.of(g.clOrdId).map((x) => x.execType), ['NEW', 'EXPIRED']);
+    assert.ok(ex.transactTime >= g.expireAt);
+  });
+
   it('status request: the order\'s state, or UNKNOWN', async () => {
     const o = order({ symbol: 'MSFT', qty: 150, price: 42_002 });
     r.venue.send(o);

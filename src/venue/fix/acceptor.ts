@@ -25,7 +25,7 @@ import type { MsgView } from 'jspurefix';
 import type { AcceptorConfig } from '../config.js';
 import { VenueError } from '../errors.js';
 import { SimExchange } from '../sim/exchange.js';
-import { epochUs } from '../link/worker-port.js';
+import { epochUs } from '../clock.js';
 import type { VenueOrder, VenueOrdStatus, VenueReport } from '../venue.js';
 import { type RunningFixSessions, describeSession, startFixSessions } from './engine.js';
 import { LinkSession, SentLog } from './link-session.js';

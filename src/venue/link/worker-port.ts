@@ -11,6 +11,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { VenueCancelReject, VenueOrder, VenueReport, VenueSessionState } from '../venue.js';
+import { epochUs } from '../clock.js';
 import type { VenueWorkerData } from './worker-venue.js';
 import {
   type FromWorker,
@@ -41,11 +42,6 @@ export interface VenueBackend {
 }
 
 export type BackendFactory = (venue: string, backendData: unknown, out: BackendOutput) => Promise<VenueBackend>;
-
-/** Epoch µs with sub-millisecond resolution. */
-export function epochUs(): number {
-  return (performance.timeOrigin + performance.now()) * 1000;
-}
 
 const NEAR_US = 2000;
 

@@ -8,7 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SimExchange } from './exchange.js';
-import { type BackendOutput, type VenueBackend, epochUs, serveVenue } from '../link/worker-port.js';
+import { epochUs } from '../clock.js';
+import { type BackendOutput, type VenueBackend, serveVenue } from '../link/worker-port.js';
 import type { SimBackendData } from './sim-venue.js';
 
 async function makeSimBackend(venue: string, data: unknown, out: BackendOutput): Promise<VenueBackend> {

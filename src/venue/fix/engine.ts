@@ -25,7 +25,6 @@ import {
   SessionContainer,
   SessionLauncher,
 } from 'jspurefix';
-import type { DependencyContainer } from 'tsyringe';
 import type { FixLinkSettings } from '../config.js';
 import { SeqFileStoreFactory } from './seq-store.js';
 
@@ -63,6 +62,9 @@ export function describeSession(role: FixRole, link: FixLinkSettings, opts: { co
 export type SessionMaker = (config: IJsFixConfig) => import('jspurefix').FixSession;
 
 const LOGS = new EmptyLogFactory();
+
+/** jspurefix's dependency container type (tsyringe's), named through jspurefix's own API. */
+type DependencyContainer = ReturnType<SessionContainer['newChild']>;
 
 /**
  * The dictionary, parsed once per process: jspurefix parses it for every session (every connect

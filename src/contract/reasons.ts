@@ -68,6 +68,8 @@ export const REASONS = {
   BACKPRESSURE_DISK_FREE: 135,
   INVALID_IDEMPOTENCY_KEY: 136,
   INVALID_QUERY: 137,
+  // request / contract (appended)
+  DUPLICATE_FIELD: 138,
 } as const;
 
 export type Reason = keyof typeof REASONS;

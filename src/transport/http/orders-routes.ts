@@ -18,7 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { type Authenticator, AuthFailure, type Principal } from '../../auth/authenticator.js';
 import { OrdType, Side, TIF_NAMES } from '../../contract/order.js';
-import { ContractViolation, toNewOrder } from '../../contract/order-request.js';
+import { ContractViolation, parseOrderRequest } from '../../contract/order-request.js';
 import type { Reason } from '../../contract/reasons.js';
 import { AnswerKind, type DurableOrders, type DurableResponder } from '../../durable/service.js';
 import { DecimalFormatter } from '../../fastpath/decimal.js';
@@ -255,13 +255,7 @@ export class OrdersRoutes implements DurableResponder, OrdersLaneEndpoint {
       this.d.ack.since(t0, performance.now());
       return;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      return this.badRequest(ctx, 400, 'INVALID_JSON', 'the body is not valid JSON', t0);
-    }
-    const order = toNewOrder(json);
+    const order = parseOrderRequest(body);
     if (order instanceof ContractViolation) return this.badRequest(ctx, order.status, order.reason, order.message, t0);
 
     if (key !== undefined) {

@@ -110,6 +110,7 @@ export const REASON_MESSAGES: Record<Reason, string> = {
   BACKPRESSURE_DISK_FREE: 'the journal disk is nearly full',
   INVALID_IDEMPOTENCY_KEY: 'Idempotency-Key must be 1-128 printable ASCII characters',
   INVALID_QUERY: 'a query parameter has an invalid value',
+  DUPLICATE_FIELD: 'a field appears more than once in the body',
 };
 
 /** Precomputed `{"status":...,"reason":...,"message":...}` bodies, one per (status word, reason). */

@@ -102,6 +102,12 @@ export class Confirmations {
   applyRecovery(shards: ShardRecovery[], epoch: number): void {
     const all = new Map<string, number[]>();
     for (const sh of shards) {
+      if (sh.tornTailSavedTo !== undefined) {
+        this.log.warn({ shard: sh.shard, savedTo: sh.tornTailSavedTo }, `/v3 journal tail truncated: the last write never completed (it was never acknowledged); the cut bytes are kept in ${sh.tornTailSavedTo}`);
+      }
+      for (const b of sh.chainBreaks ?? []) {
+        this.log.error({ shard: sh.shard, detail: b }, '/v3 journal HMAC chain broken: starting anyway (JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN=1)');
+      }
       for (const [session, runs] of sh.sessions) {
         const have = all.get(session);
         all.set(session, have === undefined ? runs : mergeRuns(have, runs));

@@ -83,7 +83,7 @@ export async function runDrainLoop(rings: RingBuffers[], idleWaitMs: number, sin
 /** Messages a drain worker posts to the event-loop thread. */
 export type DrainMessage =
   | { type: 'ready'; recovered: import('../confirmation/journal-sink.js').ShardRecovery[] }
-  | { type: 'startFailed'; message: string }
+  | { type: 'startFailed'; message: string; code?: string }
   | { type: 'journalFailed'; shard: number; message: string }
   | { type: 'confirm'; histogram: string };
 
@@ -101,7 +101,9 @@ async function main(data: DrainWorkerData): Promise<void> {
       );
       sink = opened.sink;
     } catch (err) {
-      post({ type: 'startFailed', message: err instanceof Error ? err.message : String(err) });
+      // the code (e.g. JOURNAL_CORRUPT_RECORD) travels with the message: an Error does not cross threads whole
+      const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
+      post({ type: 'startFailed', message: err instanceof Error ? err.message : String(err), ...(typeof code === 'string' ? { code } : {}) });
       return;
     }
     post({ type: 'ready', recovered: opened.recovered });

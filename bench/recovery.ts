@@ -9,10 +9,14 @@
  * 2. Ceiling: `replayJournal` over the directory with a callback that does nothing (framing,
  *    CRC and seq checks only: the least any recovery must do).
  * 3. Recovery: `startDurable` on the directory (decode every record, rebuild orders, the
- *    idempotency index and the risk exposure), RUNS times, each in a fresh Node process (as a
- *    restart is), with the flags in RECOVERY_NODE_FLAGS (default none, as `npm start`).
+ *    idempotency index and the risk exposure, check the HMAC chain of every replayed record),
+ *    RUNS times, each in a fresh Node process (as a restart is), with the flags in
+ *    RECOVERY_NODE_FLAGS (default none, as `npm start`).
+ * 4. The same recovery with the chain checked inline rather than in a worker thread, and with no
+ *    check at all (`chainCheck: 'off'`, which a start-up never does), and the reader with
+ *    `verifyChain`, in the same rounds: what the check costs.
  *
- * Prints records/s of both and their ratio, and writes var/results/bench-recovery-<ts>.{json,txt}.
+ * Prints records/s of each and their ratios, and writes var/results/bench-recovery-<ts>.{json,txt}.
  * The files are in the page cache (they were just written): this measures the CPU side.
  *
  * Env: ORDERS (500000), ACCOUNTS (16), CANCEL_PCT (5), RUNS (5), KEEP_DATA (0),
@@ -28,6 +32,7 @@ import { type NewOrder, OrdType, Side, TimeInForce } from '../src/contract/order
 import { startDurable } from '../src/durable/recovery.js';
 import type { AnswerKind, DurableOrders, DurableResponder, RecoveryStats } from '../src/durable/service.js';
 import { replayJournal } from '../src/journal/reader.js';
+import { parseKeySpec } from '../src/journal/keys.js';
 import { RiskEngine } from '../src/risk/engine.js';
 import { ROOT, timestamp } from './lib/common.js';
 
@@ -67,17 +72,19 @@ class BuildAnswers implements DurableResponder<null> {
   }
 }
 
-async function open(dir: string, answers = new BuildAnswers()): Promise<{ svc: DurableOrders<null>; ms: number }> {
+type ChainMode = 'worker' | 'inline' | 'off';
+
+async function open(dir: string, chainCheck: ChainMode = 'worker', answers = new BuildAnswers()): Promise<{ svc: DurableOrders<null>; ms: number }> {
   const cfg = loadConfig(env(dir));
   const t0 = performance.now();
-  const svc = await startDurable(cfg.durable, log, new RiskEngine(cfg.risk), NULL_KILL, answers, { orderIdPrefix: 'ord_b_' });
+  const svc = await startDurable(cfg.durable, log, new RiskEngine(cfg.risk), NULL_KILL, answers, { orderIdPrefix: 'ord_b_', chainCheck });
   return { svc, ms: performance.now() - t0 };
 }
 
 /** Writes the journal; returns the number of records. */
 async function build(dir: string): Promise<number> {
   const answers = new BuildAnswers();
-  const { svc } = await open(dir, answers);
+  const { svc } = await open(dir, 'worker', answers);
   const req: NewOrder = { symbol: 'AAPL', side: Side.Buy, type: OrdType.Limit, qty: 100, price: 15000, timeInForce: TimeInForce.GTC, expireAt: 0, clientOrderId: null };
   let sent = 0;
   const ids: [string, string][] = [];
@@ -109,10 +116,11 @@ async function build(dir: string): Promise<number> {
 }
 
 /** One recovery in a fresh process; returns its RecoveryStats. */
-function recoverInChild(dataDir: string): Promise<RecoveryStats> {
+function recoverInChild(dataDir: string, mode: ChainMode): Promise<RecoveryStats> {
   const flags = (process.env.RECOVERY_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...flags, process.argv[1]!, '--recover', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const args = [...flags, process.argv[1]!, '--recover', dataDir, mode];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.on('error', reject);
@@ -124,8 +132,8 @@ function recoverInChild(dataDir: string): Promise<RecoveryStats> {
 }
 
 /** Child mode: recover the directory, print the stats, exit. */
-async function recoverHere(dataDir: string): Promise<void> {
-  const { svc } = await open(dataDir);
+async function recoverHere(dataDir: string, mode: ChainMode): Promise<void> {
+  const { svc } = await open(dataDir, mode);
   const st = svc.recovery;
   await svc.close();
   process.stdout.write(JSON.stringify(st));
@@ -138,39 +146,63 @@ async function main(): Promise<void> {
     const records = await build(dataDir);
     const journalDir = loadConfig(env(dataDir)).durable.journalDir;
 
+    const keys = parseKeySpec(env(dataDir).AUDIT_HMAC_KEYS!);
+
     const ceiling: number[] = [];
-    const recovery: number[] = [];
+    const ceilingChain: number[] = [];
+    const byMode: Record<ChainMode, number[]> = { worker: [], inline: [], off: [] };
+    const modes: ChainMode[] = ['worker', 'inline', 'off'];
     for (let r = 0; r < RUNS; r++) {
-      // Interleaved, so that both see the same machine state.
+      // Interleaved (and rotating which recovery goes first), so that all see the same machine state.
       const t0 = performance.now();
       const res = await replayJournal(journalDir, () => undefined);
       const ms = performance.now() - t0;
       if (res.records !== records) throw new Error(`reader saw ${res.records} records, expected ${records}`);
       ceiling.push((records * 1000) / ms);
+      const t1 = performance.now();
+      const resChain = await replayJournal(journalDir, () => undefined, { verifyChain: true, keys });
+      if (resChain.records !== records) throw new Error(`reader (chain) saw ${resChain.records} records, expected ${records}`);
+      ceilingChain.push((records * 1000) / (performance.now() - t1));
 
-      const st = await recoverInChild(dataDir);
-      if (st.replayedRecords !== records) throw new Error(`recovery replayed ${st.replayedRecords} records, expected ${records}`);
-      recovery.push((records * 1000) / st.replayMs);
-      console.error(`[bench:recovery] run ${r + 1}: reader ${Math.round(ceiling[r]!)} records/s, recovery ${Math.round(recovery[r]!)} records/s (replay ${st.replayMs.toFixed(0)} ms, total ${st.totalMs.toFixed(0)} ms)`);
+      for (let k = 0; k < modes.length; k++) {
+        const mode = modes[(k + r) % modes.length]!;
+        const st = await recoverInChild(dataDir, mode);
+        if (st.replayedRecords !== records) throw new Error(`recovery replayed ${st.replayedRecords} records, expected ${records}`);
+        if (st.chainVerified !== (mode !== 'off')) throw new Error('the chain check was not as asked');
+        byMode[mode].push((records * 1000) / st.replayMs);
+      }
+      console.error(
+        `[bench:recovery] run ${r + 1}: reader ${Math.round(ceiling[r]!)} records/s (with chain ${Math.round(ceilingChain[r]!)}), ` +
+          `recovery ${Math.round(byMode.worker[r]!)} records/s (chain checked inline ${Math.round(byMode.inline[r]!)}, not checked ${Math.round(byMode.off[r]!)})`,
+      );
     }
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+    const recovery = byMode.worker;
     const out = {
       at: new Date().toISOString(),
       orders: ORDERS,
       records,
       runs: RUNS,
       readerRecordsPerSec: Math.round(median(ceiling)),
+      readerWithChainRecordsPerSec: Math.round(median(ceilingChain)),
       recoveryRecordsPerSec: Math.round(median(recovery)),
+      recoveryChainInlineRecordsPerSec: Math.round(median(byMode.inline)),
+      recoveryWithoutChainRecordsPerSec: Math.round(median(byMode.off)),
       ratio: median(recovery) / median(ceiling),
+      chainCheckCost: 1 - median(recovery) / median(byMode.off),
       allRecovery: recovery.map(Math.round),
+      allRecoveryChainInline: byMode.inline.map(Math.round),
+      allRecoveryWithoutChain: byMode.off.map(Math.round),
       allReader: ceiling.map(Math.round),
+      allReaderWithChain: ceilingChain.map(Math.round),
       target: TARGET_RECORDS_PER_SEC,
       pass: median(recovery) >= TARGET_RECORDS_PER_SEC,
     };
     const text = [
       `bench:recovery  ${out.at}  ${records} records (${ORDERS} orders), ${RUNS} runs, medians`,
-      `journal reader alone (framing + CRC + seq checks): ${out.readerRecordsPerSec} records/s`,
-      `durable recovery (decode + rebuild orders, idempotency keys, exposure): ${out.recoveryRecordsPerSec} records/s`,
+      `journal reader alone (framing + CRC + seq checks): ${out.readerRecordsPerSec} records/s; with the HMAC chain: ${out.readerWithChainRecordsPerSec} records/s`,
+      `durable recovery (decode + rebuild orders, idempotency keys, exposure; HMAC chain checked in a worker): ${out.recoveryRecordsPerSec} records/s`,
+      `  the same with the chain checked inline: ${out.recoveryChainInlineRecordsPerSec} records/s; not checked (for comparison only): ${out.recoveryWithoutChainRecordsPerSec} records/s (the check costs ${(out.chainCheckCost * 100).toFixed(0)} %)`,
       `ratio recovery/reader: ${out.ratio.toFixed(2)}`,
       `target: recovery >= ${TARGET_RECORDS_PER_SEC} records/s ${out.pass ? 'PASS' : 'FAIL'}`,
     ].join('\n');
@@ -186,5 +218,5 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--recover') await recoverHere(process.argv[3]!);
+if (process.argv[2] === '--recover') await recoverHere(process.argv[3]!, process.argv[4] as ChainMode);
 else await main();

@@ -79,6 +79,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
               segmentBytes: cfg.durable.segmentBytes,
               perfZeroNs: perfZeroNs(),
               failpoint: cc.failpoint,
+              allowBrokenChain: cfg.durable.recoveryAllowBrokenChain,
             }
           : null,
         {
@@ -99,6 +100,14 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
       await drain.terminate();
       await durable.close().catch(() => {});
       throw err;
+    }
+    for (const sh of recovered) {
+      if (sh.tornTailSavedTo !== undefined) {
+        log.warn({ shard: sh.shard, savedTo: sh.tornTailSavedTo }, `/v3 journal tail truncated: the last write never completed (it was never acknowledged); the cut bytes are kept in ${sh.tornTailSavedTo}`);
+      }
+      for (const b of sh.chainBreaks ?? []) {
+        log.error({ shard: sh.shard, detail: b }, '/v3 journal HMAC chain broken: starting anyway (JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN=1)');
+      }
     }
     if (journaled) {
       log.info(

@@ -52,6 +52,11 @@ export interface DurableConfig {
   walBytesMax: number;
   /** BACKPRESSURE_DISK_FREE_PCT_MIN: free space of the journal's file system (0 = off) → 503 */
   diskFreePctMin: number;
+  /**
+   * JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN: start even when the HMAC chain of the records replayed at
+   * start-up is broken (each break is logged as an error); default false: refuse to start.
+   */
+  recoveryAllowBrokenChain: boolean;
 }
 
 function loadKeys(env: Env): { keys: Map<string, Buffer> | null; activeKeyId: string | undefined } {
@@ -103,5 +108,6 @@ export function loadDurableConfig(env: Env, dataDir: string): DurableConfig {
     softWalAgeMsMax: int(env, 'BACKPRESSURE_SOFT_WAL_AGE_MS_MAX', 0, { min: 0 }),
     walBytesMax: int(env, 'BACKPRESSURE_WAL_BYTES_MAX', 0, { min: 0 }),
     diskFreePctMin: num(env, 'BACKPRESSURE_DISK_FREE_PCT_MIN', 0, { min: 0, max: 100 }),
+    recoveryAllowBrokenChain: bool(env, 'JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN', false),
   };
 }

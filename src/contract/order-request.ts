@@ -2,10 +2,15 @@
  * Contract `order_request_v1`: the JSON order body shared by every HTTP order route.
  *
  * Structural validation is a compiled JSON Schema (ajv); the first violation is mapped to a stable
- * reason code. Cross-field rules that depend on time (a GTD order needs a future `expireAt`) are in
- * {@link checkSemantics}, which the binary protocol shares.
+ * reason code. A member named twice is refused (DUPLICATE_FIELD, duplicate-keys.ts): JSON.parse
+ * would keep the last one. Cross-field rules that depend on time (a GTD order needs a future
+ * `expireAt`) are in {@link checkSemantics}, which the binary protocol shares.
+ *
+ * {@link parseOrderRequest} is the entry for a JSON text (every HTTP order route);
+ * {@link toNewOrder} takes an already parsed value, in which duplicates can no longer be seen.
  */
 import { Ajv, type ErrorObject } from 'ajv';
+import { duplicateKey, KnownKeys } from './duplicate-keys.js';
 import { type NewOrder, OrdType, Side, TimeInForce } from './order.js';
 import type { Reason } from './reasons.js';
 
@@ -75,12 +80,53 @@ function violation(err: ErrorObject): ContractViolation {
   return new ContractViolation(reason, 422, `${err.instancePath.slice(1)} ${err.message ?? 'is invalid'}`);
 }
 
+/** The member names of the contract, for the duplicate scan. */
+const ORDER_KEYS = new KnownKeys(Object.keys(orderRequestSchema.properties));
+
+const NOT_JSON = new ContractViolation('INVALID_JSON', 400, 'the body is not valid JSON');
+const DUPLICATE: readonly ContractViolation[] = ORDER_KEYS.names.map(
+  (name) => new ContractViolation('DUPLICATE_FIELD', 400, `field ${JSON.stringify(name)} appears more than once`),
+);
+
+/**
+ * Parses a JSON order body: syntax, the contract's schema, then duplicate member names.
+ * Returns the domain order or a {@link ContractViolation} for the first problem found.
+ */
+export function parseOrderRequest(text: string): NewOrder | ContractViolation {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
+  if (!validateSchema(body)) return violation(validateSchema.errors![0]!);
+  // After the schema: every member name is one of the contract's (unknown ones were refused).
+  const dup = duplicateKey(text, ORDER_KEYS, memberCount(body));
+  if (dup >= 0) return DUPLICATE[dup]!;
+  return convert(body);
+}
+
+/** Members of a valid order body: the four required ones and the optional ones present. */
+function memberCount(b: OrderRequestJson): number {
+  let n = 4;
+  if (b.price !== undefined) n++;
+  if (b.timeInForce !== undefined) n++;
+  if (b.expireAt !== undefined) n++;
+  if (b.clientOrderId !== undefined) n++;
+  return n;
+}
+
 /**
  * Validates a parsed JSON value against the contract and converts it to the domain order.
- * Returns a {@link ContractViolation} for the first problem found.
+ * Returns a {@link ContractViolation} for the first problem found. A duplicate member name is no
+ * longer visible in a parsed value: JSON texts go through {@link parseOrderRequest}.
  */
 export function toNewOrder(body: unknown): NewOrder | ContractViolation {
   if (!validateSchema(body)) return violation(validateSchema.errors![0]!);
+  return convert(body);
+}
+
+function convert(body: OrderRequestJson): NewOrder {
   const isLimit = body.type === 'LIMIT';
   return {
     symbol: body.symbol,

@@ -73,6 +73,8 @@ export const REASONS = {
   BACKPRESSURE_DISK_FREE: 135,
   INVALID_IDEMPOTENCY_KEY: 136,
   INVALID_QUERY: 137,
+  // request / contract (appended)
+  DUPLICATE_FIELD: 138,
 } as const;
 
 export type Reason = keyof typeof REASONS;
@@ -168,6 +170,7 @@ const CLASS_OF: Readonly<Record<Reason, ReasonClass>> = {
   BACKPRESSURE_DISK_FREE: 'unavailable',
   INVALID_IDEMPOTENCY_KEY: 'malformed',
   INVALID_QUERY: 'malformed',
+  DUPLICATE_FIELD: 'malformed',
 };
 
 /** The class of a reason. */
@@ -242,6 +245,7 @@ const MESSAGES: Readonly<Record<Reason, string>> = {
   BACKPRESSURE_DISK_FREE: 'the journal disk is nearly full',
   INVALID_IDEMPOTENCY_KEY: 'Idempotency-Key must be 1-128 printable ASCII characters',
   INVALID_QUERY: 'a query parameter has an invalid value',
+  DUPLICATE_FIELD: 'a field appears more than once in the body',
 };
 
 /** A human-readable explanation of a reason (HTTP `message`, binary Goodbye text). */

@@ -55,7 +55,7 @@ export class DrainPool {
                 resolve(m.recovered);
                 break;
               case 'startFailed':
-                reject(new Error(`drain worker ${w} could not open its /v3 journals: ${m.message}`));
+                reject(Object.assign(new Error(`drain worker ${w} could not open its /v3 journals: ${m.message}`), m.code !== undefined ? { code: m.code } : {}));
                 break;
               case 'journalFailed':
                 events.onJournalFailed?.(m.shard, m.message);

@@ -23,7 +23,9 @@ async function main(data: DrainWorkerData): Promise<void> {
       );
       sink = opened.sink;
     } catch (err) {
-      post({ type: 'startFailed', message: err instanceof Error ? err.message : String(err) });
+      // the code (e.g. JOURNAL_CORRUPT_RECORD) travels with the message: an Error does not cross threads whole
+      const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
+      post({ type: 'startFailed', message: err instanceof Error ? err.message : String(err), ...(typeof code === 'string' ? { code } : {}) });
       return;
     }
     post({ type: 'ready', recovered: opened.recovered });

@@ -16,7 +16,8 @@
 import { join } from 'node:path';
 import type { DrainSink } from './drain-loop.js';
 import { emptyRecord, type RingConsumer } from '../fastpath/ingress-ring.js';
-import { blockingJournalIo, JournalWriter, replayJournal, type BatchInfo, type JournalIo } from '../journal/index.js';
+import { checkChain } from '../journal/chain-check.js';
+import { blockingJournalIo, JournalIntegrityError, JournalWriter, walkJournal, type BatchInfo, type JournalIo, type ReplayRecord } from '../journal/index.js';
 import { LatencyHistogram } from '../lib/latency.js';
 import { copyEntry, forEachEntry, V3_BATCH_RECORD_TYPE } from './batch-record.js';
 
@@ -37,6 +38,11 @@ export interface V3JournalSettings {
   perfZeroNs: bigint;
   /** test failpoint: 'fdatasync-eio' fails every sync, 'fdatasync-hang' never completes one */
   failpoint: string;
+  /**
+   * JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN: open a shard journal whose HMAC chain is broken (each
+   * break reported in ShardRecovery.chainBreaks) instead of refusing to start. Default false.
+   */
+  allowBrokenChain?: boolean;
 }
 
 /**
@@ -46,6 +52,9 @@ export interface V3JournalSettings {
 export function perfZeroNs(): bigint {
   return process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6));
 }
+
+/** Chain breaks described (at most) per shard journal. */
+const MAX_CHAIN_BREAKS = 20;
 
 /** Orders (at most) per journal record. */
 const MAX_ENTRIES = 4096;
@@ -83,6 +92,10 @@ export interface ShardRecovery {
   /** per session, the journaled sessionSeq runs as flat [first, last, first, last, ...], ascending */
   sessions: Array<[string, number[]]>;
   tornTail: boolean;
+  /** where the bytes of a cut torn tail were set aside (a side file in the shard's directory) */
+  tornTailSavedTo?: string;
+  /** HMAC chain breaks stepped over (only with allowBrokenChain), described for the log */
+  chainBreaks?: string[];
 }
 
 /** Counters shared with the event-loop thread (Float64Array over a SharedArrayBuffer). */
@@ -116,8 +129,9 @@ export class JournalSink implements DrainSink {
   }
 
   /**
-   * Opens the journal of every shard in `shards` (cutting a torn tail), reads it back to find each
-   * session's highest journaled sequence number, and returns the sink with what was found.
+   * Opens the journal of every shard in `shards` (a torn tail is cut and set aside; a corrupt
+   * complete record refuses the open), reads it back with the HMAC chain checked to find each
+   * session's journaled sequence numbers, and returns the sink with what was found.
    */
   static async open(
     s: V3JournalSettings,
@@ -133,6 +147,7 @@ export class JournalSink implements DrainSink {
       for (const shard of shards) {
         const dir = shardJournalDir(s.dir, shard);
         let tornTail = false;
+        let tornTailSavedTo: string | undefined;
         const w = await JournalWriter.open({
           dir,
           keys,
@@ -143,7 +158,10 @@ export class JournalSink implements DrainSink {
           maxBatchBytes: s.maxBatchBytes,
           maxBatchDelayUs: s.maxBatchDelayUs,
           segmentBytes: s.segmentBytes,
-          onTornTail: () => (tornTail = true),
+          onTornTail: (info) => {
+            tornTail = true;
+            tornTailSavedTo = info.savedTo;
+          },
           onBatch: (b: BatchInfo) => {
             counters[SINK_BATCHES]++;
             counters[SINK_BYTES] += b.bytes;
@@ -152,7 +170,8 @@ export class JournalSink implements DrainSink {
         });
         writers.push(w);
         journalSeqs[shard] = w.lastDurableSeq;
-        recovered.push({ shard, tornTail, ...(await recoverSessions(dir, w.lastSeq)) });
+        const sessions = await recoverSessions(dir, w.lastSeq, keys, s.allowBrokenChain === true);
+        recovered.push({ shard, tornTail, ...(tornTailSavedTo !== undefined ? { tornTailSavedTo } : {}), ...sessions });
       }
     } catch (err) {
       for (const w of writers) await w.close().catch(() => {});
@@ -216,22 +235,40 @@ export class JournalSink implements DrainSink {
   }
 }
 
-/** The journaled sessionSeq runs of every session in one shard journal, up to `toSeq`. */
-async function recoverSessions(dir: string, toSeq: number): Promise<Omit<ShardRecovery, 'shard' | 'tornTail'>> {
+/**
+ * The journaled sessionSeq runs of every session in one shard journal, up to `toSeq`, with the
+ * HMAC chain of every record checked (chain-check.ts, in this thread: a shard journal has one
+ * record per drain pass): a break refuses the start (JournalIntegrityError, code
+ * JOURNAL_CHAIN_BROKEN or JOURNAL_UNKNOWN_KEY) unless `allowBrokenChain`, in which case each is
+ * reported in `chainBreaks`.
+ */
+async function recoverSessions(
+  dir: string,
+  toSeq: number,
+  keys: ReadonlyMap<string, Uint8Array>,
+  allowBrokenChain: boolean,
+): Promise<Omit<ShardRecovery, 'shard' | 'tornTail'>> {
   const runs = new Map<string, number[]>();
   const rec = emptyRecord();
   let records = 0;
   let orders = 0;
+  const chainBreaks: string[] = [];
+  const onRecord = (r: ReplayRecord): void => {
+    records++;
+    if (r.type !== V3_BATCH_RECORD_TYPE) return;
+    orders += forEachEntry(r.payload, rec, onEntry, true);
+  };
   if (toSeq > 0) {
-    await replayJournal(
-      dir,
-      (r) => {
-        records++;
-        if (r.type !== V3_BATCH_RECORD_TYPE) return;
-        orders += forEachEntry(r.payload, rec, onEntry, true);
-      },
-      { toSeq },
-    );
+    const res = await walkJournal(dir, onRecord, { toSeq });
+    if (res.error !== null) throw res.error;
+    const checked = await checkChain(dir, keys, 1, MAX_CHAIN_BREAKS, toSeq);
+    for (const e of checked.breaks) {
+      if (!allowBrokenChain) {
+        throw new JournalIntegrityError(e.kind, e.seq, e.segment, e.offset, `${dir}: ${e.detail}: the /v3 journal's HMAC chain is broken; refusing to start (JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN=1 starts anyway)`);
+      }
+      chainBreaks.push(`${dir}: ${e.code}: ${e.detail}`);
+    }
+    if (checked.total > checked.breaks.length) chainBreaks.push(`${dir}: ${checked.total - checked.breaks.length} more chain breaks`);
   }
   function onEntry(e: typeof rec): void {
     let r = runs.get(e.sessionId);
@@ -240,5 +277,5 @@ async function recoverSessions(dir: string, toSeq: number): Promise<Omit<ShardRe
     if (n > 0 && r[n - 1] === e.sessionSeq - 1) r[n - 1] = e.sessionSeq;
     else if (n === 0 || e.sessionSeq > r[n - 1]!) r.push(e.sessionSeq, e.sessionSeq);
   }
-  return { records, orders, sessions: [...runs] };
+  return { records, orders, sessions: [...runs], ...(chainBreaks.length > 0 ? { chainBreaks } : {}) };
 }

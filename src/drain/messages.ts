@@ -23,7 +23,7 @@ export interface DrainWorkerData {
 /** Messages a drain worker posts to the event-loop thread. */
 export type DrainMessage =
   | { type: 'ready'; recovered: ShardRecovery[] }
-  | { type: 'startFailed'; message: string }
+  | { type: 'startFailed'; message: string; code?: string }
   | { type: 'journalFailed'; shard: number; message: string }
   | { type: 'confirm'; histogram: string };
 

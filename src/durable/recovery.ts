@@ -1,7 +1,8 @@
 /**
- * Start-up of the durable path: keys, snapshot, replay of the journal after the snapshot, journal
- * writer open (cuts a torn tail), then the service is ready. Runs before any listener starts, so
- * no request sees a half-rebuilt book.
+ * Start-up of the durable path: keys, snapshot, replay of the journal after the snapshot (HMAC
+ * chain checked), journal writer open (a torn tail is cut and set aside in a side file; a corrupt
+ * complete record refuses the start), then the service is ready. Runs before any listener starts,
+ * so no request sees a half-rebuilt book.
  *
  *   loadLatestSnapshot → walkJournal(snapshot.seq + 1 ..) → JournalWriter.open({ tail })
  *
@@ -14,11 +15,12 @@
 import { promises as fsp } from 'node:fs';
 import type { Logger } from 'pino';
 import type { DurableConfig } from '../config/durable.js';
-import { type JournalIo, JournalWriter, listSegments, loadLatestSnapshot, type ReplayRecord, walkJournal, type WalkResult } from '../journal/index.js';
+import { type JournalIo, JournalIntegrityError, JournalWriter, listSegments, loadLatestSnapshot, type ReplayRecord, walkJournal, type WalkResult } from '../journal/index.js';
 import { releaseDecodeBuffers } from '../orders/event-codec.js';
 import type { RiskEngine } from '../risk/engine.js';
 import { EventDecodeError, MAX_ORDER_RECORD_TYPE } from '../orders/events.js';
 import { loadSnapshot, SnapshotFormatError } from '../orders/snapshot.js';
+import { type ChainBreak, checkChain, checkChainInWorker } from '../journal/chain-check.js';
 import { startIoThread } from '../journal/io-thread.js';
 import { loadJournalKeys } from './keys.js';
 import { DurableOrders, type DurableResponder, type KillView, type RecoveryStats } from './service.js';
@@ -62,6 +64,12 @@ const FAILING_SYNC: Partial<JournalIo> = {
 export interface StartDurableOptions {
   /** journal I/O overrides (tests: hold or fail an fdatasync) */
   io?: Partial<JournalIo>;
+  /**
+   * How the HMAC chain of the replayed records is checked: 'worker' (default: in a worker thread
+   * while this one replays), 'inline' (in the replay), 'off'. The last two only to measure what
+   * the check costs (bench:recovery): a start-up must not skip it.
+   */
+  chainCheck?: 'worker' | 'inline' | 'off';
   /** order id prefix (tests); default per process start */
   orderIdPrefix?: string;
 }
@@ -114,13 +122,19 @@ export async function startDurable<S>(
   }
   const snapshotMs = performance.now() - ts;
 
-  // 2. Replay the journal after the snapshot: framing, CRC and seq of every record are checked.
-  //    A torn tail (the last write never completed, so it was never acknowledged) ends the
-  //    replay; the writer cuts it below. Damage before the end stops the start.
+  // 2. Replay the journal after the snapshot: framing, CRC and seq of every record are checked,
+  //    and the HMAC chain of every replayed record (an edited record with a recomputed CRC is
+  //    caught here, not only by /audit/verify). A torn tail (the last write never completed, so it
+  //    was never acknowledged) ends the replay; the writer cuts it below. Damage before the end,
+  //    a corrupt complete record and a broken chain stop the start (the last one unless
+  //    JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN says otherwise).
   let replayMs = 0;
   const book = svc.book;
   let replayed = 0;
   let replayedTo = snapshotSeq;
+  let chainBreaks = 0;
+  const chainMode = opts.chainCheck ?? 'worker';
+  const verifyChain = chainMode !== 'off';
   const onRecord = (rec: ReplayRecord): void => {
     replayed++;
     replayedTo = rec.seq;
@@ -128,7 +142,7 @@ export async function startDurable<S>(
     const r = book.applyRecordBytes(rec.seq, rec.type, rec.bytes, rec.payloadStart, rec.payloadEnd, now);
     if (typeof r === 'object') anomaly(r.anomaly);
   };
-  const replay = async (fromSeq: number, toSeq?: number): Promise<WalkResult> => {
+  const replay = async (fromSeq: number, toSeq: number | undefined): Promise<WalkResult> => {
     const tr = performance.now();
     try {
       return await walkJournal(cfg.journalDir, onRecord, { fromSeq, toSeq });
@@ -139,8 +153,44 @@ export async function startDurable<S>(
       replayMs += performance.now() - tr;
     }
   };
-  const walk = await replay(snapshotSeq + 1);
+  /** A chain break: refuses the start, or (JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN) is logged. */
+  const chainBroken = (e: ChainBreak): void => {
+    if (!cfg.recoveryAllowBrokenChain) {
+      throw new JournalIntegrityError(
+        e.kind,
+        e.seq,
+        e.segment,
+        e.offset,
+        `${e.detail}: the journal's HMAC chain is broken (a record was changed after it was written, or the audit keys are not the ones ` +
+          'that wrote it); refusing to start. Check it with journal-verify; JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN=1 starts anyway',
+      );
+    }
+    if (++chainBreaks <= MAX_LOGGED_ANOMALIES) {
+      log.error({ code: e.code, segment: e.segment, offset: e.offset, seq: e.seq, detail: e.detail }, 'journal HMAC chain broken: starting anyway (JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN=1)');
+    }
+  };
+  /** The chain of [fromSeq, toSeq], checked in this thread (inline mode, and the rare second replay below). */
+  const checkInline = async (fromSeq: number, toSeq?: number): Promise<void> => {
+    const tc = performance.now();
+    const checked = await checkChain(cfg.journalDir, keys, fromSeq, MAX_LOGGED_ANOMALIES, toSeq);
+    replayMs += performance.now() - tc;
+    for (const b of checked.breaks) chainBroken(b);
+    chainBreaks += checked.total - checked.breaks.length;
+  };
+  // The chain of the range is checked in a worker thread while this one replays it (one HMAC per
+  // record would otherwise double the replay time); its verdict comes before the writer opens.
+  const chainCheck = chainMode === 'worker' ? checkChainInWorker(cfg.journalDir, keys, snapshotSeq + 1, MAX_LOGGED_ANOMALIES) : null;
+  chainCheck?.catch(() => {}); // awaited below; a failure is not unhandled meanwhile
+  const walk = await replay(snapshotSeq + 1, undefined);
   releaseDecodeBuffers();
+  if (chainMode === 'inline') await checkInline(snapshotSeq + 1);
+  if (chainCheck !== null) {
+    const tw = performance.now();
+    const checked = await chainCheck;
+    replayMs += performance.now() - tw; // the replay is not done before its chain is
+    for (const b of checked.breaks) chainBroken(b);
+    chainBreaks += checked.total - checked.breaks.length;
+  }
 
   // 3. Open the writer after the last valid record, cutting a torn tail. The replay has just
   //    read the newest segment to its end: the writer takes its end and chain head from it
@@ -163,7 +213,7 @@ export async function startDurable<S>(
     tail: walk.error === null ? (walk.tail ?? undefined) : undefined,
     onTornTail: (info) => {
       tornTail = true;
-      log.warn(info, 'journal tail truncated: the last write never completed (it was never acknowledged)');
+      log.warn(info, `journal tail truncated: the last write never completed (it was never acknowledged); the ${info.bytesCut} bytes cut are kept in ${info.savedTo}`);
     },
     onBatch: svc.onBatch,
     onFailed: (err) => log.fatal({ err }, 'journal writer failed'),
@@ -182,7 +232,8 @@ export async function startDurable<S>(
     // What stopped the replay may be what the writer's open has just repaired: a newest segment
     // whose header never made it hides a torn tail in the segment before it (possible with fsync
     // off only). Replay the rest; real damage stops the start here, as it stopped the replay.
-    const rest = replayedTo < writer.lastSeq ? await replay(replayedTo + 1, writer.lastSeq).catch(async (err: unknown) => {
+    const from = replayedTo + 1;
+    const rest = replayedTo < writer.lastSeq ? await replay(from, writer.lastSeq).catch(async (err: unknown) => {
       await writer.close().catch(() => {});
       throw err;
     }) : null;
@@ -190,6 +241,12 @@ export async function startDurable<S>(
     if (rest !== null && rest.error !== null) {
       await writer.close().catch(() => {});
       throw rest.error;
+    }
+    if (rest !== null && verifyChain) {
+      await checkInline(from, writer.lastSeq).catch(async (err: unknown) => {
+        await writer.close().catch(() => {});
+        throw err;
+      });
     }
   }
   if (replayedTo !== writer.lastSeq) {
@@ -208,6 +265,8 @@ export async function startDurable<S>(
     orders: book.store.size,
     anomalies,
     tornTail,
+    chainVerified: verifyChain,
+    chainBreaks,
   };
   svc.attach(writer, stats, journalBytesAtOpen);
   log.info(
@@ -222,6 +281,8 @@ export async function startDurable<S>(
       lastSeq: writer.lastSeq,
       orders: stats.orders,
       anomalies,
+      chainVerified: verifyChain,
+      chainBreaks,
       fsync: writer.durableMode,
       keyId: writer.activeKeyId,
     },

@@ -98,6 +98,10 @@ export interface RecoveryStats {
   orders: number;
   anomalies: number;
   tornTail: boolean;
+  /** whether the HMAC chain of the replayed records was checked */
+  chainVerified: boolean;
+  /** chain breaks stepped over (JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN) */
+  chainBreaks: number;
 }
 
 export interface DurableDeps<S> {
@@ -116,6 +120,7 @@ export interface DurableDeps<S> {
 
 const EMPTY_RECOVERY: RecoveryStats = {
   totalMs: 0, snapshotSeq: 0, snapshotEvents: 0, snapshotMs: 0, replayedRecords: 0, replayMs: 0, lastSeq: 0, orders: 0, anomalies: 0, tornTail: false,
+  chainVerified: false, chainBreaks: 0,
 };
 
 /** Orders answered per dispatched snapshot slice before yielding to the event loop. */

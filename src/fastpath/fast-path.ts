@@ -42,8 +42,8 @@ export class FastPathCounters {
   riskRejected = 0;
   canceled = 0;
   cancelRejected = 0;
-  /** index = numeric reason code (reasons.ts) */
-  readonly byReason = new Float64Array(128);
+  /** index = numeric reason code (reasons.ts; codes are < 256) */
+  readonly byReason = new Float64Array(256);
 }
 
 /** FNV-1a over the session id: stable shard assignment. */

@@ -14,6 +14,15 @@
  * request is read, and every lookup through an index flushes first, so no reader ever sees a
  * stale index.
  *
+ * The indexes hold fingerprints, not strings, so a hit is re-checked where a wrong one could
+ * cross accounts or orders: a clientOrderId hit must belong to the caller's account (the account
+ * string is kept per slot), a (session, seq) hit must have that session and seq. What a collision
+ * could still do is overwrite another entry's index slot (the older order is then no longer found
+ * by that key) or, within one account, name the account's other order; the fingerprints are
+ * keyed with a per-process secret (fingerprint-index.ts), so neither can be arranged from
+ * outside, and by accident each is a 2^-64 event. (Keeping every clientOrderId string to compare
+ * as well would hold up to V3_CANCEL_WINDOW strings alive.)
+ *
  * Pure domain state owned by the event-loop thread.
  */
 import type { OpenOrder } from '../risk/engine.js';

@@ -34,7 +34,7 @@ export {
   type WriteSnapshotOptions,
 } from './snapshot.js';
 export { parseKeySpec } from './keys.js';
-export { JournalClosedError, JournalFailedError, JournalIntegrityError, type JournalErrorKind } from './errors.js';
+export { JOURNAL_ERROR_CODES, JournalClosedError, JournalFailedError, JournalIntegrityError, type JournalErrorCode, type JournalErrorKind } from './errors.js';
 export { crc32c } from './crc32c.js';
 export {
   MAX_PAYLOAD_BYTES,

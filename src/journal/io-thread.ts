@@ -19,6 +19,7 @@
  * calling thread first).
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
+import { workerEntry } from './worker-entry.js';
 import { HASH_BYTES, KeyRing, type JournalKeys } from './format.js';
 import { sealRecords } from './seal.js';
 import { type JournalIo, defaultJournalIo } from './writer.js';
@@ -35,19 +36,6 @@ import {
   type IoThreadShared,
   type KeyMessage,
 } from './io-protocol.js';
-
-/**
- * The worker's entry: the compiled module, or (tests, run from the TypeScript sources) a
- * bootstrap that installs the TypeScript loader in the worker first, since Node 20 does not
- * carry the parent's `--import` hooks into worker threads.
- */
-function workerEntry(): URL {
-  if (!import.meta.url.endsWith('.ts')) return new URL('./io-worker.js', import.meta.url);
-  const target = new URL('./io-worker.ts', import.meta.url).href;
-  const api = import.meta.resolve('tsx/esm/api');
-  const boot = `const { register } = await import(${JSON.stringify(api)}); register(); await import(${JSON.stringify(target)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
-}
 
 type Pending =
   | { kind: 'write'; cb: (err: NodeJS.ErrnoException | null, n: number) => void }
@@ -76,7 +64,7 @@ export function startIoThread(maxWriteBytes: number, keys?: JournalKeys): Journa
   const data = Buffer.from(shared.data);
   const hash = Buffer.from(shared.hash);
   const ring = keys === undefined ? null : new KeyRing(keys);
-  const worker = new Worker(workerEntry(), {
+  const worker = new Worker(workerEntry('io-worker'), {
     workerData: shared,
     transferList: keyChannel === null ? [] : [keyChannel.port2],
     name: 'journal-io',

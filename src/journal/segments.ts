@@ -10,8 +10,13 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import {
+  MAX_RECORD_BYTES,
   REC_INCOMPLETE,
+  RECORD_FIXED_BYTES,
+  RECORD_MARKER,
+  RECORD_OVERHEAD,
   SEGMENT_HEADER_BYTES,
+  getU32,
   checkRecord,
   decodeSegmentHeader,
   HASH_BYTES,
@@ -155,9 +160,10 @@ interface Chunk {
  * Scans one segment file: checks the header, then every record's length, marker, CRC and seq
  * continuity (starting at the seq in the file name), handing valid records to `visitor`.
  *
- * The first bad record ends the scan. In the last segment, bad bytes followed by no valid
- * record at all are classified `torn_tail`; bad bytes followed by a valid record (acknowledged
- * data after the damage) are `checksum`.
+ * The first bad record ends the scan. In the last segment it is a `torn_tail` only when it looks
+ * like a write that never completed (see {@link tornWrite}) and no valid record follows; any
+ * other damage — a complete record whose checksum fails, a valid record after the bad bytes —
+ * is `checksum`: that record may have been acknowledged, and cutting it would lose it.
  */
 export async function scanSegment(
   seg: SegmentInfo,
@@ -365,6 +371,51 @@ async function readRange(fh: fsp.FileHandle, from: number, to: number): Promise<
   return buf.subarray(0, got);
 }
 
+/** Smallest complete record: the fixed overhead and a one-byte key id. */
+const MIN_RECORD_BYTES = RECORD_OVERHEAD + 1;
+/** Granularity at which a write can be persisted in part (a disk sector). */
+const SECTOR_BYTES = 512;
+
+/**
+ * Whether the bytes `rest` (from file offset `offset` to the end of the newest segment), which
+ * start with a record that failed its checks, are what a write cut short by a crash leaves — a
+ * torn write, never acknowledged, safe to cut — rather than a damaged complete record:
+ *
+ *  - too few bytes for any complete record (fewer than {@link MIN_RECORD_BYTES});
+ *  - only zero bytes (the file size was updated but the data never made it);
+ *  - a consistent record header whose length runs past the end of the file (the write stopped
+ *    inside the record);
+ *  - the file ends in zero bytes (at least 4) from a sector boundary inside the record (or inside
+ *    its header, when that is not readable): the end of the write never made it to the disk.
+ *
+ * A record whose header is consistent, whose length fits in the file and whose bytes are not cut
+ * off by such zeros is complete: a checksum failure there is corruption, whatever follows it.
+ */
+export function tornWrite(rest: Uint8Array, offset: number): boolean {
+  const n = rest.length;
+  if (n < MIN_RECORD_BYTES) return true;
+  // the trailing run of zero bytes: rest[zeros, n) are all 0
+  let zeros = n;
+  while (zeros > 0 && rest[zeros - 1] === 0) zeros--;
+  if (zeros === 0) return true;
+  // first sector boundary (file offsets) at or after the start of that run; the zeros from there
+  // to the end must at least cover where a CRC would be (a record's last 4 bytes: one flipped
+  // byte at the very end is not taken for a lost sector)
+  const boundary = Math.ceil((offset + zeros) / SECTOR_BYTES) * SECTOR_BYTES - offset;
+  const zeroSector = n - boundary >= 4;
+  if (!consistentHeader(rest)) return zeroSector && boundary <= RECORD_FIXED_BYTES;
+  const total = getU32(rest, 0);
+  if (total > n) return true;
+  return zeroSector && boundary < total;
+}
+
+/** Whether the record header at rest[0] is self-consistent (marker, key id length, lengths). */
+function consistentHeader(rest: Uint8Array): boolean {
+  const total = getU32(rest, 0);
+  const k = rest[22]!;
+  return rest[23] === RECORD_MARKER && k > 0 && total >= MIN_RECORD_BYTES && total <= MAX_RECORD_BYTES && getU32(rest, 24) === total - RECORD_OVERHEAD - k;
+}
+
 async function classifyBad(
   seg: SegmentInfo,
   fh: fsp.FileHandle,
@@ -375,7 +426,7 @@ async function classifyBad(
 ): Promise<ScanProblem> {
   if (isLast) {
     const rest = await readRange(fh, offset, fileSize);
-    if (findValidRecordAfter(rest, 0, rest.length, seq) < 0) {
+    if (findValidRecordAfter(rest, 0, rest.length, seq) < 0 && tornWrite(rest, offset)) {
       return {
         kind: 'torn_tail',
         seq,
@@ -383,6 +434,14 @@ async function classifyBad(
         message: `${seg.name}: torn tail at offset ${offset} (${fileSize - offset} bytes of an incomplete write, expected seq ${seq})`,
       };
     }
+    return {
+      kind: 'checksum',
+      seq,
+      offset,
+      message:
+        `${seg.name}: corrupt record at offset ${offset} (seq ${seq}): the record is complete but fails its checks, ` +
+        `so it may have been acknowledged; it is not cut as a torn write`,
+    };
   }
   return {
     kind: 'checksum',
@@ -401,9 +460,10 @@ async function classifyHeader(
 ): Promise<ScanProblem> {
   if (isLast && unreadable) {
     // A segment is created by one write of header + first batch: if that write was torn and no
-    // record made it, the whole file is a torn tail.
+    // record made it, the whole file is a torn tail. Torn means: no valid record anywhere in it,
+    // and the header itself cut short (too short, or zeros from a sector boundary inside it).
     const all = await readRange(fh, 0, fileSize);
-    if (findValidRecordAfter(all, -1, all.length, seg.firstSeq) < 0) {
+    if (findValidRecordAfter(all, -1, all.length, seg.firstSeq) < 0 && tornHeader(all)) {
       return {
         kind: 'torn_tail',
         seq: seg.firstSeq,
@@ -420,4 +480,15 @@ async function classifyHeader(
       ? `${seg.name}: bad segment header`
       : `${seg.name}: segment header names another first seq than the file name`,
   };
+}
+
+/**
+ * A segment file whose header write never completed: shorter than a header, or zero bytes from
+ * inside the header to the end of the file. A complete header ends in its (non-zero) CRC.
+ */
+function tornHeader(all: Uint8Array): boolean {
+  if (all.length < SEGMENT_HEADER_BYTES) return true;
+  let zeros = all.length;
+  while (zeros > 0 && all[zeros - 1] === 0) zeros--;
+  return zeros < SEGMENT_HEADER_BYTES;
 }

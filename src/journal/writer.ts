@@ -51,6 +51,7 @@ import {
 } from './format.js';
 import { JournalClosedError, JournalFailedError, JournalIntegrityError } from './errors.js';
 import { listSegments, scanSegment, tailRecord, type SegmentInfo, type SegmentTail } from './segments.js';
+import { copyAside, moveAside } from './set-aside.js';
 
 const openAsync = promisify(fs.open);
 const closeAsync = promisify(fs.close);
@@ -58,7 +59,6 @@ const writeAsync = promisify(fs.write);
 const fsyncAsync = promisify(fs.fsync);
 const fdatasyncAsync = promisify(fs.fdatasync);
 const ftruncateAsync = promisify(fs.ftruncate);
-const unlinkAsync = promisify(fs.unlink);
 
 /**
  * The two I/O calls on the append path. Replaceable for tests (to hold a sync, or to inject an
@@ -142,16 +142,18 @@ export const blockingJournalIo: JournalIo = {
 };
 
 export interface TornTailInfo {
-  /** Segment file name that was cut (or removed). */
+  /** Segment file name that was cut (or moved aside). */
   segment: string;
-  /** Offset at which the file was truncated (0 when the segment file was removed). */
+  /** Offset at which the file was truncated (0 when the segment file was moved aside). */
   offset: number;
-  /** Bytes removed. */
+  /** Bytes cut from the segment. */
   bytesCut: number;
-  /** True when the whole segment file was removed (its header itself was torn). */
+  /** True when the whole segment file was moved aside (its header itself was torn). */
   removedSegment: boolean;
   /** Seq of the last record kept; appends resume at lastSeq + 1. */
   lastSeq: number;
+  /** Path of the side file holding the cut bytes (set-aside.ts): they are never deleted. */
+  savedTo: string;
 }
 
 export interface BatchInfo {
@@ -424,7 +426,8 @@ export class JournalWriter {
 
   /**
    * Opens (or creates) the journal in `opts.dir`: scans the newest segment, cuts a torn tail
-   * (reported through `onTornTail`) and resumes seq and chain hash after the last valid record.
+   * (its bytes moved to a side file first, set-aside.ts; reported through `onTornTail`) and
+   * resumes seq and chain hash after the last valid record.
    * Throws {@link JournalIntegrityError} when the newest segment is damaged before its end
    * (valid records after bad bytes): truncating there could drop acknowledged records, so that
    * needs an operator (see `journal-verify`).
@@ -466,8 +469,7 @@ export class JournalWriter {
             throw new JournalIntegrityError('checksum', last.firstSeq, last.name, 0,
               `cannot open journal: ${last.name} has a torn header and no earlier segment to resume from`);
           }
-          await unlinkAsync(last.path);
-          await fsyncAsync(dirFd);
+          const savedTo = await moveAside(dir, dirFd, last.name, Date.now());
           segs.pop();
           opts.onTornTail?.({
             segment: last.name,
@@ -475,12 +477,15 @@ export class JournalWriter {
             bytesCut: scan.fileSize,
             removedSegment: true,
             lastSeq: segs.length > 0 ? last.firstSeq - 1 : 0,
+            savedTo,
           });
           continue;
         }
 
         fd = await openAsync(last.path, segmentFlags(opts, false));
         if (pb !== null) {
+          // The cut bytes go to a durable side file first: never deleted.
+          const savedTo = await copyAside(dir, dirFd, last.name, fd, scan.validEnd, scan.fileSize, Date.now());
           await ftruncateAsync(fd, scan.validEnd);
           await fdatasyncAsync(fd);
           opts.onTornTail?.({
@@ -489,6 +494,7 @@ export class JournalWriter {
             bytesCut: scan.fileSize - scan.validEnd,
             removedSegment: false,
             lastSeq: scan.lastSeq,
+            savedTo,
           });
         }
         let lastHash = scan.header.prevHash;

@@ -10,10 +10,11 @@
  * here an entry is 16 bytes of one typed array, and an insert is a fingerprint and a probe that
  * touches one cache line.
  *
- * Keys are stored as 64-bit fingerprints (two independent 32-bit hashes of the pair), not as
- * strings: callers check the candidate they get back against the real strings, so a
- * fingerprint collision (about 2^-64 per pair of keys) can only make an entry unreachable,
- * never return a wrong order.
+ * Keys are stored as 64-bit fingerprints (keyed with a per-process secret: see
+ * fingerprint-index.ts), not as strings: callers check the candidate they get back against the
+ * real strings, so a fingerprint collision (about 2^-64 per pair of keys, and not computable
+ * from outside without the secret) can only make an entry unreachable, never return a wrong
+ * order.
  */
 import { FingerprintIndex, fingerprintPair as fingerprint, fpA, fpB } from '../lib/fingerprint-index.js';
 

@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Ajv } from 'ajv';
 import { AuthFailure, type Principal } from '../../auth/authenticator.js';
+import { duplicateKey, KnownKeys } from '../../contract/duplicate-keys.js';
 import type { HttpDeps } from './server.js';
 import { type BodyRequest, OVERSIZE, precheck, readBody } from './body.js';
 import { rejectBody, sendError, sendJson, sendValue } from './respond.js';
@@ -35,6 +36,7 @@ const killSchema = {
 } as const;
 
 const validateKill = new Ajv({ allErrors: false }).compile<KillRequest>(killSchema);
+const KILL_KEYS = new KnownKeys(Object.keys(killSchema.properties));
 
 type AdminAction = (p: Principal, req: BodyRequest, res: ServerResponse, body: string) => void;
 
@@ -124,6 +126,8 @@ export class AdminRoutes {
       const e = validateKill.errors![0]!;
       return sendJson(res, 400, rejectBody('REJECTED', 'INVALID_JSON', `${e.instancePath || 'body'} ${e.message ?? 'is invalid'}`));
     }
+    const dup = duplicateKey(body, KILL_KEYS, Object.keys(json).length);
+    if (dup >= 0) return sendJson(res, 400, rejectBody('REJECTED', 'DUPLICATE_FIELD', `field ${JSON.stringify(KILL_KEYS.names[dup])} appears more than once`));
     const k = this.d.fastPath.kill;
     const now = Date.now();
     const reason = json.reason ?? `manual kill by ${p.accountId}`;

@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { type Authenticator, AuthFailure, type Principal } from '../../auth/authenticator.js';
-import { ContractViolation, toNewOrder } from '../../contract/order-request.js';
+import { ContractViolation, parseOrderRequest } from '../../contract/order-request.js';
 import type { Reason } from '../../contract/reasons.js';
 import type { DurableOrders } from '../../durable/service.js';
 import type { LatencyHistogram } from '../../lib/latency.js';
@@ -67,13 +67,7 @@ export class OrdersEntry implements OrdersLaneEndpoint {
       this.d.ack.since(t0, performance.now());
       return;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      return this.badRequest(sink, 400, 'INVALID_JSON', 'the body is not valid JSON', t0);
-    }
-    const order = toNewOrder(json);
+    const order = parseOrderRequest(body);
     if (order instanceof ContractViolation) return this.badRequest(sink, order.status, order.reason, order.message, t0);
 
     if (key !== undefined) {

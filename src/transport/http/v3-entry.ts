@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { AuthFailure, type Principal } from '../../auth/authenticator.js';
-import { ContractViolation, toNewOrder } from '../../contract/order-request.js';
+import { ContractViolation, parseOrderRequest } from '../../contract/order-request.js';
 import type { Reason } from '../../contract/reasons.js';
 import { DecimalFormatter } from '../../lib/decimal.js';
 import type { FastPath } from '../../fastpath/fast-path.js';
@@ -95,15 +95,8 @@ export class V3OrderEntry {
     const tLive = performance.now();
     const fp = this.d.fastPath;
 
-    // parse: JSON syntax, then the order_request_v1 contract
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      fp.reject('INVALID_JSON');
-      return this.reject(r, t0, tLive, 400, 'REJECTED', 'INVALID_JSON', 'the body is not valid JSON');
-    }
-    const order = toNewOrder(json);
+    // parse: JSON syntax, then the order_request_v1 contract (duplicate fields included)
+    const order = parseOrderRequest(body);
     const tParsed = performance.now();
     st.parse.since(tLive, tParsed);
     if (order instanceof ContractViolation) {

@@ -4,9 +4,19 @@
  *
  * Per connection: a streaming FrameDecoder, the pure session guard (login gating, sequence rule,
  * heartbeats), and one output buffer. All answers produced while handling one chunk of input go
- * out in a single socket write. A client that stops reading is paused (TCP flow control), and
- * disconnected when its unread answers exceed `maxWriteBufferBytes`. A malformed frame ends the
- * session with Goodbye and a reason; it never throws out of the handler.
+ * out in a single socket write. A malformed frame ends the session with Goodbye and a reason; it
+ * never throws out of the handler.
+ *
+ * Reading stops in two cases, and the guard knows which:
+ *  - a Login whose token is not in the verified-token cache is being verified: the frames after
+ *    it stay in the decoder, undecoded, and are processed in order once the login is decided
+ *    (session.ts, `holdsInput`), so Login + NewOrder in one packet always behaves the same;
+ *  - the client does not read its answers (a write found the socket's buffer full): the server
+ *    stops reading its requests until `drain` (TCP flow control), and cuts it with Goodbye
+ *    SESSION_SLOW_CONSUMER once that has lasted `missedHeartbeats` heartbeat intervals, or at
+ *    once when its unread answers exceed `maxWriteBufferBytes`. It is never mistaken for a silent
+ *    client (PROTOCOL_HEARTBEAT_TIMEOUT): the receive clock does not run while the server is not
+ *    reading.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -69,7 +79,8 @@ class Connection {
   private out = Buffer.allocUnsafe(OUT_BYTES);
   private outLen = 0;
   private closing = false;
-  private paused = false;
+  /** the socket takes no more writes: waiting for 'drain' */
+  private blocked = false;
 
   constructor(
     readonly t: TcpTransport,
@@ -81,7 +92,13 @@ class Connection {
   onData(chunk: Buffer): void {
     if (this.closing) return;
     this.decoder.push(chunk);
+    this.process();
+  }
+
+  /** Decodes and handles the frames waiting in the decoder, unless a login holds them; answers go out in one write. */
+  private process(): void {
     for (;;) {
+      if (this.guard.holdsInput) break;
       const msg = this.decoder.next();
       if (msg === null) break;
       if (msg instanceof ProtocolError) {
@@ -146,14 +163,16 @@ class Connection {
     const auth = this.t.auth;
     const cached = auth.cached(header);
     if (cached !== undefined) return this.loggedIn(m, cached);
-    // Frames that arrive before LoginAccepted are protocol violations; the guard enforces it.
-    this.socket.pause();
+    // The guard now holds the frames after the Login (process() stops decoding); stop reading
+    // more until the token is verified, then go on with what is waiting, in order.
+    this.reading();
     auth.verify(header).then(
       (p) => {
         if (this.closing) return;
-        this.socket.resume();
         this.loggedIn(m, p);
-        this.flush();
+        if (this.closing) return;
+        this.reading();
+        this.process();
       },
       (err: unknown) => {
         this.t.log.error({ err }, 'tcp login verification failed unexpectedly');
@@ -212,8 +231,27 @@ class Connection {
       this.flush();
       return;
     }
+    if (action.reason === 'SESSION_SLOW_CONSUMER') return this.slowConsumer(action.message);
     if (action.reason === 'PROTOCOL_HEARTBEAT_TIMEOUT') this.t.counters.heartbeatTimeouts++;
     this.goodbye(action.reason as Reason, action.message);
+  }
+
+  /**
+   * Ends the session of a client that does not read its answers: Goodbye SESSION_SLOW_CONSUMER
+   * behind them (it arrives if the client reads on), then close (destroyed after the grace of
+   * {@link end} if it never does).
+   */
+  private slowConsumer(text: string): void {
+    this.t.counters.slowConsumers++;
+    this.t.log.warn({ remote: this.socket.remoteAddress, unread: this.socket.writableLength, text }, 'tcp slow consumer disconnected');
+    this.goodbye('SESSION_SLOW_CONSUMER', text);
+  }
+
+  /** Reads from the socket unless a login holds the input or the client does not read its answers. */
+  private reading(): void {
+    if (this.closing) return;
+    if (this.blocked || this.guard.holdsInput) this.socket.pause();
+    else this.socket.resume();
   }
 
   private reserve(n: number): void {
@@ -226,21 +264,22 @@ class Connection {
     this.out.copy(chunk, 0, 0, this.outLen);
     this.outLen = 0;
     const ok = this.socket.write(chunk);
-    this.guard.sent(now());
-    if (this.socket.writableLength > this.t.maxWriteBufferBytes && !this.closing) {
-      this.t.counters.slowConsumers++;
-      this.closing = true;
-      this.t.log.warn({ remote: this.socket.remoteAddress, unread: this.socket.writableLength }, 'tcp slow consumer disconnected');
-      this.socket.destroy();
+    const t = now();
+    this.guard.sent(t);
+    if (this.closing) return;
+    if (this.socket.writableLength > this.t.maxWriteBufferBytes) {
+      this.slowConsumer(`${this.socket.writableLength} bytes of answers unread`);
       return;
     }
-    if (!ok && !this.paused) {
+    if (!ok && !this.blocked) {
       // Stop reading orders from a client that does not read its answers.
-      this.paused = true;
-      this.socket.pause();
+      this.blocked = true;
+      this.guard.writeBlocked(t);
+      this.reading();
       this.socket.once('drain', () => {
-        this.paused = false;
-        if (!this.closing) this.socket.resume();
+        this.blocked = false;
+        this.guard.writeDrained(now());
+        this.reading();
       });
     }
   }

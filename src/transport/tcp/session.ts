@@ -37,7 +37,9 @@ export function negotiateHeartbeat(requestedMs: number, rules: SessionRules = DE
 
 /**
  * `awaiting-login`: connected, nothing received yet. `authenticating`: a Login arrived and is
- * being verified; nothing else may be sent until LoginAccepted. `active`: logged in.
+ * being verified; the server holds every frame received after it (see
+ * {@link ServerSessionGuard.holdsInput}) and processes them once the login is decided.
+ * `active`: logged in.
  */
 export type SessionState = 'awaiting-login' | 'authenticating' | 'active' | 'closed';
 
@@ -49,8 +51,20 @@ export type TickAction = 'none' | 'send-heartbeat' | ProtocolError;
  *
  * Usage: on every decoded message call {@link check}; a ProtocolError means "send Goodbye with
  * its code and message, then close". For a Login that passes, authenticate the token, then call
- * {@link accept} (or {@link close} after LoginRejected). Call {@link sent} whenever bytes are
- * written and {@link tick} periodically.
+ * {@link accept} (or {@link close} after LoginRejected). While {@link holdsInput} is true (the
+ * token is being verified), decode nothing more: the frames that followed the Login in the same
+ * read (or later) wait, in order, and are checked and processed after accept() — or dropped
+ * with the connection after a LoginRejected. So a client may pipeline orders right behind its
+ * Login, and their fate never depends on whether the token happened to be cached. Call
+ * {@link sent} whenever bytes are written, {@link writeBlocked} / {@link writeDrained} when the
+ * socket stops / starts taking writes, and {@link tick} periodically.
+ *
+ * Timeouts: a client that sends nothing for `missedHeartbeats` intervals is dead
+ * (PROTOCOL_HEARTBEAT_TIMEOUT). But the server stops reading a client that does not read its
+ * answers (TCP flow control: while the socket's buffer is full), so during that time "nothing
+ * received" says nothing about the client; the receive clock is suspended, and a client whose
+ * answers stay unread for `missedHeartbeats` intervals is a slow consumer
+ * (SESSION_SLOW_CONSUMER) instead.
  */
 export class ServerSessionGuard {
   private stateValue: SessionState = 'awaiting-login';
@@ -60,6 +74,8 @@ export class ServerSessionGuard {
   private lastRecvMs: number;
   private lastSentMs: number;
   private readonly openedMs: number;
+  /** since when the socket takes no more writes (-1: it does) */
+  private blockedSinceMs = -1;
 
   constructor(
     nowMs: number,
@@ -77,6 +93,14 @@ export class ServerSessionGuard {
   /** Heartbeat interval agreed at login (0 before). */
   get heartbeatMs(): number {
     return this.heartbeat;
+  }
+
+  /**
+   * True while a Login is being verified: the server must not decode (nor check) further frames
+   * until {@link accept} or {@link close}.
+   */
+  get holdsInput(): boolean {
+    return this.stateValue === 'authenticating';
   }
 
   /** Client sequence number of the last NewOrder/Cancel accepted by {@link check} (0 if none). */
@@ -100,6 +124,7 @@ export class ServerSessionGuard {
       return null;
     }
     if (this.stateValue === 'authenticating') {
+      // Only a server that ignores holdsInput gets here.
       return new ProtocolError('PROTOCOL_NOT_LOGGED_IN', `${MsgType[msg.type]} before LoginAccepted`);
     }
     switch (msg.type) {
@@ -157,14 +182,33 @@ export class ServerSessionGuard {
     this.lastRecvMs = nowMs;
   }
 
+  /**
+   * The socket took no more writes at `nowMs` (its buffer is full: the client is not reading);
+   * the server stops reading the client until {@link writeDrained}. Repeated calls keep the
+   * first time.
+   */
+  writeBlocked(nowMs: number): void {
+    if (this.blockedSinceMs < 0) this.blockedSinceMs = nowMs;
+  }
+
+  /**
+   * The client has read what was waiting (`drain` at `nowMs`); the server reads again. The
+   * receive clock restarts here: nothing could be received while the server was not reading.
+   */
+  writeDrained(nowMs: number): void {
+    this.blockedSinceMs = -1;
+    if (nowMs > this.lastRecvMs) this.lastRecvMs = nowMs;
+  }
+
   /** Marks the session over (after LoginRejected or Goodbye); later messages are violations. */
   close(): void {
     this.stateValue = 'closed';
   }
 
   /**
-   * Time-driven duties at `nowMs`: a login timeout or a dead client (ProtocolError to send as
-   * Goodbye), a heartbeat due because nothing was sent for one interval, or nothing.
+   * Time-driven duties at `nowMs`: a login timeout, a dead client or a slow consumer
+   * (ProtocolError to send as Goodbye), a heartbeat due because nothing was sent for one
+   * interval, or nothing.
    */
   tick(nowMs: number): TickAction {
     if (this.stateValue === 'awaiting-login' || this.stateValue === 'authenticating') {
@@ -175,6 +219,14 @@ export class ServerSessionGuard {
     }
     if (this.stateValue === 'closed') return 'none';
     const deadAfter = this.heartbeat * this.rules.missedHeartbeats;
+    if (this.blockedSinceMs >= 0) {
+      // Not reading the client (it does not read us): no heartbeat timeout, and no heartbeat
+      // either (it would only wait behind the unread answers).
+      if (nowMs - this.blockedSinceMs >= deadAfter) {
+        return new ProtocolError('SESSION_SLOW_CONSUMER', `answers unread for ${Math.round(nowMs - this.blockedSinceMs)} ms`);
+      }
+      return 'none';
+    }
     if (nowMs - this.lastRecvMs >= deadAfter) {
       return new ProtocolError('PROTOCOL_HEARTBEAT_TIMEOUT', `nothing received for ${nowMs - this.lastRecvMs} ms`);
     }

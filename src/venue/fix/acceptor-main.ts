@@ -9,7 +9,7 @@
  */
 import { ConfigError } from '../../config/env.js';
 import { loadConfig } from '../../config/config.js';
-import { createLogger } from '../../log/logger.js';
+import { createLogger } from '../../lib/logger.js';
 import { type AcceptorConfig, loadAcceptorConfig } from '../config.js';
 import { FixAcceptor } from './acceptor.js';
 

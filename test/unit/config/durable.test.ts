@@ -11,6 +11,15 @@ function failsOn(env: Record<string, string>, variable: string, message?: RegExp
   );
 }
 
+describe('configuration: JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN', () => {
+  it('is off by default, parsed as a boolean, and refuses anything else by name', () => {
+    assert.equal(loadConfig({}).durable.recoveryAllowBrokenChain, false);
+    assert.equal(loadConfig({ JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN: '1' }).durable.recoveryAllowBrokenChain, true);
+    assert.equal(loadConfig({ JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN: 'false' }).durable.recoveryAllowBrokenChain, false);
+    failsOn({ JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN: 'sometimes' }, 'JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN');
+  });
+});
+
 describe('configuration: durable path', () => {
   it('has the defaults', () => {
     const d = loadConfig({ GATEWAY_DATA_DIR: '/data/gw' }).durable;

@@ -25,6 +25,7 @@ test('torn tail: a record cut mid-way is truncated on open, seq resumes and the 
   const full = (await stat(seg)).size;
   assert.equal(full, SEGMENT_HEADER_BYTES + 10 * REC);
   await truncate(seg, full - 40); // the last record loses its last 40 bytes
+  const cut = (await readFile(seg)).subarray(SEGMENT_HEADER_BYTES + 9 * REC);
 
   const before = await verifyJournal(dir, KEYS);
   assert.equal(before.ok, false);
@@ -38,9 +39,12 @@ test('torn tail: a record cut mid-way is truncated on open, seq resumes and the 
 
   const torn: TornTailInfo[] = [];
   const w = await JournalWriter.open({ dir, keys: KEYS, activeKeyId: 'k1', onTornTail: (i) => torn.push(i) });
+  const savedTo = torn[0]?.savedTo ?? '';
   assert.deepEqual(torn, [
-    { segment: segmentName(1), offset: SEGMENT_HEADER_BYTES + 9 * REC, bytesCut: REC - 40, removedSegment: false, lastSeq: 9 },
+    { segment: segmentName(1), offset: SEGMENT_HEADER_BYTES + 9 * REC, bytesCut: REC - 40, removedSegment: false, lastSeq: 9, savedTo },
   ]);
+  assert.match(savedTo, new RegExp(`${segmentName(1)}\\.torn-${SEGMENT_HEADER_BYTES + 9 * REC}-\\d+$`));
+  assert.deepEqual(await readFile(savedTo), cut, 'the cut bytes are kept in the side file');
   assert.equal(w.lastSeq, 9);
   assert.equal((await stat(seg)).size, SEGMENT_HEADER_BYTES + 9 * REC);
   const r = w.append(2, payloadFor(1000));
@@ -84,7 +88,9 @@ test('torn segment creation: a new segment whose header never made it is removed
 
   const torn: TornTailInfo[] = [];
   const w = await JournalWriter.open({ dir, keys: KEYS, activeKeyId: 'k1', segmentBytes: 2048, onTornTail: (i) => torn.push(i) });
-  assert.deepEqual(torn, [{ segment: segmentName(31), offset: 0, bytesCut: 3, removedSegment: true, lastSeq: 30 }]);
+  const savedTo = torn[0]?.savedTo ?? '';
+  assert.deepEqual(torn, [{ segment: segmentName(31), offset: 0, bytesCut: 3, removedSegment: true, lastSeq: 30, savedTo }]);
+  assert.deepEqual(await readFile(savedTo), Buffer.from([0x53, 0x57, 0x4a]), 'the torn segment file was moved aside, not deleted');
   assert.equal(w.lastSeq, 30);
   assert.equal(w.stats().segment, last.name);
   assert.deepEqual(w.anchor(), anchorBefore);
@@ -167,7 +173,8 @@ test('a writer opened with the tail of a replay matches one that reads the segme
     const tornB: TornTailInfo[] = [];
     const a = await JournalWriter.open({ dir: dirA, keys: KEYS, activeKeyId: 'k1', tail: walk.tail, onTornTail: (i) => tornA.push(i) });
     const b = await JournalWriter.open({ dir: dirB, keys: KEYS, activeKeyId: 'k1', onTornTail: (i) => tornB.push(i) });
-    assert.deepEqual(tornA, tornB, `torn ${torn}`);
+    const strip = (xs: TornTailInfo[]) => xs.map(({ savedTo: _s, ...rest }) => rest);
+    assert.deepEqual(strip(tornA), strip(tornB), `torn ${torn}`);
     assert.equal(tornA.length, torn ? 1 : 0);
     assert.equal(a.lastSeq, 12);
     assert.deepEqual(a.anchor(), b.anchor());

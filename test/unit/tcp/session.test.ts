@@ -28,11 +28,24 @@ test('a message before Login is a violation', () => {
   assert.equal(reasonOf(new ServerSessionGuard(0).check({ type: MsgType.Heartbeat }, 0)), 'PROTOCOL_NOT_LOGGED_IN');
 });
 
-test('nothing may follow Login until it is accepted; a second Login is a violation', () => {
+test('frames after a Login are held while it is verified; a second Login is a violation', () => {
   const g = new ServerSessionGuard(0);
+  assert.equal(g.holdsInput, false);
   assert.equal(g.check(login, 0), null);
   assert.equal(g.state, 'authenticating');
+  assert.equal(g.holdsInput, true, 'the server decodes nothing more until the login is decided');
+  // a server that does not hold them gets a violation, never a silently accepted order
   assert.equal(reasonOf(g.check(order(1), 0)), 'PROTOCOL_NOT_LOGGED_IN');
+  const accepted = new ServerSessionGuard(0);
+  accepted.check(login, 0);
+  accepted.accept(login);
+  assert.equal(accepted.holdsInput, false, 'accepted: the held frames are processed, in order');
+  assert.equal(accepted.check(order(1), 0), null);
+  const refused = new ServerSessionGuard(0);
+  refused.check(login, 0);
+  refused.close();
+  assert.equal(refused.holdsInput, false);
+  assert.ok(refused.check(order(1), 0) instanceof ProtocolError, 'refused: the held frames are dropped with the session');
   const h = new ServerSessionGuard(0);
   h.check(login, 0);
   assert.deepEqual(h.accept(login), { heartbeatMs: 500, nextClientSeq: 1 });
@@ -105,4 +118,36 @@ test('closed session', () => {
   assert.equal(g.state, 'closed');
   assert.equal(g.tick(1e9), 'none');
   assert.ok(g.check(login, 0) instanceof ProtocolError);
+});
+
+test('a client that does not read its answers is a slow consumer, not a silent client', () => {
+  // same times, with and without a blocked writer
+  const silent = new ServerSessionGuard(0);
+  silent.check(login, 0);
+  silent.accept(login); // 500 ms: dead after 1500 ms without a byte
+  assert.equal(reasonOf(silent.tick(1500)), 'PROTOCOL_HEARTBEAT_TIMEOUT');
+
+  const g = new ServerSessionGuard(0);
+  g.check(login, 0);
+  g.accept(login);
+  g.check(order(1), 100);
+  g.writeBlocked(200); // the socket takes no more writes: the server stops reading the client
+  g.writeBlocked(600); // repeated: the first time counts
+  assert.equal(g.tick(1600), 'none', 'not reading the client is not the client being silent; no heartbeat behind unread answers');
+  assert.equal(g.tick(1699), 'none');
+  const cut = g.tick(1700);
+  assert.equal(reasonOf(cut), 'SESSION_SLOW_CONSUMER', '1500 ms of unread answers');
+  assert.match((cut as ProtocolError).message, /answers unread for 1500 ms/);
+});
+
+test('after the client drains its answers, the receive clock restarts', () => {
+  const g = new ServerSessionGuard(0);
+  g.check(login, 0);
+  g.accept(login);
+  g.writeBlocked(100);
+  g.writeDrained(1000); // read again from here; nothing could be received before
+  assert.equal(g.tick(1000), 'send-heartbeat');
+  g.sent(1000);
+  assert.equal(g.tick(2499), 'send-heartbeat', 'alive: 1499 ms since the drain');
+  assert.equal(reasonOf(g.tick(2500)), 'PROTOCOL_HEARTBEAT_TIMEOUT', 'silent for 1500 ms after the drain');
 });

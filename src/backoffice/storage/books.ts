@@ -77,6 +77,7 @@ const bigOrNull = (v: unknown): bigint | null => (v === null ? null : BigInt(v a
 
 export class Books {
   private lockClient: pg.PoolClient | null = null;
+  private locking: Promise<boolean> | null = null;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -97,8 +98,15 @@ export class Books {
    * {@link close}). False when another back office holds it. PGlite: always true (its directory
    * is locked when opened).
    */
-  async lockWriter(): Promise<boolean> {
-    if (this.kind === 'pglite' || this.lockClient !== null) return true;
+  lockWriter(): Promise<boolean> {
+    if (this.kind === 'pglite' || this.lockClient !== null) return Promise.resolve(true);
+    this.locking ??= this.tryLock().finally(() => {
+      this.locking = null;
+    });
+    return this.locking;
+  }
+
+  private async tryLock(): Promise<boolean> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();

@@ -35,7 +35,7 @@ export function lockDir(dir: string): DirLock {
       } catch {
         // vanished meanwhile: try again
       }
-      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      if (Number.isSafeInteger(pid) && pid > 0 && alive(pid)) {
         throw new StorageError('LOCKED', `${dir} is in use by process ${pid} (another back office); remove ${path} if that is wrong`);
       }
       try {

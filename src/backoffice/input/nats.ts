@@ -93,6 +93,7 @@ export class NatsInput implements EventInput {
       const messages = await c.consume({ max_messages: this.cfg.pullBatch });
       this.messages = messages;
       if (this.abort.signal.aborted) messages.stop();
+      void this.watchConsumer(messages);
       this.st.connected = true;
       this.st.lastError = null;
       onReady();
@@ -124,6 +125,21 @@ export class NatsInput implements EventInput {
       } else if (s.type === 'reconnect') {
         this.st.connected = true;
         this.log.info({ natsUrl: this.cfg.natsUrl }, 'back office: NATS reconnected');
+      }
+    }
+  }
+
+  /**
+   * The consume loop keeps pulling from a consumer or stream that was deleted; end the session
+   * instead, so the next one re-creates them (a deleted consumer then replays the stream, and the
+   * books deduplicate).
+   */
+  private async watchConsumer(messages: ConsumerMessages): Promise<void> {
+    for await (const s of messages.status()) {
+      if (s.type === 'consumer_deleted' || s.type === 'consumer_not_found' || s.type === 'stream_not_found') {
+        this.log.warn({ consumer: this.cfg.consumer, notification: s.type }, 'back office: JetStream consumer gone; re-creating it');
+        messages.stop();
+        return;
       }
     }
   }

@@ -23,6 +23,8 @@ export interface OpenBooks {
   books: Books;
   /** names of the migrations this start applied */
   migrated: string[];
+  /** the node-postgres pool behind the books (raw SQL for tools such as the benchmark) */
+  pool: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -34,7 +36,7 @@ export async function openBooks(cfg: StorageConfig, log: Logger): Promise<OpenBo
     try {
       const migrated = await migrate(pool, log);
       const books = new Books(pool, 'postgres');
-      return { books, migrated, close: () => books.close() };
+      return { books, migrated, pool, close: () => books.close() };
     } catch (err) {
       await pool.end().catch(() => {});
       throw err;
@@ -63,6 +65,7 @@ export async function openBooks(cfg: StorageConfig, log: Logger): Promise<OpenBo
     return {
       books,
       migrated,
+      pool,
       close: async () => {
         await books.close().catch(() => {});
         await closeAll();

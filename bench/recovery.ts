@@ -32,7 +32,7 @@ import { type NewOrder, OrdType, Side, TimeInForce } from '../src/contract/order
 import { startDurable } from '../src/durable/recovery.js';
 import type { AnswerKind, DurableOrders, DurableResponder, RecoveryStats } from '../src/durable/service.js';
 import { replayJournal } from '../src/journal/reader.js';
-import { parseKeySpec } from '../src/journal/keys.js';
+import { parseKeySpec } from '../src/lib/key-spec.js';
 import { RiskEngine } from '../src/risk/engine.js';
 import { ROOT, timestamp } from './lib/common.js';
 

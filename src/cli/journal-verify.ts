@@ -13,7 +13,7 @@
  */
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseKeySpec } from '../journal/keys.js';
+import { parseKeySpec } from '../lib/key-spec.js';
 import { readAnchor, verifyJournal } from '../journal/verify.js';
 
 const USAGE =

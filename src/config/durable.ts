@@ -3,7 +3,7 @@
  * snapshots and backpressure. Part of {@link GatewayConfig} as `durable`.
  */
 import { join } from 'node:path';
-import { parseKeySpec } from '../journal/keys.js';
+import { parseKeySpec } from '../lib/key-spec.js';
 import { bool, ConfigError, type Env, int, num, oneOf, raw } from './env.js';
 
 export interface DurableConfig {

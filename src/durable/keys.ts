@@ -13,7 +13,7 @@ import { promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { DurableConfig } from '../config/durable.js';
-import { parseKeySpec } from '../journal/keys.js';
+import { parseKeySpec } from '../lib/key-spec.js';
 
 export interface JournalKeySet {
   keys: Map<string, Buffer>;

@@ -33,7 +33,6 @@ export {
   type Snapshot,
   type WriteSnapshotOptions,
 } from './snapshot.js';
-export { parseKeySpec } from './keys.js';
 export { JOURNAL_ERROR_CODES, JournalClosedError, JournalFailedError, JournalIntegrityError, type JournalErrorCode, type JournalErrorKind } from './errors.js';
 export { crc32c } from './crc32c.js';
 export {

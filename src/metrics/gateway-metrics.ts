@@ -5,7 +5,8 @@
 import type { GatewayConfig } from '../config/config.js';
 import { REASONS, type Reason } from '../contract/reasons.js';
 import type { FastPath } from '../fastpath/fast-path.js';
-import type { HttpStages, HttpTransport } from '../transport/http/server.js';
+import type { HttpStages } from '../transport/http/counters.js';
+import type { HttpTransport } from '../transport/http/server.js';
 import type { TcpTransport } from '../transport/tcp/server.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { LatencyHistogram } from '../lib/latency.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { FastLane } from '../../src/transport/http/fast-lane.js';
-import { HttpCounters } from '../../src/transport/http/server.js';
+import { HttpCounters } from '../../src/transport/http/counters.js';
 import { after, before, describe, it } from 'node:test';
 import { metrics, ORDER, type RunningGateway, startGateway, token } from '../helpers/gateway.js';
 import { type Answer, RawConnection, v3Request } from '../helpers/raw-http.js';

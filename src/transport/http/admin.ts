@@ -10,7 +10,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Ajv } from 'ajv';
 import { AuthFailure, type Principal } from '../../auth/authenticator.js';
 import { duplicateKey, KnownKeys } from '../../contract/duplicate-keys.js';
-import type { HttpDeps } from './server.js';
+import type { Logger } from 'pino';
+import type { Authenticator } from '../../auth/authenticator.js';
+import type { HttpConfig } from '../../config/transport.js';
+import type { FastPath } from '../../fastpath/fast-path.js';
 import { type BodyRequest, OVERSIZE, precheck, readBody } from './body.js';
 import { rejectBody, sendError, sendJson, sendValue } from './respond.js';
 
@@ -38,6 +41,14 @@ const killSchema = {
 const validateKill = new Ajv({ allErrors: false }).compile<KillRequest>(killSchema);
 const KILL_KEYS = new KnownKeys(Object.keys(killSchema.properties));
 
+export interface AdminDeps {
+  log: Logger;
+  auth: Authenticator;
+  fastPath: FastPath;
+  cfg: HttpConfig;
+  resetMetrics: () => void;
+}
+
 type AdminAction = (p: Principal, req: BodyRequest, res: ServerResponse, body: string) => void;
 
 /** An operator request waiting for its token. */
@@ -54,7 +65,7 @@ function onAdminPrincipal(p: Principal | AuthFailure | null, r: AdminPending): v
 }
 
 export class AdminRoutes {
-  constructor(private readonly d: HttpDeps) {}
+  constructor(private readonly d: AdminDeps) {}
 
   route(req: IncomingMessage, res: ServerResponse, path: string, method: string): void {
     if (path === '/admin/kill' && method === 'GET') return this.authorized(req, res, '', (p, _r, s) => this.killState(s));

@@ -16,26 +16,14 @@ import type { HttpConfig } from '../../config/transport.js';
 import { Confirmations } from '../../confirmation/confirmations.js';
 import type { Reason } from '../../contract/reasons.js';
 import type { FastPath } from '../../fastpath/fast-path.js';
-import type { LatencyHistogram } from '../../lib/latency.js';
-import type { MetricsRegistry } from '../../metrics/registry.js';
 import { AdminRoutes } from './admin.js';
+import { HttpCounters, type HttpStages } from './counters.js';
 import { type BodyRequest, header, OVERSIZE, precheck, readBody } from './body.js';
 import { FastLane } from './fast-lane.js';
 import type { OrdersEntry } from './orders-entry.js';
 import type { OrdersRoutes } from './orders-routes.js';
 import { protocolError, rejectBody, sendError, sendJson, sendJsonUtf8, sendReply, sendValue } from './respond.js';
 import { V3OrderEntry } from './v3-entry.js';
-
-export interface HttpStages {
-  /** every order-route answer after the request arrived, all outcomes */
-  ack: LatencyHistogram;
-  /** /v3 answers given after authentication, all outcomes */
-  v3LiveAck: LatencyHistogram;
-  /** /v3 accepted answers only */
-  v3LiveAckAccepted: LatencyHistogram;
-  parse: LatencyHistogram;
-  serialize: LatencyHistogram;
-}
 
 /** What /health reports: readiness for orders, and the fields it shows. */
 export interface HealthReport {
@@ -46,13 +34,19 @@ export interface HealthReport {
   fields: Record<string, unknown>;
 }
 
+/** The Prometheus exposition, as /metrics serves it. */
+export interface MetricsText {
+  readonly contentType: string;
+  text(): Promise<string>;
+}
+
 export interface HttpDeps {
   log: Logger;
   auth: Authenticator;
   fastPath: FastPath;
   /** durable confirmation of /v3 orders (GET /v3/orders/{sessionId}/{sessionSeq}) */
   confirm?: Confirmations;
-  metrics: MetricsRegistry;
+  metrics: MetricsText;
   stages: HttpStages;
   cfg: HttpConfig;
   idempotencyWindow: number;
@@ -62,15 +56,6 @@ export interface HttpDeps {
   fastLane?: boolean;
   /** the durable path: POST /orders and its other routes */
   orders?: { entry: OrdersEntry; routes: OrdersRoutes };
-}
-
-export class HttpCounters {
-  requests = 0;
-  authFailures = 0;
-  badRequests = 0;
-  idempotentReplays = 0;
-  idempotencyConflicts = 0;
-  protocolErrors = 0;
 }
 
 /** A /v3 request from node:http waiting for its token. */

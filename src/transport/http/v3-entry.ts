@@ -16,7 +16,7 @@ import type { FastPath } from '../../fastpath/fast-path.js';
 import { CONFLICT, IdempotencyWindow, MISS } from '../../fastpath/idempotency-window.js';
 import { errorBody, isAscii, rejectBody } from './respond.js';
 import { httpStatus, statusWord } from './status.js';
-import type { HttpCounters, HttpStages } from './server.js';
+import type { HttpCounters, HttpStages } from './counters.js';
 
 /** One answer. `ascii` bodies may be measured with `.length`; others need a byte count. */
 export interface V3Reply {

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JournalWriter } from '../../../src/journal/writer.js';
 import { crc32c } from '../../../src/journal/crc32c.js';
-import { parseKeySpec } from '../../../src/journal/keys.js';
+import { parseKeySpec } from '../../../src/lib/key-spec.js';
 import { parseSegmentName, segmentName } from '../../../src/journal/format.js';
 import { tempDir } from './helpers.js';
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { mintToken } from '../src/auth/token.js';
 import { OrdType, Side, TimeInForce } from '../src/contract/order.js';
 import { LatencyHistogram } from '../src/lib/latency.js';
-import { encodeLogin, encodeNewOrder, MsgType } from '../src/transport/tcp/protocol.js';
+import { encodeLogin, encodeNewOrder, MsgType } from '@switchyard/protocol';
 import { ROOT, timestamp } from './lib/common.js';
 import { startNode } from './lib/proc.js';
 

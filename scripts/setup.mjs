@@ -44,5 +44,5 @@ const sources = Math.max(
   statSync(join(root, 'tsconfig.json')).mtimeMs,
 );
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
-  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'tsconfig.json']);
 }

@@ -17,7 +17,7 @@ import {
   type OrderRequest,
   type OrderResult,
   type ServerMessage,
-} from '../../packages/client/src/index.js';
+} from '@switchyard/client';
 
 const USAGE = `usage: client [--host H] [--port P] [--token T] [--json] <command> [options]
   --host H                 gateway host (default 127.0.0.1)

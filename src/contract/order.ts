@@ -1,21 +1,11 @@
 /**
  * The order as the domain sees it, after a transport has decoded and validated it
- * (contract `order_request_v1`). Prices are integer ticks; quantities are integers >= 1.
+ * (contract `order_request_v1`). Prices are integer ticks; quantities are integers >= 1. The
+ * enums are the wire's (@switchyard/protocol), so one definition serves every transport.
  */
-export enum Side {
-  Buy = 1,
-  Sell = 2,
-}
+import { OrdType, Side, TimeInForce } from '@switchyard/protocol';
 
-export enum OrdType {
-  Limit = 1,
-  Market = 2,
-}
-
-export enum TimeInForce {
-  GTC = 1,
-  GTD = 2,
-}
+export { OrdType, Side, TimeInForce, SIDE_NAMES, TIF_NAMES, TYPE_NAMES } from '@switchyard/protocol';
 
 export interface NewOrder {
   symbol: string;
@@ -29,7 +19,3 @@ export interface NewOrder {
   expireAt: number;
   clientOrderId: string | null;
 }
-
-export const SIDE_NAMES = ['', 'BUY', 'SELL'] as const;
-export const TYPE_NAMES = ['', 'LIMIT', 'MARKET'] as const;
-export const TIF_NAMES = ['', 'GTC', 'GTD'] as const;

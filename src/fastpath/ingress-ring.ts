@@ -35,6 +35,7 @@
  *   128    64  sessionId      ASCII
  *   192    64  clientOrderId  ASCII
  */
+import { getAscii, putAscii } from '@switchyard/protocol';
 import type { NewOrder } from '../contract/order.js';
 
 export const SLOT_BYTES = 256;
@@ -117,14 +118,15 @@ export enum PushResult {
   Closed = 2,
 }
 
+/** Writes at most `max` characters of an ASCII string; returns how many. */
 function writeAscii(u8: Uint8Array, off: number, s: string, max: number): number {
   const n = s.length < max ? s.length : max;
-  for (let i = 0; i < n; i++) u8[off + i] = s.charCodeAt(i);
+  putAscii(u8, off, s, n);
   return n;
 }
 
 function readAscii(u8: Uint8Array, off: number, len: number): string {
-  return String.fromCharCode.apply(null, u8.subarray(off, off + len) as unknown as number[]);
+  return getAscii(u8, off, off + len);
 }
 
 export class RingProducer extends RingView {

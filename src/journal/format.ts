@@ -32,6 +32,7 @@
  *   28+k+p u8[32] hash = HMAC-SHA256(key[keyId], prevHash || bytes[0, 28+k+p))
  *   60+k+p u32    CRC-32C of bytes [0, 60+k+p)
  */
+import { getU16, getU32, getU64, putU16, putU32, putU64 } from '@switchyard/protocol';
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { crc32c } from './crc32c.js';
 
@@ -49,8 +50,6 @@ export const MAX_RECORD_BYTES = RECORD_OVERHEAD + MAX_KEY_ID_BYTES + MAX_PAYLOAD
 /** Chain hash that precedes record 1. */
 export const GENESIS_HASH: Buffer = Buffer.alloc(HASH_BYTES);
 
-const TWO_32 = 4294967296;
-const MAX_HI = 0x1fffff; // 2^53 / 2^32 - 1
 
 const SEGMENT_NAME_RE = /^(\d{20})\.seg$/;
 
@@ -67,41 +66,6 @@ export function parseSegmentName(name: string): number {
   return Number.isSafeInteger(n) && n >= 1 ? n : -1;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Little-endian integer helpers (plain byte arithmetic: faster than DataView for unaligned reads
-// on small offsets and free of bounds-check exceptions).
-
-export function getU16(b: Uint8Array, p: number): number {
-  return b[p] | (b[p + 1] << 8);
-}
-
-export function getU32(b: Uint8Array, p: number): number {
-  return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
-}
-
-/** Reads a u64 as a JS number; returns -1 when it exceeds 2^53 - 1. */
-export function getU64(b: Uint8Array, p: number): number {
-  const hi = getU32(b, p + 4);
-  if (hi > MAX_HI) return -1;
-  return hi * TWO_32 + getU32(b, p);
-}
-
-export function putU16(b: Uint8Array, p: number, v: number): void {
-  b[p] = v;
-  b[p + 1] = v >>> 8;
-}
-
-export function putU32(b: Uint8Array, p: number, v: number): void {
-  b[p] = v;
-  b[p + 1] = v >>> 8;
-  b[p + 2] = v >>> 16;
-  b[p + 3] = v >>> 24;
-}
-
-export function putU64(b: Uint8Array, p: number, v: number): void {
-  putU32(b, p, v >>> 0);
-  putU32(b, p + 4, Math.floor(v / TWO_32));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Segment header

@@ -10,20 +10,8 @@
  * up to its size when it was opened. Bytes of a write still in flight at the end look like a
  * torn tail; pass `toSeq` (e.g. the writer's `lastDurableSeq`) to stop before them.
  */
-import {
-  GENESIS_HASH,
-  HASH_BYTES,
-  RECORD_FIXED_BYTES,
-  KeyRing,
-  chainHash,
-  getU16,
-  getU32,
-  hashEquals,
-  recordAtMs,
-  recordHashOffset,
-  type JournalKeys,
-  type SegmentHeader,
-} from './format.js';
+import { GENESIS_HASH, HASH_BYTES, RECORD_FIXED_BYTES, KeyRing, chainHash, hashEquals, recordAtMs, recordHashOffset, type JournalKeys, type SegmentHeader } from './format.js';
+import { getU16, getU32 } from '@switchyard/protocol';
 import { JournalIntegrityError } from './errors.js';
 import {
   listSegments,

@@ -4,7 +4,8 @@
  * I/O thread does, so that the HMAC of every record is not computed on the event loop).
  */
 import { crc32c } from './crc32c.js';
-import { chainHash, getU32, HASH_BYTES, type KeyRing, putU32, RECORD_FIXED_BYTES, recordHashOffset, SEGMENT_HEADER_BYTES } from './format.js';
+import { chainHash, HASH_BYTES, type KeyRing, RECORD_FIXED_BYTES, recordHashOffset, SEGMENT_HEADER_BYTES } from './format.js';
+import { getU32, putU32 } from '@switchyard/protocol';
 
 /** Offset of a segment header's prevHash, and of its CRC (which covers the bytes before it). */
 const HEADER_PREV_HASH_AT = 24;

@@ -9,25 +9,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import {
-  MAX_RECORD_BYTES,
-  REC_INCOMPLETE,
-  RECORD_FIXED_BYTES,
-  RECORD_MARKER,
-  RECORD_OVERHEAD,
-  SEGMENT_HEADER_BYTES,
-  getU32,
-  checkRecord,
-  decodeSegmentHeader,
-  HASH_BYTES,
-  recordAtMs,
-  recordHashOffset,
-  recordKeyId,
-  findValidRecordAfter,
-  parseSegmentName,
-  recordSeq,
-  type SegmentHeader,
-} from './format.js';
+import { MAX_RECORD_BYTES, REC_INCOMPLETE, RECORD_FIXED_BYTES, RECORD_MARKER, RECORD_OVERHEAD, SEGMENT_HEADER_BYTES, checkRecord, decodeSegmentHeader, HASH_BYTES, recordAtMs, recordHashOffset, recordKeyId, findValidRecordAfter, parseSegmentName, recordSeq, type SegmentHeader } from './format.js';
+import { getU32 } from '@switchyard/protocol';
 import type { JournalErrorKind } from './errors.js';
 
 export interface SegmentInfo {

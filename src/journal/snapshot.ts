@@ -21,7 +21,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { crc32c } from './crc32c.js';
-import { getU16, getU32, getU64, putU16, putU32, putU64 } from './format.js';
+import { getU16, getU32, getU64, putU16, putU32, putU64 } from '@switchyard/protocol';
 
 const MAGIC = 0x4e535753; // "SWSN" as a little-endian u32
 const VERSION = 1;

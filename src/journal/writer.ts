@@ -28,27 +28,8 @@ import { promisify } from 'node:util';
 import { resolve as resolvePath, join } from 'node:path';
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { crc32c } from './crc32c.js';
-import {
-  GENESIS_HASH,
-  HASH_BYTES,
-  MAX_PAYLOAD_BYTES,
-  RECORD_FIXED_BYTES,
-  RECORD_MARKER,
-  RECORD_OVERHEAD,
-  SEGMENT_HEADER_BYTES,
-  KeyRing,
-  chainHash,
-  encodeSegmentHeader,
-  putU16,
-  putU32,
-  putU64,
-  recordAtMs,
-  recordHashOffset,
-  recordKeyId,
-  segmentName,
-  type JournalAnchor,
-  type JournalKeys,
-} from './format.js';
+import { GENESIS_HASH, HASH_BYTES, MAX_PAYLOAD_BYTES, RECORD_FIXED_BYTES, RECORD_MARKER, RECORD_OVERHEAD, SEGMENT_HEADER_BYTES, KeyRing, chainHash, encodeSegmentHeader, recordAtMs, recordHashOffset, recordKeyId, segmentName, type JournalAnchor, type JournalKeys } from './format.js';
+import { putU16, putU32, putU64 } from '@switchyard/protocol';
 import { JournalClosedError, JournalFailedError, JournalIntegrityError } from './errors.js';
 import { listSegments, scanSegment, tailRecord, type SegmentInfo, type SegmentTail } from './segments.js';
 import { copyAside, moveAside } from './set-aside.js';

@@ -3,7 +3,7 @@
  * symbols, sides alternating per lane (account or connection) so that positions stay near flat,
  * and a clientOrderId unique to the run (the durable path needs one; duplicate checks never fire).
  */
-import type { OrderRequest } from '../../packages/client/src/index.js';
+import type { OrderRequest } from '@switchyard/client';
 
 export interface OrderMix {
   symbols: string[];

@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { REASONS } from '../../src/contract/reasons.js';
 import { OrdType, Side, TimeInForce } from '../../src/contract/order.js';
-import { encodeCancel, encodeLogin, encodeLogout, encodeNewOrder, FrameDecoder, MsgType, type ServerMessage } from '../../src/transport/tcp/protocol.js';
+import { encodeCancel, encodeLogin, encodeLogout, encodeNewOrder, FrameDecoder, MsgType, type ServerMessage } from '@switchyard/protocol';
 import { metrics, type RunningGateway, startGateway, token } from '../helpers/gateway.js';
 
 /** A raw protocol peer that can stop reading. */

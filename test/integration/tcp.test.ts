@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { SwitchyardClient } from '../../packages/client/src/index.js';
-import { encodeHeartbeat, encodeLogin, encodeNewOrder, FrameDecoder, MsgType, type ServerMessage } from '../../src/transport/tcp/protocol.js';
+import { SwitchyardClient } from '@switchyard/client';
+import { encodeHeartbeat, encodeLogin, encodeNewOrder, FrameDecoder, MsgType, type ServerMessage } from '@switchyard/protocol';
 import { REASONS } from '../../src/contract/reasons.js';
 import { OrdType, Side, TimeInForce } from '../../src/contract/order.js';
 import { metrics, ORDER, post, type RunningGateway, startGateway, token } from '../helpers/gateway.js';

@@ -14,7 +14,7 @@
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { OrdType, Side, TimeInForce } from '../../../src/contract/order.js';
+import { OrdType, Side, TimeInForce } from '@switchyard/protocol';
 import {
   FrameDecoder,
   HEARTBEAT_FRAME_SIZE,
@@ -31,11 +31,11 @@ import {
   encodeLogout,
   encodeNewOrder,
   loginFrameSize,
-  wireReasonFromCode,
+  reasonFromCode,
   type Fields,
   type NewOrderMsg,
   type ServerMessage,
-} from '../../../src/transport/tcp/protocol.js';
+} from '@switchyard/protocol';
 import {
   ClientClosedError,
   ConnectTimeoutError,
@@ -69,7 +69,7 @@ import type {
 
 /** Reason name for a wire code (`UNKNOWN_<code>` when this build does not know it). */
 export function reasonName(code: number): ReasonName {
-  return wireReasonFromCode(code) ?? `UNKNOWN_${code}`;
+  return reasonFromCode(code) ?? `UNKNOWN_${code}`;
 }
 
 const OUT_CHUNK = 64 * 1024;

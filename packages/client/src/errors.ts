@@ -2,7 +2,7 @@
  * Typed errors of `@switchyard/client`. Business rejects are not errors (they resolve as
  * `{status: 'REJECTED'}`); these are transport and session failures.
  */
-import type { ProtocolReason } from '../../../src/transport/tcp/protocol.js';
+import type { ProtocolReason } from '@switchyard/protocol';
 import type { ReasonName } from './types.js';
 
 export type ClientErrorCode =

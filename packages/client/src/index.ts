@@ -38,11 +38,11 @@ export type {
   SideInput,
   TimeInForceInput,
 } from './types.js';
-export { OrdType, Side, TimeInForce } from '../../../src/contract/order.js';
+export { OrdType, Side, TimeInForce } from '@switchyard/protocol';
 export {
   MsgType,
   PROTOCOL_VERSION,
   describeMessage,
   type ServerMessage,
   type WireReason,
-} from '../../../src/transport/tcp/protocol.js';
+} from '@switchyard/protocol';

@@ -1,8 +1,8 @@
 /**
  * Public types of `@switchyard/client`.
  */
-import type { OrdType, Side, TimeInForce } from '../../../src/contract/order.js';
-import type { ServerMessage, WireReason } from '../../../src/transport/tcp/protocol.js';
+import type { OrdType, Side, TimeInForce } from '@switchyard/protocol';
+import type { ServerMessage, WireReason } from '@switchyard/protocol';
 
 /** Side as the enum value or its contract name. */
 export type SideInput = Side | 'BUY' | 'SELL';

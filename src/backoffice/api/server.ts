@@ -152,7 +152,11 @@ async function handle(deps: ApiDeps, req: IncomingMessage, res: ServerResponse):
     return;
   }
   const header = req.headers.authorization;
-  const auth = deps.auth.cached(header) ?? (await deps.auth.verify(header));
+  const auth = await principalOf(deps.auth, header);
+  if (auth === null) {
+    send(res, 500, { error: 'INTERNAL_ERROR' });
+    return;
+  }
   if (auth instanceof AuthFailure) {
     send(res, 401, { error: auth.error });
     return;
@@ -209,4 +213,12 @@ async function route(deps: ApiDeps, path: string, p: Principal, q: URLSearchPara
     }
   }
   throw new BadRequest(404, 'NotFound');
+}
+
+/** The caller's principal through the authenticator's one resolver (null: verification failed). */
+function principalOf(auth: Authenticator, header: string | undefined): Promise<Principal | AuthFailure | null> {
+  return new Promise((resolve) => {
+    const p = auth.resolve(header, resolve, null);
+    if (p !== undefined) resolve(p);
+  });
 }

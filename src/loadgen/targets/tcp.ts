@@ -3,7 +3,7 @@
  * pipelined and spread round-robin over the connections (connection j logs in as account
  * j mod accounts).
  */
-import { SwitchyardClient, type OrderRequest, type SwitchyardError } from '../../../packages/client/src/index.js';
+import { SwitchyardClient, type OrderRequest, type SwitchyardError } from '@switchyard/client';
 import type { Outcome } from '../recorder.js';
 import type { Target } from './target.js';
 

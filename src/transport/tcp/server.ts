@@ -42,9 +42,9 @@ import {
   MsgType,
   type NewOrderMsg,
   ProtocolError,
-  wireOrderToContract,
-} from './protocol.js';
-import { DEFAULT_SESSION_RULES, ServerSessionGuard, type SessionRules } from './session.js';
+} from '@switchyard/protocol';
+import { wireOrderToContract } from './wire-order.js';
+import { DEFAULT_SESSION_RULES, ServerSessionGuard, type SessionRules } from '@switchyard/protocol';
 
 export interface TcpDeps {
   log: Logger;
@@ -71,11 +71,17 @@ export class TcpCounters {
 const OUT_BYTES = 64 * 1024;
 const now = (): number => performance.now();
 
+function onLoginVerified(p: Principal | AuthFailure | null, c: Connection): void {
+  c.verifiedLogin(p);
+}
+
 class Connection {
   readonly decoder = new FrameDecoder({ from: 'client' });
   readonly guard: ServerSessionGuard;
   principal: Principal | null = null;
   session: SessionState | null = null;
+  /** a Login whose token is being verified */
+  private pendingLogin: LoginMsg | null = null;
   private out = Buffer.allocUnsafe(OUT_BYTES);
   private outLen = 0;
   private closing = false;
@@ -159,26 +165,27 @@ class Connection {
   private login(m: LoginMsg): void {
     const problem = this.guard.loginProblem(m);
     if (problem !== null) return this.loginRejected(problem.reason as Reason, problem.message);
-    const header = 'Bearer ' + m.token;
-    const auth = this.t.auth;
-    const cached = auth.cached(header);
-    if (cached !== undefined) return this.loggedIn(m, cached);
+    this.pendingLogin = m;
+    const p = this.t.auth.resolve('Bearer ' + m.token, onLoginVerified, this);
+    if (p !== undefined) {
+      this.pendingLogin = null;
+      return this.loggedIn(m, p);
+    }
     // The guard now holds the frames after the Login (process() stops decoding); stop reading
     // more until the token is verified, then go on with what is waiting, in order.
     this.reading();
-    auth.verify(header).then(
-      (p) => {
-        if (this.closing) return;
-        this.loggedIn(m, p);
-        if (this.closing) return;
-        this.reading();
-        this.process();
-      },
-      (err: unknown) => {
-        this.t.log.error({ err }, 'tcp login verification failed unexpectedly');
-        this.goodbye('INTERNAL_ERROR', 'internal error');
-      },
-    );
+  }
+
+  /** The Login's token has been verified (null: the verification failed; logged by the authenticator). */
+  verifiedLogin(p: Principal | AuthFailure | null): void {
+    const m = this.pendingLogin!;
+    this.pendingLogin = null;
+    if (this.closing) return;
+    if (p === null) return this.goodbye('INTERNAL_ERROR', 'internal error');
+    this.loggedIn(m, p);
+    if (this.closing) return;
+    this.reading();
+    this.process();
   }
 
   private loggedIn(m: LoginMsg, p: Principal | AuthFailure): void {

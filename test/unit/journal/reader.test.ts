@@ -5,7 +5,8 @@ import { JournalWriter } from '../../../src/journal/writer.js';
 import { readJournal, replayJournal, type JournalRecord } from '../../../src/journal/reader.js';
 import { listSegments } from '../../../src/journal/segments.js';
 import { JournalIntegrityError } from '../../../src/journal/errors.js';
-import { SEGMENT_HEADER_BYTES, putU32 } from '../../../src/journal/format.js';
+import { SEGMENT_HEADER_BYTES } from '../../../src/journal/format.js';
+import { putU32 } from '@switchyard/protocol';
 import { crc32c } from '../../../src/journal/crc32c.js';
 import { KEYS, payloadFor, tempDir } from './helpers.js';
 

@@ -8,7 +8,8 @@ import { JournalWriter } from '../../../src/journal/writer.js';
 import { readAnchor, verifyJournal } from '../../../src/journal/verify.js';
 import { listSegments, type SegmentInfo } from '../../../src/journal/segments.js';
 import { crc32c } from '../../../src/journal/crc32c.js';
-import { SEGMENT_HEADER_BYTES, putU32 } from '../../../src/journal/format.js';
+import { SEGMENT_HEADER_BYTES } from '../../../src/journal/format.js';
+import { putU32 } from '@switchyard/protocol';
 import { KEYS, payloadFor, tempDir } from './helpers.js';
 
 const REC = 64 + 2 + 100;

@@ -16,7 +16,7 @@ import { httpTarget, outcomeFromHttp } from '../../../src/loadgen/targets/http.j
 import { tcpTarget } from '../../../src/loadgen/targets/tcp.js';
 import { realClock, realTimer, runOpenLoop } from '../../../src/loadgen/runner.js';
 import { FakeServer } from '../tcp/fake-server.js';
-import { MsgType } from '../../../src/transport/tcp/protocol.js';
+import { MsgType } from '@switchyard/protocol';
 
 const mix: OrderMix = { symbols: ['AAPL', 'MSFT'], qty: 3, price: 15000, type: 'LIMIT', runId: 'r1', lanes: 2 };
 

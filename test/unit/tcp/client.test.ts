@@ -16,8 +16,8 @@ import {
   type ClientOptions,
   type OrderRequest,
   type OrderResult,
-} from '../../../packages/client/src/index.js';
-import { MsgType, PROTOCOL_REASON_CODES, type NewOrderMsg } from '../../../src/transport/tcp/protocol.js';
+} from '@switchyard/client';
+import { MsgType, PROTOCOL_REASON_CODES, type NewOrderMsg } from '@switchyard/protocol';
 import { REASONS } from '../../../src/contract/reasons.js';
 import { FakeServer } from './fake-server.js';
 

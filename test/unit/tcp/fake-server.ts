@@ -23,8 +23,8 @@ import {
   type ClientMessage,
   type NewOrderMsg,
   type ServerMessage,
-} from '../../../src/transport/tcp/protocol.js';
-import { ServerSessionGuard } from '../../../src/transport/tcp/session.js';
+} from '@switchyard/protocol';
+import { ServerSessionGuard } from '@switchyard/protocol';
 import { REASONS } from '../../../src/contract/reasons.js';
 
 export type OrderAnswer = { ack: true } | { reject: number };

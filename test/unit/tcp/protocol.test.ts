@@ -22,17 +22,17 @@ import {
   encodeToBuffer,
   encodedSize,
   newOrderFrameSize,
-  roundTrip as roundTripHelper,
   senderOf,
-  wireOrderToContract,
   wireReasonCode,
-  wireReasonFromCode,
+  reasonFromCode,
   type ClientMessage,
   type Message,
   type NewOrderMsg,
   type Sender,
   type ServerMessage,
-} from '../../../src/transport/tcp/protocol.js';
+} from '@switchyard/protocol';
+import { wireOrderToContract } from '../../../src/transport/tcp/wire-order.js';
+import { roundTrip as roundTripHelper } from './round-trip.js';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -479,9 +479,9 @@ describe('reason codes', () => {
   test('lookup both ways', () => {
     assert.equal(wireReasonCode('INVALID_QTY'), REASONS.INVALID_QTY);
     assert.equal(wireReasonCode('AUTH_FAILED'), PROTOCOL_REASON_CODES.AUTH_FAILED);
-    assert.equal(wireReasonFromCode(REASONS.RATE_LIMITED), 'RATE_LIMITED');
-    assert.equal(wireReasonFromCode(PROTOCOL_REASON_CODES.PROTOCOL_FRAME_TOO_LARGE), 'PROTOCOL_FRAME_TOO_LARGE');
-    assert.equal(wireReasonFromCode(65000), undefined);
+    assert.equal(reasonFromCode(REASONS.RATE_LIMITED), 'RATE_LIMITED');
+    assert.equal(reasonFromCode(PROTOCOL_REASON_CODES.PROTOCOL_FRAME_TOO_LARGE), 'PROTOCOL_FRAME_TOO_LARGE');
+    assert.equal(reasonFromCode(65000), undefined);
   });
 
   test('describeMessage names reasons and stringifies bigints', () => {

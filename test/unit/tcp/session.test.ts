@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OrdType, Side, TimeInForce } from '../../../src/contract/order.js';
-import { MsgType, ProtocolError, type LoginMsg, type NewOrderMsg } from '../../../src/transport/tcp/protocol.js';
-import { DEFAULT_SESSION_RULES, ServerSessionGuard, negotiateHeartbeat } from '../../../src/transport/tcp/session.js';
+import { MsgType, ProtocolError, type LoginMsg, type NewOrderMsg } from '@switchyard/protocol';
+import { DEFAULT_SESSION_RULES, ServerSessionGuard, negotiateHeartbeat } from '@switchyard/protocol';
 
 const login: LoginMsg = { type: MsgType.Login, version: 1, heartbeatMs: 500, token: 't' };
 const order = (clientSeq: number): NewOrderMsg => ({

@@ -6,7 +6,7 @@
  *
  * Times are milliseconds from any monotonic source the caller chooses.
  */
-import { MsgType, PROTOCOL_VERSION, ProtocolError, type ClientMessage, type LoginMsg } from './protocol.js';
+import { MsgType, PROTOCOL_VERSION, ProtocolError, type ClientMessage, type LoginMsg } from './messages.js';
 
 export interface SessionRules {
   /** Interval used when the client asks for 0. */

@@ -23,7 +23,8 @@ import { loadSnapshot, SnapshotFormatError } from '../orders/snapshot.js';
 import { type ChainBreak, checkChain, checkChainInWorker } from '../journal/chain-check.js';
 import { startIoThread } from '../journal/io-thread.js';
 import { loadJournalKeys } from './keys.js';
-import { DurableOrders, type DurableResponder, type KillView, type RecoveryStats } from './service.js';
+import { DurableOrders } from './service.js';
+import { type DurableResponder, type KillView, type RecoveryStats } from './types.js';
 
 /**
  * Journal bytes per order, a little under what an OrderAccepted record takes (about 150 bytes

@@ -33,76 +33,8 @@ import { KEY_CONFLICT, OrderBook } from '../orders/book.js';
 import { BINARY_TYPE_OFFSET, encodeEvent, maxEncodedBytes } from '../orders/event-codec.js';
 import { cancelDecision, type Order, type OrderEvent } from '../orders/order.js';
 import { SnapshotCursor } from '../orders/snapshot.js';
-
-/** What a pending (or immediate) answer is about. */
-export enum AnswerKind {
-  /** new order: 202 ACCEPTED */
-  Accepted = 0,
-  /** same key, same request: the original 202 */
-  Replay = 1,
-  /** cancel recorded (or already pending) */
-  Cancel = 2,
-  /** cancel of a terminal order: 409 ORDER_FINAL */
-  CancelFinal = 3,
-  /** read of one order */
-  Read = 4,
-}
-
-/**
- * The transport side: writes the answers. `S` is the transport's answer sink, one per request,
- * which the service only keeps and hands back.
- */
-export interface DurableResponder<S> {
-  /** The records the answer depends on are durable: answer from `order`'s current state. */
-  answer(kind: AnswerKind, sink: S, order: Order, t0: number): void;
-  /** They never will be: answer with `reason` (the book was rolled back already). */
-  fail(kind: AnswerKind, sink: S, order: Order, t0: number, reason: Reason): void;
-}
-
-/** The part of the kill switch the durable path respects (global and account kills). */
-export interface KillView {
-  /** why the account's new orders are refused, or null */
-  blockedAccount(accountId: string): Reason | null;
-}
-
-export class DurableCounters {
-  accepted = 0;
-  cancels = 0;
-  /** rejects by numeric reason code */
-  readonly byReason = new Float64Array(256);
-  rejected = 0;
-  durabilityFailures = 0;
-  backpressureInflight = 0;
-  backpressureWalBytes = 0;
-  backpressureWalAge = 0;
-  backpressureSoftWalAge = 0;
-  backpressureDiskFree = 0;
-  snapshots = 0;
-  snapshotFailures = 0;
-  snapshotLastSeq = 0;
-  snapshotLastMs = 0;
-  snapshotLastBytes = 0;
-  batches = 0;
-  records = 0;
-}
-
-export interface RecoveryStats {
-  totalMs: number;
-  snapshotSeq: number;
-  snapshotEvents: number;
-  snapshotMs: number;
-  replayedRecords: number;
-  replayMs: number;
-  /** journal records covered by the recovered state: snapshot seq + records replayed */
-  lastSeq: number;
-  orders: number;
-  anomalies: number;
-  tornTail: boolean;
-  /** whether the HMAC chain of the replayed records was checked */
-  chainVerified: boolean;
-  /** chain breaks stepped over (JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN) */
-  chainBreaks: number;
-}
+import { PendingAnswers } from './pending-answers.js';
+import { AnswerKind, DurableCounters, type DurableResponder, type KillView, type RecoveryStats } from './types.js';
 
 export interface DurableDeps<S> {
   cfg: DurableConfig;
@@ -153,14 +85,8 @@ export class DurableOrders<S> {
   private closing = false;
   private failedHandled = false;
 
-  // Pending answers: FIFO in parallel arrays (head..tail), grown by doubling.
-  private pSeq: Float64Array = new Float64Array(1024);
-  private pT0: Float64Array = new Float64Array(1024);
-  private pKind: Uint8Array = new Uint8Array(1024);
-  private pSink: (S | null)[] = new Array<S | null>(1024).fill(null);
-  private pOrder: (Order | null)[] = new Array<Order | null>(1024).fill(null);
-  private pHead = 0;
-  private pTail = 0;
+  /** requests waiting for their records to become durable, in journal order */
+  private readonly pending = new PendingAnswers<S, AnswerKind>();
   /** new orders appended but not yet durable (the inflight count) */
   inflight = 0;
 
@@ -410,38 +336,7 @@ export class DurableOrders<S> {
   }
 
   private enqueue(kind: AnswerKind, sink: S, o: Order, seq: number, t0: number): void {
-    if (this.pTail === this.pSeq.length) this.growPending();
-    const i = this.pTail++;
-    this.pSeq[i] = seq;
-    this.pT0[i] = t0;
-    this.pKind[i] = kind;
-    this.pSink[i] = sink;
-    this.pOrder[i] = o;
-  }
-
-  private growPending(): void {
-    const live = this.pTail - this.pHead;
-    const cap = this.pSeq.length;
-    const size = live * 2 > cap ? cap * 2 : cap; // compact in place when half is free
-    const seq = new Float64Array(size);
-    const t0 = new Float64Array(size);
-    const kind = new Uint8Array(size);
-    seq.set(this.pSeq.subarray(this.pHead, this.pTail));
-    t0.set(this.pT0.subarray(this.pHead, this.pTail));
-    kind.set(this.pKind.subarray(this.pHead, this.pTail));
-    const sink = new Array<S | null>(size).fill(null);
-    const ord = new Array<Order | null>(size).fill(null);
-    for (let j = 0; j < live; j++) {
-      sink[j] = this.pSink[this.pHead + j];
-      ord[j] = this.pOrder[this.pHead + j]!;
-    }
-    this.pSeq = seq;
-    this.pT0 = t0;
-    this.pKind = kind;
-    this.pSink = sink;
-    this.pOrder = ord;
-    this.pHead = 0;
-    this.pTail = live;
+    this.pending.push(kind, sink, o, seq, t0);
   }
 
   /** A batch is durable: answer every pending request whose record is now on disk. */
@@ -461,14 +356,13 @@ export class DurableOrders<S> {
 
     const r = this.responder;
     const now = performance.now();
-    while (this.pHead < this.pTail && this.pSeq[this.pHead]! <= d) {
-      const i = this.pHead++;
-      const kind = this.pKind[i] as AnswerKind;
-      const sink = this.pSink[i] as S;
-      const o = this.pOrder[i]!;
-      const t0 = this.pT0[i]!;
-      this.pSink[i] = null;
-      this.pOrder[i] = null;
+    const q = this.pending;
+    while (q.peekSeq() <= d) {
+      q.shift();
+      const kind = q.kind;
+      const sink = q.sink;
+      const o = q.order;
+      const t0 = q.t0;
       if (kind === AnswerKind.Accepted) {
         this.inflight--;
         this.durableAck.since(t0, now);
@@ -479,7 +373,6 @@ export class DurableOrders<S> {
         this.log.error({ err }, 'answering a durable request failed');
       }
     }
-    if (this.pHead === this.pTail) this.pHead = this.pTail = 0;
   };
 
   /**
@@ -504,23 +397,21 @@ export class DurableOrders<S> {
     un.length = 0;
     this.unackedHead = 0;
     const r = this.responder;
-    while (this.pHead < this.pTail) {
-      const i = this.pHead++;
-      const kind = this.pKind[i] as AnswerKind;
-      const sink = this.pSink[i] as S;
-      const o = this.pOrder[i]!;
-      this.pSink[i] = null;
-      this.pOrder[i] = null;
+    const q = this.pending;
+    while (q.size > 0) {
+      q.shift();
+      const kind = q.kind;
+      const sink = q.sink;
+      const o = q.order;
       if (kind === AnswerKind.Accepted) this.inflight--;
       this.counters.durabilityFailures++;
       try {
-        if (kind === AnswerKind.Read && !o.rolledBack) r.answer(kind, sink, o, this.pT0[i]!);
-        else r.fail(kind, sink, o, this.pT0[i]!, 'WAL_DURABILITY_FAILED');
+        if (kind === AnswerKind.Read && !o.rolledBack) r.answer(kind, sink, o, q.t0);
+        else r.fail(kind, sink, o, q.t0, 'WAL_DURABILITY_FAILED');
       } catch (e) {
         this.log.error({ err: e }, 'answering a failed request failed');
       }
     }
-    this.pHead = this.pTail = 0;
     this.log.error({ rolledBack }, 'book rolled back to the durable head');
   };
 

@@ -2,17 +2,9 @@
  * Journal (write-ahead log / audit log) public API. See docs/journal.md for the on-disk format
  * and the durability contract.
  */
-export {
-  JournalWriter,
-  blockingJournalIo,
-  defaultJournalIo,
-  type AppendResult,
-  type BatchInfo,
-  type JournalIo,
-  type JournalWriterOptions,
-  type JournalWriterStats,
-  type TornTailInfo,
-} from './writer.js';
+export { JournalWriter } from './writer.js';
+export { blockingJournalIo, defaultJournalIo, type JournalIo } from './io.js';
+export type { AppendResult, BatchInfo, JournalWriterOptions, JournalWriterStats, TornTailInfo } from './writer-options.js';
 export {
   readJournal,
   replayJournal,

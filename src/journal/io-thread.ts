@@ -22,7 +22,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { workerEntry } from './worker-entry.js';
 import { HASH_BYTES, KeyRing, type JournalKeys } from './format.js';
 import { sealRecords } from './seal.js';
-import { type JournalIo, defaultJournalIo } from './writer.js';
+import { type JournalIo, defaultJournalIo } from './io.js';
 import {
   CTL,
   CTL_WORDS,

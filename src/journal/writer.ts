@@ -22,210 +22,21 @@
  * The writer uses the fs callback API on raw file descriptors (no sync I/O after `open()`),
  * keeps no global state other than a per-thread guard against two writers on one directory,
  * and works the same on the main thread and in a worker thread.
+ *
+ * One state machine (Open → Closing → Closed, or Failed) over a pipeline of batches
+ * (open → written → synced → complete), so it stays in one file; opening (writer-open.ts), the
+ * I/O calls (io.ts) and the options (writer-options.ts) live beside it.
  */
 import fs from 'node:fs';
-import { promisify } from 'node:util';
-import { resolve as resolvePath, join } from 'node:path';
+import { join } from 'node:path';
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { crc32c } from './crc32c.js';
-import { GENESIS_HASH, HASH_BYTES, MAX_PAYLOAD_BYTES, RECORD_FIXED_BYTES, RECORD_MARKER, RECORD_OVERHEAD, SEGMENT_HEADER_BYTES, KeyRing, chainHash, encodeSegmentHeader, recordAtMs, recordHashOffset, recordKeyId, segmentName, type JournalAnchor, type JournalKeys } from './format.js';
 import { putU16, putU32, putU64 } from '@switchyard/protocol';
-import { JournalClosedError, JournalFailedError, JournalIntegrityError } from './errors.js';
-import { listSegments, scanSegment, tailRecord, type SegmentInfo, type SegmentTail } from './segments.js';
-import { copyAside, moveAside } from './set-aside.js';
-
-const openAsync = promisify(fs.open);
-const closeAsync = promisify(fs.close);
-const writeAsync = promisify(fs.write);
-const fsyncAsync = promisify(fs.fsync);
-const fdatasyncAsync = promisify(fs.fdatasync);
-const ftruncateAsync = promisify(fs.ftruncate);
-
-/**
- * The two I/O calls on the append path. Replaceable for tests (to hold a sync, or to inject an
- * error); the defaults are fs.write/fs.writev and fs.fdatasync.
- */
-export interface JournalIo {
-  /** Positional write of `buffers` at `position`; may write fewer bytes than asked. */
-  writev(
-    fd: number,
-    buffers: Buffer[],
-    position: number,
-    cb: (err: NodeJS.ErrnoException | null, bytesWritten: number) => void,
-  ): void;
-  fdatasync(fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void;
-  /**
-   * Seals (seal.ts: chain hashes and CRCs, and a leading segment header's link when `header`)
-   * and writes all of `buffers` at `position`, chaining from `prevHash`; calls back with the
-   * bytes written (all of them, or an error) and the chain hash of the last record. A writer
-   * whose I/O has it leaves sealing to it and computes no HMAC itself.
-   */
-  sealWrite?(
-    fd: number,
-    buffers: Buffer[],
-    position: number,
-    header: boolean,
-    prevHash: Buffer,
-    cb: (err: NodeJS.ErrnoException | null, bytesWritten: number, lastHash: Buffer) => void,
-  ): void;
-  /**
-   * Makes a new chain key known to an implementation that seals (`sealWrite`), before any record
-   * chained with it is handed over.
-   */
-  addKey?(id: string, secret: Uint8Array): void;
-  /** Completes a finished call now, if the implementation can tell (see io-thread.ts). */
-  poll?(): void;
-  /** Releases what the implementation holds (called once the writer is closed). */
-  close?(): Promise<void>;
-}
-
-export const defaultJournalIo: JournalIo = {
-  writev(fd, buffers, position, cb) {
-    if (buffers.length === 1) {
-      const b = buffers[0];
-      fs.write(fd, b, 0, b.length, position, (err, n) => cb(err, n));
-    } else {
-      fs.writev(fd, buffers, position, (err, n) => cb(err, n));
-    }
-  },
-  fdatasync(fd, cb) {
-    fs.fdatasync(fd, cb);
-  },
-};
-
-/**
- * Blocking I/O for a writer that owns a thread of its own (a drain worker): the write and the
- * fdatasync run on the calling thread and complete before returning. Handing each call to the
- * libuv thread pool costs a cross-thread wake-up per call, which on a small virtual machine was
- * tens of microseconds of CPU per batch; a dedicated thread can simply wait for its disk.
- * Never use it on the event-loop thread.
- */
-export const blockingJournalIo: JournalIo = {
-  writev(fd, buffers, position, cb) {
-    let n: number;
-    try {
-      n = buffers.length === 1 ? fs.writeSync(fd, buffers[0]!, 0, buffers[0]!.length, position) : fs.writevSync(fd, buffers, position);
-    } catch (err) {
-      cb(err as NodeJS.ErrnoException, 0);
-      return;
-    }
-    cb(null, n);
-  },
-  fdatasync(fd, cb) {
-    try {
-      fs.fdatasyncSync(fd);
-    } catch (err) {
-      cb(err as NodeJS.ErrnoException);
-      return;
-    }
-    cb(null);
-  },
-};
-
-export interface TornTailInfo {
-  /** Segment file name that was cut (or moved aside). */
-  segment: string;
-  /** Offset at which the file was truncated (0 when the segment file was moved aside). */
-  offset: number;
-  /** Bytes cut from the segment. */
-  bytesCut: number;
-  /** True when the whole segment file was moved aside (its header itself was torn). */
-  removedSegment: boolean;
-  /** Seq of the last record kept; appends resume at lastSeq + 1. */
-  lastSeq: number;
-  /** Path of the side file holding the cut bytes (set-aside.ts): they are never deleted. */
-  savedTo: string;
-}
-
-export interface BatchInfo {
-  /** Records in the batch. */
-  records: number;
-  /** Bytes written (records, plus a segment header when the batch opened a new segment). */
-  bytes: number;
-  firstSeq: number;
-  lastSeq: number;
-  /** Duration of the write call(s), microseconds. */
-  writeUs: number;
-  /** Duration of the fdatasync (plus directory fsync on segment creation); 0 when fsync is off. */
-  syncUs: number;
-  /** Time from the batch's first append to its completion, microseconds. */
-  ageUs: number;
-}
-
-export interface JournalWriterOptions {
-  /** Journal directory (created if missing). Owned by this writer alone. */
-  dir: string;
-  /** HMAC keys by id. */
-  keys: JournalKeys;
-  /** Key id used to chain new records; must be in `keys`. */
-  activeKeyId: string;
-  /** fdatasync each batch before acknowledging it (default true). */
-  fsync?: boolean;
-  /** A batch is started as soon as it holds this many bytes (default 1 MiB). */
-  maxBatchBytes?: number;
-  /** A batch is started as soon as it holds this many records (default 0 = no record limit). */
-  maxBatchRecords?: number;
-  /**
-   * Longest time the first record of a batch waits for company before the batch is started,
-   * in microseconds (default 200). Timers have millisecond granularity, and the writer never
-   * spins: a delay below 1000 µs means "start as soon as the previous batch is done" (records
-   * arriving while a write + fdatasync is in flight still share the next one).
-   */
-  maxBatchDelayUs?: number;
-  /**
-   * How a batch is made durable (with `fsync`): 'fdatasync' (default) writes, then calls
-   * fdatasync; 'dsync' opens segments with O_DSYNC, so the write itself returns only once the
-   * data is on disk — one system call and one thread-pool round trip per batch instead of two
-   * (PostgreSQL's `open_datasync`).
-   */
-  syncMethod?: 'fdatasync' | 'dsync';
-  /** Rotate to a new segment when the current one would exceed this size (default 64 MiB). */
-  segmentBytes?: number;
-  /** Called (once) during open when a torn tail was cut. */
-  onTornTail?: (info: TornTailInfo) => void;
-  /**
-   * The newest segment as a replay just read it (`WalkResult.tail`), so that opening does not
-   * read it again. Ignored unless it names the newest segment. Nothing may write the journal
-   * between that replay and this open.
-   */
-  tail?: SegmentTail;
-  /** Called after every successful batch; for metrics. Exceptions thrown here are ignored. */
-  onBatch?: (info: BatchInfo) => void;
-  /** Called once when the writer enters the failed state. */
-  onFailed?: (err: Error) => void;
-  /** I/O overrides (tests). */
-  io?: Partial<JournalIo>;
-}
-
-export interface AppendResult {
-  seq: number;
-  /**
-   * Settles when the record is durable (see class doc). Records of the same batch share one
-   * promise; it is pre-marked as handled, so ignoring it never raises an unhandled rejection.
-   */
-  durable: Promise<void>;
-}
-
-export interface JournalWriterStats {
-  lastSeq: number;
-  lastDurableSeq: number;
-  /** Bytes written by this writer instance since open. */
-  bytesWritten: number;
-  /** Records appended but not yet durable (queued or in flight). */
-  pendingRecords: number;
-  pendingBytes: number;
-  /** Age of the oldest not-yet-durable record, ms (0 when none). */
-  oldestPendingAgeMs: number;
-  /** Batches completed (= fdatasync calls when fsync is on). */
-  batches: number;
-  /** Segment file currently appended to. */
-  segment: string;
-  durableMode: 'fdatasync' | 'none';
-  failed: boolean;
-}
-
-/** Directories with an open writer in this thread (guards against accidental double opens). */
-const openDirs = new Set<string>();
+import { crc32c } from './crc32c.js';
+import { GENESIS_HASH, HASH_BYTES, MAX_PAYLOAD_BYTES, RECORD_FIXED_BYTES, RECORD_MARKER, RECORD_OVERHEAD, SEGMENT_HEADER_BYTES, KeyRing, chainHash, encodeSegmentHeader, recordHashOffset, segmentName, type JournalAnchor } from './format.js';
+import { JournalClosedError, JournalFailedError } from './errors.js';
+import { advance, closeAsync, defaultJournalIo, fdatasyncAsync, fsyncAsync, openAsync, segmentFlags, type JournalIo } from './io.js';
+import { openJournalFiles, releaseDir, type WriterInit } from './writer-open.js';
+import type { AppendResult, BatchInfo, JournalWriterOptions, JournalWriterStats } from './writer-options.js';
 
 const noop = (): void => {};
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -358,20 +169,7 @@ export class JournalWriter {
   private drainWaiters: Array<() => void> = [];
   private closePromise: Promise<void> | null = null;
 
-  private constructor(init: {
-    dir: string;
-    opts: JournalWriterOptions;
-    ring: KeyRing;
-    fd: number;
-    dirFd: number;
-    segName: string;
-    segPos: number;
-    segRecords: number;
-    seq: number;
-    lastHash: Buffer;
-    lastAtMs: number;
-    lastKeyId: string;
-  }) {
+  private constructor(init: WriterInit) {
     const o = init.opts;
     this.dir = init.dir;
     this.ring = init.ring;
@@ -406,130 +204,11 @@ export class JournalWriter {
   }
 
   /**
-   * Opens (or creates) the journal in `opts.dir`: scans the newest segment, cuts a torn tail
-   * (its bytes moved to a side file first, set-aside.ts; reported through `onTornTail`) and
-   * resumes seq and chain hash after the last valid record.
-   * Throws {@link JournalIntegrityError} when the newest segment is damaged before its end
-   * (valid records after bad bytes): truncating there could drop acknowledged records, so that
-   * needs an operator (see `journal-verify`).
+   * Opens (or creates) the journal in `opts.dir` (writer-open.ts): cuts a torn tail, refuses
+   * damage before the end ({@link JournalIntegrityError}), resumes after the last valid record.
    */
   static async open(opts: JournalWriterOptions): Promise<JournalWriter> {
-    const ring = new KeyRing(opts.keys);
-    if (!ring.has(opts.activeKeyId)) throw new RangeError(`active key id ${JSON.stringify(opts.activeKeyId)} is not in keys`);
-    checkPositiveInt('maxBatchBytes', opts.maxBatchBytes);
-    if (opts.maxBatchRecords !== undefined && opts.maxBatchRecords !== 0) checkPositiveInt('maxBatchRecords', opts.maxBatchRecords);
-    checkPositiveInt('segmentBytes', opts.segmentBytes);
-    if (opts.maxBatchDelayUs !== undefined && !(opts.maxBatchDelayUs >= 0 && Number.isFinite(opts.maxBatchDelayUs))) {
-      throw new RangeError('maxBatchDelayUs must be a finite number >= 0');
-    }
-
-    const dir = resolvePath(opts.dir);
-    if (openDirs.has(dir)) throw new Error(`journal ${dir} already has an open writer in this thread`);
-    openDirs.add(dir);
-    let fd = -1;
-    let dirFd = -1;
-    try {
-      await fs.promises.mkdir(dir, { recursive: true });
-      dirFd = await openAsync(dir, 'r');
-      const segs = await listSegments(dir);
-
-      let hint = opts.tail;
-      while (segs.length > 0) {
-        const last = segs[segs.length - 1];
-        // A replay that just read this segment to its end says where it ends; else read it.
-        const tail = hint !== undefined && hint.segment === last.name ? hint : await scanTail(last);
-        hint = undefined;
-        const scan = tail.scan;
-        const pb = scan.problem;
-        if (pb !== null && pb.kind !== 'torn_tail') {
-          throw new JournalIntegrityError(pb.kind, pb.seq, last.name, pb.offset, `cannot open journal: ${pb.message}`);
-        }
-        if (scan.header === null) {
-          // Torn segment creation: nothing of this segment was ever acknowledged.
-          if (segs.length === 1 && last.firstSeq !== 1) {
-            throw new JournalIntegrityError('checksum', last.firstSeq, last.name, 0,
-              `cannot open journal: ${last.name} has a torn header and no earlier segment to resume from`);
-          }
-          const savedTo = await moveAside(dir, dirFd, last.name, Date.now());
-          segs.pop();
-          opts.onTornTail?.({
-            segment: last.name,
-            offset: 0,
-            bytesCut: scan.fileSize,
-            removedSegment: true,
-            lastSeq: segs.length > 0 ? last.firstSeq - 1 : 0,
-            savedTo,
-          });
-          continue;
-        }
-
-        fd = await openAsync(last.path, segmentFlags(opts, false));
-        if (pb !== null) {
-          // The cut bytes go to a durable side file first: never deleted.
-          const savedTo = await copyAside(dir, dirFd, last.name, fd, scan.validEnd, scan.fileSize, Date.now());
-          await ftruncateAsync(fd, scan.validEnd);
-          await fdatasyncAsync(fd);
-          opts.onTornTail?.({
-            segment: last.name,
-            offset: scan.validEnd,
-            bytesCut: scan.fileSize - scan.validEnd,
-            removedSegment: false,
-            lastSeq: scan.lastSeq,
-            savedTo,
-          });
-        }
-        let lastHash = scan.header.prevHash;
-        let lastAtMs = 0;
-        let lastKeyId = 'unknown';
-        if (tail.last !== null) {
-          lastHash = tail.last.hash;
-          lastAtMs = tail.last.atMs;
-          lastKeyId = tail.last.keyId;
-        } else if (segs.length > 1) {
-          // The newest segment holds only its header: take the anchor details (time, key id)
-          // of the previous segment's last record. The chain hash comes from the header.
-          const prev = await lastRecordOf(segs[segs.length - 2]);
-          if (prev !== null) {
-            lastAtMs = prev.atMs;
-            lastKeyId = prev.keyId;
-          }
-        }
-        return new JournalWriter({
-          dir, opts, ring, fd, dirFd,
-          segName: last.name,
-          segPos: scan.validEnd,
-          segRecords: scan.records,
-          seq: scan.lastSeq,
-          lastHash,
-          lastAtMs,
-          lastKeyId,
-        });
-      }
-
-      // Empty journal: create segment 1.
-      const name = segmentName(1);
-      fd = await openAsync(join(dir, name), segmentFlags(opts, true));
-      const header = Buffer.alloc(SEGMENT_HEADER_BYTES);
-      encodeSegmentHeader(header, 0, 1, Date.now(), GENESIS_HASH);
-      await writeFully(fd, header, 0);
-      await fdatasyncAsync(fd);
-      await fsyncAsync(dirFd);
-      return new JournalWriter({
-        dir, opts, ring, fd, dirFd,
-        segName: name,
-        segPos: SEGMENT_HEADER_BYTES,
-        segRecords: 0,
-        seq: 0,
-        lastHash: GENESIS_HASH,
-        lastAtMs: 0,
-        lastKeyId: 'unknown',
-      });
-    } catch (err) {
-      openDirs.delete(dir);
-      if (fd >= 0) await closeAsync(fd).catch(noop);
-      if (dirFd >= 0) await closeAsync(dirFd).catch(noop);
-      throw err;
-    }
+    return new JournalWriter(await openJournalFiles(opts));
   }
 
   /** Seq of the last appended record (0 when the journal is empty). */
@@ -767,7 +446,7 @@ export class JournalWriter {
       await closeAsync(this.fd).catch(noop);
       await closeAsync(this.dirFd).catch(noop);
       await this.io.close?.().catch(noop);
-      openDirs.delete(this.dir);
+      releaseDir(this.dir);
       if (this.state !== State.Failed) this.state = State.Closed;
     }
     if (this.state === State.Failed) throw this.failure!;
@@ -1020,72 +699,3 @@ export class JournalWriter {
   }
 }
 
-/** open(2) flags of a segment file: read-write, created exclusively when new, O_DSYNC in dsync mode. */
-function segmentFlags(o: { fsync?: boolean; syncMethod?: 'fdatasync' | 'dsync' }, create: boolean): number {
-  const c = fs.constants;
-  let f = c.O_RDWR;
-  if (create) f |= c.O_CREAT | c.O_EXCL;
-  if ((o.fsync ?? true) && o.syncMethod === 'dsync' && c.O_DSYNC !== undefined) f |= c.O_DSYNC;
-  return f;
-}
-
-/** Reads the newest segment to find where its valid data ends and its last record. */
-async function scanTail(seg: SegmentInfo): Promise<SegmentTail> {
-  let tailBuf: Buffer | null = null;
-  let tailPos = 0;
-  let tailLen = 0;
-  const scan = await scanSegment(seg, { isLast: true }, {
-    record(buf, p, total) {
-      tailBuf = buf;
-      tailPos = p;
-      tailLen = total;
-      return true;
-    },
-  });
-  const tb = tailBuf as Buffer | null;
-  return { segment: seg.name, scan, last: tb === null ? null : tailRecord(tb, tailPos, tailLen) };
-}
-
-/** Time and key id of the last valid record of a (non-newest) segment, or null. */
-async function lastRecordOf(seg: SegmentInfo): Promise<{ atMs: number; keyId: string } | null> {
-  let out: { atMs: number; keyId: string } | null = null;
-  let buf: Buffer | null = null;
-  let pos = 0;
-  await scanSegment(seg, { isLast: false }, {
-    record(b, p) {
-      buf = b;
-      pos = p;
-      return true;
-    },
-  });
-  const b = buf as Buffer | null;
-  if (b !== null) out = { atMs: recordAtMs(b, pos), keyId: recordKeyId(b, pos) };
-  return out;
-}
-
-function checkPositiveInt(name: string, v: number | undefined): void {
-  if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) throw new RangeError(`${name} must be a positive integer`);
-}
-
-/** Drops the first `n` bytes from a list of buffers (after a short write). */
-function advance(bufs: Buffer[], n: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (const b of bufs) {
-    if (n >= b.length) {
-      n -= b.length;
-      continue;
-    }
-    out.push(n > 0 ? b.subarray(n) : b);
-    n = 0;
-  }
-  return out;
-}
-
-async function writeFully(fd: number, buf: Buffer, pos: number): Promise<void> {
-  let off = 0;
-  while (off < buf.length) {
-    const { bytesWritten } = await writeAsync(fd, buf, off, buf.length - off, pos + off);
-    if (bytesWritten <= 0) throw new Error('journal write made no progress');
-    off += bytesWritten;
-  }
-}

@@ -10,6 +10,9 @@
  * violation) every outstanding request fails with {@link ConnectionLostError} and nothing is
  * sent again on its own. With `reconnect` the client then opens a new session with exponential
  * backoff; requests made while no session is active fail at once with {@link NotConnectedError}.
+ *
+ * One state machine (connecting → ready → reconnecting → closed) with its answer FIFO, kept in
+ * one file; the request mapping is in requests.ts.
  */
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
@@ -66,11 +69,7 @@ import type {
   SideInput,
   TimeInForceInput,
 } from './types.js';
-
-/** Reason name for a wire code (`UNKNOWN_<code>` when this build does not know it). */
-export function reasonName(code: number): ReasonName {
-  return reasonFromCode(code) ?? `UNKNOWN_${code}`;
-}
+import { orderToWire, reasonName } from './requests.js';
 
 const OUT_CHUNK = 64 * 1024;
 
@@ -114,43 +113,6 @@ function toError(e: unknown): Error {
 function positive(name: string, v: number): number {
   if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${name} must be a positive number, got ${v}`);
   return v;
-}
-
-function parseSide(v: SideInput): Side {
-  if (v === 'BUY') return Side.Buy;
-  if (v === 'SELL') return Side.Sell;
-  if (typeof v === 'number') return v;
-  throw new InvalidRequestError(`side must be BUY or SELL, got ${JSON.stringify(v)}`);
-}
-
-function parseType(v: OrdTypeInput | undefined): OrdType {
-  if (v === undefined || v === 'LIMIT') return OrdType.Limit;
-  if (v === 'MARKET') return OrdType.Market;
-  if (typeof v === 'number') return v;
-  throw new InvalidRequestError(`type must be LIMIT or MARKET, got ${JSON.stringify(v)}`);
-}
-
-function parseTif(v: TimeInForceInput | undefined): TimeInForce {
-  if (v === undefined || v === 'GTC') return TimeInForce.GTC;
-  if (v === 'GTD') return TimeInForce.GTD;
-  if (typeof v === 'number') return v;
-  throw new InvalidRequestError(`timeInForce must be GTC or GTD, got ${JSON.stringify(v)}`);
-}
-
-/** Maps an {@link OrderRequest} to NewOrder wire fields (no business validation: the server does it). */
-export function orderToWire(order: OrderRequest, clientSeq: number): Fields<NewOrderMsg> {
-  const id = order.clientOrderId;
-  return {
-    clientSeq,
-    symbol: order.symbol,
-    side: parseSide(order.side),
-    ordType: parseType(order.type),
-    timeInForce: parseTif(order.timeInForce),
-    qty: order.qty,
-    price: order.price ?? 0,
-    expireAt: order.expireAt ?? 0,
-    clientOrderId: id === undefined || id === null || id === '' ? null : id,
-  };
 }
 
 /**

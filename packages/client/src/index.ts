@@ -2,7 +2,8 @@
  * `@switchyard/client`: TypeScript client for the Switchyard binary TCP order-entry protocol
  * (docs/tcp-protocol.md). See packages/client/README.md for usage.
  */
-export { SwitchyardClient, orderToWire, reasonName } from './client.js';
+export { SwitchyardClient } from './client.js';
+export { orderToWire, reasonName } from './requests.js';
 export {
   ClientClosedError,
   ConnectTimeoutError,

@@ -6,7 +6,7 @@
  */
 import { OrdType, Side, TIF_NAMES } from '../../contract/order.js';
 import type { Reason } from '../../contract/reasons.js';
-import { AnswerKind, type DurableResponder } from '../../durable/service.js';
+import { AnswerKind, type DurableResponder } from '../../durable/types.js';
 import { DecimalFormatter } from '../../lib/decimal.js';
 import type { LatencyHistogram } from '../../lib/latency.js';
 import type { Order } from '../../orders/order.js';

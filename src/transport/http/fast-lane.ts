@@ -24,14 +24,15 @@
  * the socket; the listeners are module functions, so no closures are made per connection or
  * per request.
  */
-import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import { maxHeaderSize } from 'node:http';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { Duplex } from 'node:stream';
 import type { Authenticator, AuthFailure, Principal } from '../../auth/authenticator.js';
 import type { AnswerSink } from './answer.js';
 import { LaneConnection, laneOf, LaneSlot, setLane, type SlotOwner } from './lane-connection.js';
 import { HAND_OFF, NEED_MORE, parseOrderRequest, Route, type ParseLimits } from './request-parser.js';
+import { afterEnd } from './after-end.js';
+import { LaneAnswerText } from './lane-answer-text.js';
 import { errorBody, PROTOCOL_408, protocolError } from './respond.js';
 import type { V3Reply } from './v3-entry.js';
 
@@ -77,9 +78,7 @@ export class FastLane implements SlotOwner {
   answered = 0;
   handedOff = 0;
 
-  private dateText = '';
-  private dateUntil = 0;
-  private readonly keepAliveHeaders: string;
+  private readonly answers: LaneAnswerText;
 
   /**
    * Takes over `server`'s connection handling. Returns null (and changes nothing) when the
@@ -108,7 +107,7 @@ export class FastLane implements SlotOwner {
       maxBodyBytes: o.maxBodyBytes,
       orders: o.orders !== undefined,
     };
-    this.keepAliveHeaders = `\r\nConnection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(o.keepAliveTimeoutMs / 1000)}\r\n\r\n`;
+    this.answers = new LaneAnswerText(o.keepAliveTimeoutMs);
     this.checker = setInterval(() => this.checkDeadlines(), o.checkIntervalMs);
     this.checker.unref();
   }
@@ -244,10 +243,10 @@ export class FastLane implements SlotOwner {
     }
     let text: string;
     if (auth === null) {
-      text = this.format(500, errorBody('INTERNAL_ERROR'), true, false);
+      text = this.answers.format(500, errorBody('INTERNAL_ERROR'), true, false);
     } else {
       const r = this.o.v3.answer(auth, key, body, t0);
-      text = this.format(r.status, r.body, r.ascii, r.replayed);
+      text = this.answers.format(r.status, r.body, r.ascii, r.replayed);
     }
     if (q.length === 0) return text;
     const slot = new LaneSlot(c);
@@ -275,7 +274,7 @@ export class FastLane implements SlotOwner {
 
   /** An answer for `slot`: written as soon as every answer before it is. */
   complete(slot: LaneSlot, status: number, body: string, ascii: boolean, replayed: boolean): void {
-    slot.text = this.format(status, body, ascii, replayed);
+    slot.text = this.answers.format(status, body, ascii, replayed);
     const c = slot.conn;
     if (c.busy) return; // consume() flushes
     if (c.socket.destroyed) {
@@ -331,7 +330,7 @@ export class FastLane implements SlotOwner {
       // fails at the end of the stream), so the lane does too.
       if (c.buf !== null) {
         // (a partial head fails in node:http's parser; a partial body is answered by its route)
-        const answer = c.req.need > 0 ? this.format(400, errorBody('BAD_REQUEST'), true, false, true) : protocolError('HPE_INVALID_EOF_STATE');
+        const answer = c.req.need > 0 ? this.answers.format(400, errorBody('BAD_REQUEST'), true, false, true) : protocolError('HPE_INVALID_EOF_STATE');
         this.stopReading(c);
         s.once('finish', destroyAfterEnd);
         s.end(answer);
@@ -423,50 +422,8 @@ export class FastLane implements SlotOwner {
     c.queue.length = 0;
   }
 
-  private format(status: number, body: string, ascii: boolean, replayed: boolean, close = false): string {
-    const now = Date.now();
-    if (now >= this.dateUntil) {
-      this.dateText = new Date(now).toUTCString();
-      this.dateUntil = now - (now % 1000) + 1000;
-    }
-    return (
-      'HTTP/1.1 ' +
-      status +
-      ' ' +
-      STATUS_CODES[status] +
-      '\r\ncontent-type: application/json\r\ncontent-length: ' +
-      (ascii ? body.length : Buffer.byteLength(body)) +
-      (replayed ? '\r\nidempotent-replayed: true\r\nDate: ' : '\r\nDate: ') +
-      this.dateText +
-      (close ? '\r\nConnection: close\r\n\r\n' : this.keepAliveHeaders) +
-      body
-    );
-  }
 }
 
-/**
- * A duplex stream for node:http in front of a socket whose readable side has ended: it yields
- * `rest`, then the end; what node:http writes goes to the socket.
- */
-function afterEnd(s: Socket, rest: Buffer): Duplex {
-  const d = new Duplex({
-    read() {},
-    write(chunk: Buffer, _enc, cb) {
-      s.write(chunk, cb);
-    },
-    final(cb) {
-      s.end(cb);
-    },
-    destroy(err, cb) {
-      s.destroy();
-      cb(err);
-    },
-  });
-  s.once('close', () => d.destroy());
-  if (rest.length > 0) d.push(rest);
-  d.push(null);
-  return d;
-}
 
 function onVerified(p: Principal | AuthFailure | null, c: LaneConnection): void {
   (c.owner as FastLane).verified(c, p);

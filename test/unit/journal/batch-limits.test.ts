@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JournalWriter, type BatchInfo } from '../../../src/journal/writer.js';
+import { JournalWriter } from '../../../src/journal/writer.js';
+import { type BatchInfo } from '../../../src/journal/writer-options.js';
 import { HeldSync, KEYS, payloadFor, tempDir, turns } from './helpers.js';
 
 test('maxBatchRecords closes a batch at that many records; the pending getters follow', async (t) => {

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import type { JournalIo } from '../../../src/journal/writer.js';
+import type { JournalIo } from '../../../src/journal/io.js';
 
 export const KEYS = { k1: Buffer.from('first-secret'), k2: Buffer.from('second-secret') };
 

@@ -14,7 +14,8 @@ import { putU32 } from '@switchyard/protocol';
 import { walkJournal } from '../../../src/journal/reader.js';
 import { tornWrite } from '../../../src/journal/segments.js';
 import { verifyJournal } from '../../../src/journal/verify.js';
-import { JournalWriter, type TornTailInfo } from '../../../src/journal/writer.js';
+import { JournalWriter } from '../../../src/journal/writer.js';
+import { type TornTailInfo } from '../../../src/journal/writer-options.js';
 import { KEYS, payloadFor, tempDir } from './helpers.js';
 
 const PAYLOAD = 600; // records of 666 bytes: each spans a 512-byte sector boundary

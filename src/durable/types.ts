@@ -1,0 +1,77 @@
+/**
+ * The durable service's vocabulary, shared with the transports that answer for it and the
+ * metrics that read it: what an answer is about, the responder a transport implements, the part
+ * of the kill switch it respects, its counters and what recovery found.
+ */
+import type { Reason } from '../contract/reasons.js';
+import type { Order } from '../orders/order.js';
+
+/** What a pending (or immediate) answer is about. */
+export enum AnswerKind {
+  /** new order: 202 ACCEPTED */
+  Accepted = 0,
+  /** same key, same request: the original 202 */
+  Replay = 1,
+  /** cancel recorded (or already pending) */
+  Cancel = 2,
+  /** cancel of a terminal order: 409 ORDER_FINAL */
+  CancelFinal = 3,
+  /** read of one order */
+  Read = 4,
+}
+
+/**
+ * The transport side: writes the answers. `S` is the transport's answer sink, one per request,
+ * which the service only keeps and hands back.
+ */
+export interface DurableResponder<S> {
+  /** The records the answer depends on are durable: answer from `order`'s current state. */
+  answer(kind: AnswerKind, sink: S, order: Order, t0: number): void;
+  /** They never will be: answer with `reason` (the book was rolled back already). */
+  fail(kind: AnswerKind, sink: S, order: Order, t0: number, reason: Reason): void;
+}
+
+/** The part of the kill switch the durable path respects (global and account kills). */
+export interface KillView {
+  /** why the account's new orders are refused, or null */
+  blockedAccount(accountId: string): Reason | null;
+}
+
+export class DurableCounters {
+  accepted = 0;
+  cancels = 0;
+  /** rejects by numeric reason code */
+  readonly byReason = new Float64Array(256);
+  rejected = 0;
+  durabilityFailures = 0;
+  backpressureInflight = 0;
+  backpressureWalBytes = 0;
+  backpressureWalAge = 0;
+  backpressureSoftWalAge = 0;
+  backpressureDiskFree = 0;
+  snapshots = 0;
+  snapshotFailures = 0;
+  snapshotLastSeq = 0;
+  snapshotLastMs = 0;
+  snapshotLastBytes = 0;
+  batches = 0;
+  records = 0;
+}
+
+export interface RecoveryStats {
+  totalMs: number;
+  snapshotSeq: number;
+  snapshotEvents: number;
+  snapshotMs: number;
+  replayedRecords: number;
+  replayMs: number;
+  /** journal records covered by the recovered state: snapshot seq + records replayed */
+  lastSeq: number;
+  orders: number;
+  anomalies: number;
+  tornTail: boolean;
+  /** whether the HMAC chain of the replayed records was checked */
+  chainVerified: boolean;
+  /** chain breaks stepped over (JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN) */
+  chainBreaks: number;
+}

@@ -178,7 +178,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     },
     orders: { entry, routes },
   });
-  const tcp = new TcpTransport({ log, auth, fastPath, ackTimer: stages.tcpAck });
+  const tcp = new TcpTransport({ log, auth, fastPath, ackTimer: stages.tcpAck, rules: cfg.tcp, maxWriteBufferBytes: cfg.tcp.maxWriteBufferBytes });
 
   // 6. Metrics.
   registerGatewayMetrics(metrics, cfg, fastPath, stages, http, auth, () => drain?.size ?? 0, tcp);

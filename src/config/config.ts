@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { bool, ConfigError, type Env, int, list, num, oneOf, raw, str } from './env.js';
 import { type DurableConfig, loadDurableConfig } from './durable.js';
-import { type HttpConfig, loadHttpConfig } from './transport.js';
+import { type HttpConfig, loadHttpConfig, loadTcpConfig, type TcpConfig } from './transport.js';
 
 export type RiskProfile = 'light' | 'medium' | 'heavy';
 export type MarginMode = 'legacy' | 'incremental';
@@ -114,6 +114,8 @@ export interface GatewayConfig {
   queueCapacity: number;
   /** HTTP limits (config/transport.ts) */
   http: HttpConfig;
+  /** binary TCP session rules and limits (config/transport.ts) */
+  tcp: TcpConfig;
   /** POST /v3/orders parsed straight off the socket (transport/http/fast-lane.ts) */
   httpFastLane: boolean;
   logLevel: string;
@@ -279,6 +281,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     dataDir: resolve(str(env, 'GATEWAY_DATA_DIR', './var/data')),
     queueCapacity: int(env, 'QUEUE_CAPACITY', 65_536, { min: 2, max: 1 << 24 }),
     http: loadHttpConfig(env),
+    tcp: loadTcpConfig(env),
     httpFastLane: bool(env, 'HTTP_FAST_LANE', true),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     auth: {

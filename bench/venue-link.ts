@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { OrdType, Side, TimeInForce } from '../src/contract/order.js';
-import { type FixLinkSettings, parseFixLinkSettings, parseSimSettings } from '../src/venue/config.js';
+import { type FixLinkSettings, parseFixLinkSettings, parseSimSettings } from '../src/config/venues.js';
 import { FixVenue } from '../src/venue/fix/fix-venue.js';
 import { FixInitiatorBackend } from '../src/venue/fix/initiator.js';
 import { SimVenue } from '../src/venue/sim/sim-venue.js';

@@ -3,13 +3,15 @@
  * constructors, in numbered stages — nothing is wired after construction. Owns start-up and
  * graceful shutdown order.
  *
- *   1. domain state        authenticator, stage timers, risk engine, kill switch, ingress rings
+ *   1. domain state        authenticator, stage timers, risk engine, kill switch, ingress rings,
+ *                          the outbound queue to the venues
  *   2. durable path        journal keys, snapshot + replay, journal writer (durable/recovery.ts)
  *   3. /v3 journals        drain workers recover their shard journals; the numbering epoch
  *   4. fast path           risk + kill switch + rings, numbering past the recovered epoch
- *   5. transports          HTTP (fast lane + node:http) and binary TCP
- *   6. metrics             read at scrape time from the parts above
- *   7. listen
+ *   5. execution           venues started, routed orders restored and reconciled (execution/)
+ *   6. transports          HTTP (fast lane + node:http) and binary TCP
+ *   7. metrics             read at scrape time from the parts above
+ *   8. listen
  */
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
@@ -34,6 +36,16 @@ import { OrdersEntry } from './transport/http/orders-entry.js';
 import { OrdersRoutes } from './transport/http/orders-routes.js';
 import { HttpTransport } from './transport/http/server.js';
 import { TcpTransport } from './transport/tcp/server.js';
+import { JournalProgress } from './durable/progress.js';
+import type { DurableOrders } from './durable/service.js';
+import { ExecutionService } from './execution/execution.js';
+import { RoutedRestore } from './execution/restore.js';
+import { registerExecutionMetrics } from './metrics/execution-metrics.js';
+import { OutboundQueue } from './orders/outbound.js';
+import { FixVenue } from './venue/fix/fix-venue.js';
+import { VenueRouter } from './venue/router.js';
+import { SimVenue } from './venue/sim/sim-venue.js';
+import type { Venue } from './venue/venue.js';
 
 /** Longest wait at shutdown for the drain workers to journal what is queued. */
 const DRAIN_STOP_TIMEOUT_MS = 10_000;
@@ -56,10 +68,18 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   const kill = new KillSwitch(fc, fc.shardCount);
   const rings = Array.from({ length: fc.shardCount }, () => allocateRing(fc.ingressCapacity));
   const losses = new LossPolicy(cc, kill, log);
+  const routing = cfg.venues.venues.length > 0;
+  const outbound = routing ? new OutboundQueue(fc.shardCount) : undefined;
+  const progress = new JournalProgress();
+  const routed = new RoutedRestore();
 
   // 2. The durable path: its journal is replayed (orders, keys, exposure) before anything listens.
   const answers = new DurableAnswers(stages.ack, cfg.durable.fsync);
-  const durable = await startDurable<AnswerSink>(cfg.durable, log, risk, kill, answers);
+  const durable = await startDurable<AnswerSink>(cfg.durable, log, risk, kill, answers, {
+    outbound,
+    progress,
+    venueRecords: routing ? (seq, type, json) => routed.record(seq, type, json) : undefined,
+  });
 
   // 3. Accepted /v3 orders are journaled by the drain workers, which recover their shard journals first.
   const journaled = fc.drainEnabled && cc.journalEnabled;
@@ -80,6 +100,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
               perfZeroNs: perfZeroNs(),
               failpoint: cc.failpoint,
               allowBrokenChain: cfg.durable.recoveryAllowBrokenChain,
+              routedUpTo: routing ? Array.from({ length: fc.shardCount }, (_, shard) => routed.routedUpTo.get(shard) ?? -1) : undefined,
             }
           : null,
         {
@@ -126,11 +147,23 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   if (!journaled) log.warn('/v3 orders are not journaled (V3_JOURNAL_ENABLE=0 or drain disabled): they stay VOLATILE_ACCEPT');
 
   // 4. The fast path numbers sessions past everything an earlier run could have acknowledged.
-  const fastPath = new FastPath(fc, { risk, stages, kill, rings, seqBase: epoch * EPOCH_SPAN, enqueueFailures: journaled ? losses : undefined });
+  const fastPath = new FastPath(fc, { risk, stages, kill, rings, seqBase: epoch * EPOCH_SPAN, enqueueFailures: journaled ? losses : undefined, outbound });
   const confirm = new Confirmations(cc, fastPath, losses, recovered, journaled);
   confirm.start();
 
-  // 5. Transports.
+  // 5. Execution: orders go to their venues once journaled; reports come back into orders and risk.
+  const execution = outbound === undefined ? null : startExecution(cfg, log, durable, outbound, progress, fastPath, risk, routed, recovered);
+  if (execution !== null) {
+    try {
+      await execution.start();
+    } catch (err) {
+      await execution.close();
+      throw err;
+    }
+    log.info({ venues: cfg.venues.router.venues, working: execution.workingCount }, 'venues started');
+  } else log.warn('SOR_VENUES=none: orders are not sent to any venue (they stay at the gateway; cancels complete there)');
+
+  // 6. Transports.
   const metrics = new MetricsRegistry();
   const entry = new OrdersEntry({ log, auth, svc: durable, counters: answers.counters, ack: stages.ack });
   const routes = new OrdersRoutes({
@@ -139,6 +172,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     svc: durable,
     entry,
     counters: answers.counters,
+    executions: execution ?? undefined,
     maxBodyBytes: cfg.http.maxBodyBytes,
     v3Journals:
       journaled && drain !== null
@@ -178,14 +212,23 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     },
     orders: { entry, routes },
   });
-  const tcp = new TcpTransport({ log, auth, fastPath, ackTimer: stages.tcpAck, rules: cfg.tcp, maxWriteBufferBytes: cfg.tcp.maxWriteBufferBytes });
+  const tcp = new TcpTransport({
+    log,
+    auth,
+    fastPath,
+    ackTimer: stages.tcpAck,
+    rules: cfg.tcp,
+    maxWriteBufferBytes: cfg.tcp.maxWriteBufferBytes,
+    executions: execution ?? undefined,
+  });
 
-  // 6. Metrics.
+  // 7. Metrics.
   registerGatewayMetrics(metrics, cfg, fastPath, stages, http, auth, () => drain?.size ?? 0, tcp);
   registerConfirmMetrics(metrics, cfg, journaled, losses, stages.confirm, drain);
   registerDurableMetrics(metrics, durable, answers.counters);
+  if (execution !== null) registerExecutionMetrics(metrics, execution);
 
-  // 7. Listen.
+  // 8. Listen.
   const httpPort = await http.listen(cfg.port, cfg.host);
   const tcpPort = await tcp.listen(cfg.tcpPort, cfg.host);
   log.info(
@@ -212,6 +255,8 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
         // Refuse new orders from here on; queued ones are drained by the workers.
         fastPath.close();
         await closed;
+        // Venues stop before the journal closes (their last reports are journaled or refused).
+        await execution?.close();
         // Pending durable answers were given while the connections closed; sync and close the journal.
         await durable.close();
         if (drain !== null) {
@@ -229,4 +274,39 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
       return stopping;
     },
   };
+}
+
+/** The execution stage and its venues (one adapter per configured venue). */
+function startExecution(
+  cfg: GatewayConfig,
+  log: Logger,
+  durable: DurableOrders<AnswerSink>,
+  outbound: OutboundQueue,
+  progress: JournalProgress,
+  fastPath: FastPath,
+  risk: RiskEngine,
+  routed: RoutedRestore,
+  recovered: ShardRecovery[],
+): ExecutionService {
+  const router = new VenueRouter(cfg.venues.router);
+  const refPrices = new Map([...cfg.risk.symbols.values()].map((s) => [s.symbol, s.refPrice] as [string, number]));
+  const venues = new Map<string, Venue>();
+  for (const v of cfg.venues.venues) venues.set(v.name, v.kind === 'sim' ? new SimVenue(v.name, v.sim, refPrices) : new FixVenue(v.name, v.fix));
+  if (routed.anomalies > 0) log.warn({ anomalies: routed.anomalies }, 'venue records skipped during recovery');
+  return new ExecutionService({
+    log,
+    journal: durable,
+    outbound,
+    progress,
+    rings: { freedCount: (shard) => fastPath.producers[shard]!.freedCount() },
+    risk,
+    router,
+    venues,
+    orderId: (orderNo) => fastPath.orderId(orderNo),
+    restored: {
+      book: durable.book.store,
+      fast: routed,
+      unrouted: recovered.flatMap((r) => (r.unrouted ?? []).map((rec) => ({ shard: r.shard, rec }))),
+    },
+  });
 }

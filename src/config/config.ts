@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { bool, ConfigError, type Env, int, list, num, oneOf, raw, str } from './env.js';
 import { type DurableConfig, loadDurableConfig } from './durable.js';
+import { loadVenuesConfig, type VenuesConfig } from './venues.js';
 import { type HttpConfig, loadHttpConfig, loadTcpConfig, type TcpConfig } from './transport.js';
 
 export type RiskProfile = 'light' | 'medium' | 'heavy';
@@ -125,6 +126,8 @@ export interface GatewayConfig {
   bus: BusConfig;
   /** durable /orders path: journal, idempotency, snapshots, backpressure (config/durable.ts) */
   durable: DurableConfig;
+  /** venues and routing (venue/config.ts); no venues with SOR_VENUES=none */
+  venues: VenuesConfig;
 }
 
 export const PROFILE_LOOPS: Record<RiskProfile, number> = { light: 16, medium: 256, heavy: 2048 };
@@ -337,6 +340,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       natsUrl: str(env, 'NATS_URL', 'nats://127.0.0.1:4222'),
     },
     durable: loadDurableConfig(env, dataDir),
+    venues: loadVenuesConfig(env, dataDir),
   };
   return config;
 }

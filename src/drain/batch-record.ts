@@ -60,7 +60,12 @@ const latin1 = (b: Uint8Array, s: number, n: number): string => Buffer.from(b.bu
  * `sessionsOnly` is set only orderNo, sessionSeq and sessionId are filled in (recovery).
  * Throws {@link BatchFormatError} for a payload that does not hold exactly `count` entries.
  */
-export function forEachEntry(payload: Uint8Array, rec: RingRecord, onEntry: (r: RingRecord) => void, sessionsOnly = false): number {
+/**
+ * Decodes every entry of a batch payload into `rec` and calls `onEntry`. With `sessionsOnly`,
+ * only orderNo, sessionSeq and sessionId are decoded — except for entries whose orderNo is above
+ * `fullAbove`, which are decoded in full.
+ */
+export function forEachEntry(payload: Uint8Array, rec: RingRecord, onEntry: (r: RingRecord) => void, sessionsOnly = false, fullAbove = Number.POSITIVE_INFINITY): number {
   if (payload.length < 4) throw new BatchFormatError('batch payload shorter than its count');
   const dv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   const count = dv.getUint32(0, true);
@@ -82,7 +87,7 @@ export function forEachEntry(payload: Uint8Array, rec: RingRecord, onEntry: (r: 
     if (!(el === prevLen && sameBytes(payload, ses, prevSession, el))) rec.sessionId = latin1(payload, ses, el);
     prevSession = ses;
     prevLen = el;
-    if (!sessionsOnly) {
+    if (!sessionsOnly || rec.orderNo > fullAbove) {
       rec.receivedAtNs = dv.getFloat64(p + 16, true);
       rec.price = dv.getFloat64(p + 24, true);
       rec.expireAt = dv.getFloat64(p + 32, true);

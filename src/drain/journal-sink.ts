@@ -15,7 +15,7 @@
  */
 import { join } from 'node:path';
 import type { DrainSink } from './drain-loop.js';
-import { emptyRecord, type RingConsumer } from '../fastpath/ingress-ring.js';
+import { emptyRecord, type RingConsumer, type RingRecord } from '../fastpath/ingress-ring.js';
 import { checkChain } from '../journal/chain-check.js';
 import { blockingJournalIo, JournalIntegrityError, JournalWriter, walkJournal, type BatchInfo, type JournalIo, type ReplayRecord } from '../journal/index.js';
 import { LatencyHistogram } from '../lib/latency.js';
@@ -43,6 +43,12 @@ export interface V3JournalSettings {
    * break reported in ShardRecovery.chainBreaks) instead of refusing to start. Default false.
    */
   allowBrokenChain?: boolean;
+  /**
+   * With venues: per shard, the highest gateway order number the execution stage has routed
+   * (from its OrderSent records; -1 = none recorded). Recovery returns the shard's orders above
+   * it (`unrouted`): acknowledged and durable, never sent to a venue.
+   */
+  routedUpTo?: number[];
 }
 
 /**
@@ -96,6 +102,8 @@ export interface ShardRecovery {
   tornTailSavedTo?: string;
   /** HMAC chain breaks stepped over (only with allowBrokenChain), described for the log */
   chainBreaks?: string[];
+  /** orders above the shard's routing watermark (V3JournalSettings.routedUpTo), in journal order */
+  unrouted?: RingRecord[];
 }
 
 /** Counters shared with the event-loop thread (Float64Array over a SharedArrayBuffer). */
@@ -170,7 +178,8 @@ export class JournalSink implements DrainSink {
         });
         writers.push(w);
         journalSeqs[shard] = w.lastDurableSeq;
-        const sessions = await recoverSessions(dir, w.lastSeq, keys, s.allowBrokenChain === true);
+        const routed = s.routedUpTo?.[shard];
+        const sessions = await recoverSessions(dir, w.lastSeq, keys, s.allowBrokenChain === true, routed === undefined || routed < 0 ? undefined : routed);
         recovered.push({ shard, tornTail, ...(tornTailSavedTo !== undefined ? { tornTailSavedTo } : {}), ...sessions });
       }
     } catch (err) {
@@ -247,8 +256,11 @@ async function recoverSessions(
   toSeq: number,
   keys: ReadonlyMap<string, Uint8Array>,
   allowBrokenChain: boolean,
+  routedUpTo: number | undefined,
 ): Promise<Omit<ShardRecovery, 'shard' | 'tornTail'>> {
   const runs = new Map<string, number[]>();
+  const unrouted: RingRecord[] = [];
+  const above = routedUpTo ?? Number.POSITIVE_INFINITY;
   const rec = emptyRecord();
   let records = 0;
   let orders = 0;
@@ -256,7 +268,7 @@ async function recoverSessions(
   const onRecord = (r: ReplayRecord): void => {
     records++;
     if (r.type !== V3_BATCH_RECORD_TYPE) return;
-    orders += forEachEntry(r.payload, rec, onEntry, true);
+    orders += forEachEntry(r.payload, rec, onEntry, true, above);
   };
   if (toSeq > 0) {
     const res = await walkJournal(dir, onRecord, { toSeq });
@@ -271,11 +283,18 @@ async function recoverSessions(
     if (checked.total > checked.breaks.length) chainBreaks.push(`${dir}: ${checked.total - checked.breaks.length} more chain breaks`);
   }
   function onEntry(e: typeof rec): void {
+    if (e.orderNo > above) unrouted.push({ ...e });
     let r = runs.get(e.sessionId);
     if (r === undefined) runs.set(e.sessionId, (r = []));
     const n = r.length;
     if (n > 0 && r[n - 1] === e.sessionSeq - 1) r[n - 1] = e.sessionSeq;
     else if (n === 0 || e.sessionSeq > r[n - 1]!) r.push(e.sessionSeq, e.sessionSeq);
   }
-  return { records, orders, sessions: [...runs], ...(chainBreaks.length > 0 ? { chainBreaks } : {}) };
+  return {
+    records,
+    orders,
+    sessions: [...runs],
+    ...(chainBreaks.length > 0 ? { chainBreaks } : {}),
+    ...(routedUpTo !== undefined ? { unrouted } : {}),
+  };
 }

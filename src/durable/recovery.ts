@@ -24,6 +24,9 @@ import { type ChainBreak, checkChain, checkChainInWorker } from '../journal/chai
 import { startIoThread } from '../journal/io-thread.js';
 import { loadJournalKeys } from './keys.js';
 import { DurableOrders } from './service.js';
+import type { JournalProgress } from './progress.js';
+import type { OutboundQueue } from '../orders/outbound.js';
+import { isVenueEvent } from '../orders/order.js';
 import { type DurableResponder, type KillView, type RecoveryStats } from './types.js';
 
 /**
@@ -73,6 +76,16 @@ export interface StartDurableOptions {
   chainCheck?: 'worker' | 'inline' | 'off';
   /** order id prefix (tests); default per process start */
   orderIdPrefix?: string;
+  /** where accepted orders and cancels go to reach a venue (DurableDeps.outbound) */
+  outbound?: OutboundQueue;
+  /** told how far the journal is durable (DurableDeps.progress) */
+  progress?: JournalProgress;
+  /**
+   * Venue events (OrderSent, CancelSent, ExecutionReport) of orders this book does not hold (/v3
+   * and binary TCP orders), in journal order, with their JSON payload: the execution stage's own
+   * recovery. Snapshots do not hold these: they are replayed from the journal.
+   */
+  venueRecords?: (seq: number, type: number, json: string) => void;
 }
 
 export async function startDurable<S>(
@@ -95,6 +108,8 @@ export async function startDurable<S>(
     responder,
     keys,
     orderIdPrefix: opts.orderIdPrefix,
+    outbound: opts.outbound,
+    progress: opts.progress,
     expectedOrders: Math.min(MAX_PRESIZED_ORDERS, Math.ceil(journalBytesAtOpen / BYTES_PER_ORDER_ESTIMATE)),
   });
   let anomalies = 0;
@@ -142,6 +157,7 @@ export async function startDurable<S>(
     if (rec.type < 1 || rec.type > MAX_ORDER_RECORD_TYPE) return;
     const r = book.applyRecordBytes(rec.seq, rec.type, rec.bytes, rec.payloadStart, rec.payloadEnd, now);
     if (typeof r === 'object') anomaly(r.anomaly);
+    else if (r === 'ignored' && isVenueEvent(rec.type)) opts.venueRecords?.(rec.seq, rec.type, rec.bytes.toString('utf8', rec.payloadStart, rec.payloadEnd));
   };
   const replay = async (fromSeq: number, toSeq: number | undefined): Promise<WalkResult> => {
     const tr = performance.now();

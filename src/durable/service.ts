@@ -31,9 +31,12 @@ import { LatencyHistogram } from '../lib/latency.js';
 import type { RiskEngine } from '../risk/engine.js';
 import { KEY_CONFLICT, OrderBook } from '../orders/book.js';
 import { BINARY_TYPE_OFFSET, encodeEvent, maxEncodedBytes } from '../orders/event-codec.js';
-import { cancelDecision, type Order, type OrderEvent } from '../orders/order.js';
+import { cancelDecision, type EventType, type Order, type OrderEvent, type OrderStatus } from '../orders/order.js';
 import { SnapshotCursor } from '../orders/snapshot.js';
 import { PendingAnswers } from './pending-answers.js';
+import type { JournalProgress } from './progress.js';
+import type { OutboundQueue } from '../orders/outbound.js';
+import { eventJson } from '../orders/events.js';
 import { AnswerKind, DurableCounters, type DurableResponder, type KillView, type RecoveryStats } from './types.js';
 
 export interface DurableDeps<S> {
@@ -48,6 +51,10 @@ export interface DurableDeps<S> {
   orderIdPrefix?: string;
   /** see OrderBookOptions.expectedOrders */
   expectedOrders?: number;
+  /** where accepted orders and cancels go to reach a venue (absent: no venue, cancels complete here) */
+  outbound?: OutboundQueue;
+  /** told how far the journal is durable */
+  progress?: JournalProgress;
 }
 
 const EMPTY_RECOVERY: RecoveryStats = {
@@ -76,6 +83,8 @@ export class DurableOrders<S> {
 
   private writer: JournalWriter | null = null;
   private readonly responder: DurableResponder<S>;
+  private readonly outbound: OutboundQueue | null;
+  private readonly progress: JournalProgress | null;
   private readonly cfg: DurableConfig;
   private readonly log: Logger;
   private readonly kill: KillView;
@@ -104,6 +113,8 @@ export class DurableOrders<S> {
 
   constructor(d: DurableDeps<S>) {
     this.responder = d.responder;
+    this.outbound = d.outbound ?? null;
+    this.progress = d.progress ?? null;
     this.cfg = d.cfg;
     this.log = d.log;
     this.kill = d.kill;
@@ -195,6 +206,7 @@ export class DurableOrders<S> {
     this.counters.accepted++;
     this.inflight++;
     this.enqueue(AnswerKind.Accepted, sink, ev.order, seq, t0);
+    this.outbound?.durable.push({ order: ev.order, seq, t0 });
     return null;
   }
 
@@ -257,6 +269,23 @@ export class DurableOrders<S> {
     if (w.failed) return 'WAL_DURABILITY_FAILED';
     if (this.closing) return 'SERVER_SHUTDOWN';
     const at = book.clock(this.clock.nowMs());
+    const out = this.outbound;
+    if (out !== null) {
+      // The order is (or will be) at a venue: the cancel goes there once journaled, and the
+      // order is CANCELED when the venue confirms (execution/).
+      const requested = book.requestCancel(o, at);
+      let seq: number;
+      try {
+        seq = this.append(requested);
+      } catch (err) {
+        book.rollback(requested);
+        return this.appendFailure(err);
+      }
+      this.counters.cancels++;
+      this.enqueue(AnswerKind.Cancel, sink, o, seq, t0);
+      out.cancels.push({ order: o, orderNo: 0, accountId, seq });
+      return null;
+    }
     // No venue is attached: the gateway completes the cancel itself (and releases the exposure).
     const requested = book.requestCancel(o, at);
     const done = book.update(o, 'CANCELED', o.filledQty, 'CLIENT_CANCEL', at) as OrderEvent;
@@ -274,6 +303,40 @@ export class DurableOrders<S> {
     this.counters.cancels++;
     this.enqueue(AnswerKind.Cancel, sink, o, seq, t0);
     return null;
+  }
+
+  // ---- venue events (execution/) -------------------------------------------------------------
+
+  /**
+   * Journals a venue event of one of this book's orders and applies it (book.venueEvent). Returns
+   * the record's seq, or why it was not (the state machine refused it, or the journal cannot
+   * take it: nothing changed then).
+   */
+  venueEvent(o: Order, type: EventType, at: number, status: OrderStatus | null, filledQty: number, reason: string | null, data: string): number | string {
+    const w = this.writer!;
+    if (w.failed) return 'WAL_DURABILITY_FAILED';
+    const ev = this.book.venueEvent(o, type, this.book.clock(at), status, filledQty, reason, data);
+    if (typeof ev === 'string') return ev;
+    try {
+      return this.appendJson(ev.type, eventJson(ev), ev);
+    } catch (err) {
+      this.book.rollback(ev);
+      return this.appendFailure(err);
+    }
+  }
+
+  /**
+   * Journals a venue event of an order this book does not hold (/v3 and binary TCP orders): a
+   * bus-event JSON record of `type`. Returns its seq, or why it could not be journaled.
+   */
+  appendVenueRecord(type: EventType, json: string, at: number): number | string {
+    const w = this.writer!;
+    if (w.failed) return 'WAL_DURABILITY_FAILED';
+    try {
+      return this.appendJson(type, json, null, at);
+    } catch (err) {
+      return this.appendFailure(err);
+    }
   }
 
   /** Answers a read of `o` (Read) once every record about it is durable. */
@@ -323,6 +386,21 @@ export class DurableOrders<S> {
     return seq;
   }
 
+  /** Appends a record in the JSON bus-event form (venue events). */
+  private appendJson(type: EventType, json: string, ev: OrderEvent | null, at = ev?.at ?? 0): number {
+    const w = this.writer!;
+    const { seq, durable } = w.append(type, Buffer.from(json, 'utf8'), at);
+    if (ev !== null) {
+      ev.seq = seq;
+      this.unacked.push(ev);
+    }
+    if (durable !== this.watched) {
+      this.watched = durable;
+      durable.then(this.onDurable, this.onJournalFailure);
+    }
+    return seq;
+  }
+
   private appendFailure(err: unknown): Reason {
     if (err instanceof JournalClosedError) return 'SERVER_SHUTDOWN';
     if (!(err instanceof JournalFailedError)) this.log.error({ err }, 'journal append failed');
@@ -356,6 +434,7 @@ export class DurableOrders<S> {
 
     const r = this.responder;
     const now = performance.now();
+    this.progress?.advance(d);
     const q = this.pending;
     while (q.peekSeq() <= d) {
       q.shift();

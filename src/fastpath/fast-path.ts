@@ -16,6 +16,7 @@ import { allocateRing, PushResult, RingProducer, type RingBuffers } from './ingr
 import { DecimalFormatter } from '../lib/decimal.js';
 import { KillSwitch, utilisationPct } from './kill-switch.js';
 import { OrderRegistry, RegisteredState } from './order-registry.js';
+import type { OutboundQueue } from '../orders/outbound.js';
 
 export interface FastPathStages {
   risk: LatencyHistogram;
@@ -71,6 +72,8 @@ export interface FastPathDeps {
   /** sessions number from seqBase + 1: the /v3 numbering epoch × 2^32 (confirmation/epoch.ts) */
   seqBase?: number;
   enqueueFailures?: EnqueueFailureListener;
+  /** where accepted orders and cancels go to reach a venue (absent: no venue, cancels complete here) */
+  outbound?: OutboundQueue;
   clock?: { nowMs(): number; monoMs(): number };
 }
 
@@ -90,6 +93,7 @@ export class FastPath {
   /** session numbering starts after this */
   private readonly seqBase: number;
   private readonly enqueueFailures: EnqueueFailureListener | null;
+  private readonly outbound: OutboundQueue | null;
   private readonly stages: FastPathStages;
   private readonly clock: { nowMs(): number; monoMs(): number };
 
@@ -109,6 +113,7 @@ export class FastPath {
     this.rings = d.rings ?? Array.from({ length: cfg.shardCount }, () => allocateRing(cfg.ingressCapacity));
     this.seqBase = d.seqBase ?? 0;
     this.enqueueFailures = d.enqueueFailures ?? null;
+    this.outbound = d.outbound ?? null;
     this.producers = this.rings.map((r) => new RingProducer(r));
     this.orderNo = Date.now() * 1000;
     this.registry = new OrderRegistry(cfg.cancelWindow);
@@ -224,7 +229,13 @@ export class FastPath {
 
     const reg = this.registry;
     if (reg.pendingIndexUpdates === 0) queueMicrotask(this.flushIndexes);
-    reg.add(orderNo, accountId, o.clientOrderId, risk.book(acct, o, nowMs), s.sessionId, seq, shard, pos);
+    const handle = risk.book(acct, o, nowMs);
+    reg.add(orderNo, accountId, o.clientOrderId, handle, s.sessionId, seq, shard, pos);
+    const out = this.outbound;
+    if (out !== null) {
+      out.fast[shard]!.push({ orderNo, accountId, sessionId: s.sessionId, sessionSeq: seq, shard, pos, request: o, risk: handle, t0 });
+      out.wake();
+    }
     this.counters.accepted++;
     this.lastOrderNo = orderNo;
     this.lastSessionSeq = seq;
@@ -260,6 +271,17 @@ export class FastPath {
     const slot = orderNo > 0 ? reg.find(accountId, orderNo) : clientOrderId !== null ? reg.findByClientId(accountId, clientOrderId) : -1;
     if (slot < 0) return this.cancelRejected('ORDER_NOT_FOUND');
     if (reg.stateAt(slot) !== RegisteredState.Open) return this.cancelRejected('ORDER_FINAL');
+    const out = this.outbound;
+    if (out !== null) {
+      // At (or on its way to) a venue: the cancel goes there; the exposure is released when
+      // the venue confirms (execution/).
+      reg.markCanceled(slot);
+      out.cancels.push({ order: null, orderNo: reg.orderNoAt(slot), accountId, seq: 0 });
+      out.wake();
+      this.lastOrderNo = reg.orderNoAt(slot);
+      this.counters.canceled++;
+      return null;
+    }
     const handle = reg.handleAt(slot);
     if (handle !== null) this.risk.release(this.risk.account(accountId, this.clock.nowMs()), handle);
     reg.markCanceled(slot);

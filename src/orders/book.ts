@@ -23,6 +23,7 @@ import { IdempotencyIndex } from './idempotency.js';
 import {
   cancelDecision,
   checkUpdate,
+  EVENT_TYPE_NAMES,
   EventType,
   isTerminal,
   Order,
@@ -176,6 +177,25 @@ export class OrderBook {
   }
 
   /**
+   * Records a venue event (OrderSent, CancelSent, ExecutionReport) of the order. An
+   * ExecutionReport moves the order like {@link update} (status, cumulative filled quantity,
+   * exposure); returns its event, or why the state machine refuses it (nothing changed then).
+   */
+  venueEvent(o: Order, type: EventType, at: number, status: OrderStatus | null, filledQty: number, reason: string | null, data: string): OrderEvent | string {
+    if (type !== EventType.ExecutionReport) return this.push(orderEvent(0, type, at, o, null, o.filledQty, null, data));
+    const to = status!;
+    if (to !== o.status || filledQty !== o.filledQty) {
+      const why = checkUpdate(o.status, o.filledQty, o.request.qty, to, filledQty);
+      if (why !== null) return why;
+    }
+    this.applyFill(o, filledQty);
+    this.store.setStatus(o, to);
+    const e = this.push(orderEvent(0, type, at, o, to, filledQty, reason, data));
+    if (isTerminal(to)) this.releaseRisk(o);
+    return e;
+  }
+
+  /**
    * Undoes `e`, which must be its order's newest event (undo newest first). Used when the
    * record was never made durable. Exposure is re-booked for an order that becomes working
    * again; undoing fills does not move positions back (the gateway journals no fills itself).
@@ -199,7 +219,7 @@ export class OrderBook {
     let filled = 0;
     for (const x of o.later ?? []) {
       if (x.type === EventType.CancelRequested) status = 'CANCEL_REQUESTED';
-      else if (x.type === EventType.OrderUpdated) {
+      else if (x.type === EventType.OrderUpdated || x.type === EventType.ExecutionReport) {
         status = x.status!;
         filled = x.filledQty;
       }
@@ -264,6 +284,18 @@ export class OrderBook {
         if (o === undefined) return { anomaly: `OrderUpdated for unknown order ${d.orderId} (seq ${seq})` };
         const r = this.update(o, d.status!, d.filledQty!, d.reason ?? null, d.at);
         if (typeof r === 'string') return { anomaly: `OrderUpdated refused for ${d.orderId} (seq ${seq}): ${r}` };
+        r.seq = seq;
+        return 'applied';
+      }
+      case EventType.OrderSent:
+      case EventType.CancelSent:
+      case EventType.ExecutionReport: {
+        // Venue events of orders not in this book (/v3 and binary TCP orders) belong to the
+        // execution stage's own recovery.
+        const o = this.store.get(d.orderId);
+        if (o === undefined) return 'ignored';
+        const r = this.venueEvent(o, d.type, d.at, d.status ?? null, d.filledQty ?? o.filledQty, d.reason ?? null, d.data!);
+        if (typeof r === 'string') return { anomaly: `${EVENT_TYPE_NAMES[d.type]} refused for ${d.orderId} (seq ${seq}): ${r}` };
         r.seq = seq;
         return 'applied';
       }

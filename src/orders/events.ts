@@ -53,6 +53,11 @@ export function eventJson(e: OrderEvent, accountIdJson: string = str(e.order.acc
     case EventType.CancelRequested:
       data = '{}';
       break;
+    case EventType.OrderSent:
+    case EventType.CancelSent:
+    case EventType.ExecutionReport:
+      data = e.data ?? '{}';
+      break;
     default:
       data = '{"filledQty":' + e.filledQty + ',"reason":' + (e.reason === null ? 'null' : str(e.reason)) + ',"status":"' + e.status + '"}';
   }
@@ -76,10 +81,12 @@ export interface DecodedEvent {
   seqId?: boolean;
   acceptSeq?: number;
   idempotencyKey?: string;
-  /** OrderUpdated */
+  /** OrderUpdated, ExecutionReport (cumQty) */
   status?: OrderStatus;
   filledQty?: number;
   reason?: string | null;
+  /** venue events: their `data` object as JSON text */
+  data?: string;
 }
 
 export class EventDecodeError extends Error {
@@ -135,6 +142,16 @@ export function decodeEvent(type: number, json: string): DecodedEvent {
     }
     case EventType.CancelRequested:
       return { type, at, accountId, orderId };
+    case EventType.OrderSent:
+    case EventType.CancelSent: {
+      if (typeof d.venue !== 'string') fail('bad venue event data');
+      return { type, at, accountId, orderId, data: JSON.stringify(d) };
+    }
+    case EventType.ExecutionReport: {
+      if (!isOrderStatus(d.status) || !isInt(d.cumQty) || typeof d.venue !== 'string') fail('bad ExecutionReport data');
+      const reason = d.reason === null || d.reason === undefined ? null : typeof d.reason === 'string' ? d.reason : fail('bad reason');
+      return { type, at, accountId, orderId, status: d.status, filledQty: d.cumQty, reason, data: JSON.stringify(d) };
+    }
     case EventType.OrderUpdated: {
       if (!isOrderStatus(d.status) || !isInt(d.filledQty)) fail('bad OrderUpdated data');
       const reason = d.reason === null || d.reason === undefined ? null : typeof d.reason === 'string' ? d.reason : fail('bad reason');

@@ -81,18 +81,33 @@ export function checkUpdate(from: OrderStatus, fromFilled: number, qty: number, 
   return null;
 }
 
-/** Journal/bus event types of the order lifecycle. */
+/**
+ * Journal/bus event types of the order lifecycle. 1-3 are the gateway's own; 4-6 record what
+ * happened at a venue (execution/): always journaled in the JSON bus-event form, with the venue
+ * data in `data`.
+ */
 export enum EventType {
   OrderAccepted = 1,
   CancelRequested = 2,
   OrderUpdated = 3,
+  OrderSent = 4,
+  CancelSent = 5,
+  ExecutionReport = 6,
 }
 
 export const EVENT_TYPE_NAMES: Readonly<Record<number, string>> = {
   [EventType.OrderAccepted]: 'OrderAccepted',
   [EventType.CancelRequested]: 'CancelRequested',
   [EventType.OrderUpdated]: 'OrderUpdated',
+  [EventType.OrderSent]: 'OrderSent',
+  [EventType.CancelSent]: 'CancelSent',
+  [EventType.ExecutionReport]: 'ExecutionReport',
 };
+
+/** True for the event types that record what happened at a venue. */
+export function isVenueEvent(t: number): boolean {
+  return t >= EventType.OrderSent && t <= EventType.ExecutionReport;
+}
 
 /**
  * One lifecycle event of an order, as journaled. OrderAccepted's data is the order's request
@@ -106,10 +121,12 @@ export interface OrderEvent {
   /** epoch ms */
   readonly at: number;
   readonly order: Order;
-  /** OrderUpdated only */
+  /** OrderUpdated and ExecutionReport: the status after it */
   readonly status: OrderStatus | null;
   readonly filledQty: number;
   readonly reason: string | null;
+  /** venue events: the `data` object of their bus event, as JSON text */
+  readonly data: string | null;
 }
 
 /**
@@ -126,8 +143,9 @@ export function orderEvent(
   status: OrderStatus | null,
   filledQty: number,
   reason: string | null,
+  data: string | null = null,
 ): OrderEvent {
-  return { seq, type, at, order, status, filledQty, reason };
+  return { seq, type, at, order, status, filledQty, reason, data };
 }
 
 const F_SEQ_ID = 1;
@@ -236,6 +254,12 @@ export class Order {
     return e === undefined ? 0 : e.seq;
   }
 
+  /** The venue the order was sent to (its OrderSent event), or null. */
+  get venue(): string | null {
+    for (const e of this.later ?? []) if (e.type === EventType.OrderSent) return venueOf(e.data);
+    return null;
+  }
+
   /** Journal seq of the OrderAccepted record. */
   get acceptRecordSeq(): number {
     return this.first === undefined ? 0 : this.first.seq;
@@ -275,4 +299,11 @@ export function sameRequest(a: NewOrder, b: NewOrder): boolean {
     a.expireAt === b.expireAt &&
     a.clientOrderId === b.clientOrderId
   );
+}
+
+/** The `venue` of a venue event's data JSON. */
+export function venueOf(data: string | null): string | null {
+  if (data === null) return null;
+  const m = /"venue":"([^"\\]*)"/.exec(data);
+  return m === null ? null : m[1]!;
 }

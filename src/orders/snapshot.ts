@@ -14,6 +14,7 @@
  *     OrderAccepted    [seq, 1, at, orderId, accountId, acceptSeq, idempotencyKey, symbol, side, type, qty, price, timeInForce, expireAt, clientOrderId|null]
  *     CancelRequested  [seq, 2, at, orderId]
  *     OrderUpdated     [seq, 3, at, orderId, status, filledQty, reason|null]
+ *     venue events     [seq, 4|5|6, at, orderId, status|null, filledQty, reason|null, data]
  *
  * Consistency without stopping the world: the cursor fixes the first E events of the book's
  * event log when it is created (the log only grows at the end, and an event never changes once
@@ -49,6 +50,13 @@ function encode(e: OrderEvent): string {
     }
     case EventType.CancelRequested:
       return '[' + e.seq + ',2,' + e.at + ',' + JSON.stringify(o.orderId) + ']';
+    case EventType.OrderSent:
+    case EventType.CancelSent:
+    case EventType.ExecutionReport:
+      return (
+        '[' + e.seq + ',' + e.type + ',' + e.at + ',' + JSON.stringify(o.orderId) + ',' + (e.status === null ? 'null' : '"' + e.status + '"') + ',' +
+        e.filledQty + ',' + (e.reason === null ? 'null' : JSON.stringify(e.reason)) + ',' + JSON.stringify(e.data) + ']'
+      );
     default:
       return '[' + e.seq + ',3,' + e.at + ',' + JSON.stringify(o.orderId) + ',"' + e.status + '",' + e.filledQty + ',' + (e.reason === null ? 'null' : JSON.stringify(e.reason)) + ']';
   }
@@ -134,6 +142,12 @@ function decode(a: unknown[]): DecodedEvent {
     case EventType.OrderUpdated:
       if (!isOrderStatus(a[4]) || !Number.isSafeInteger(a[5])) throw new SnapshotFormatError('bad OrderUpdated entry');
       return { ...base, status: a[4], filledQty: a[5] as number, reason: (a[6] as string | null) ?? null };
+    case EventType.OrderSent:
+    case EventType.CancelSent:
+    case EventType.ExecutionReport:
+      if (a.length !== 8 || typeof a[7] !== 'string' || !Number.isSafeInteger(a[5])) throw new SnapshotFormatError('bad venue event entry');
+      if (type === EventType.ExecutionReport && !isOrderStatus(a[4])) throw new SnapshotFormatError('bad ExecutionReport entry');
+      return { ...base, status: isOrderStatus(a[4]) ? a[4] : undefined, filledQty: a[5] as number, reason: (a[6] as string | null) ?? null, data: a[7] };
     default:
       throw new SnapshotFormatError(`unknown event type ${String(type)}`);
   }

@@ -8,7 +8,7 @@
  * is an array access (an id of another shape, none produced today, falls back to a Map); the
  * clientOrderId index is a typed-array {@link PairIndex} to acceptSeq.
  */
-import { ORDER_STATUSES, type Order, type OrderStatus, statusIndex } from './order.js';
+import { isTerminal, ORDER_STATUSES, type Order, type OrderStatus, statusIndex } from './order.js';
 import { PairIndex } from './pair-index.js';
 
 /** The acceptSeq an order id ends with (`..._<n>`), or 0. */
@@ -107,6 +107,12 @@ export class OrderStore {
     this.statusCounts[statusIndex(o.status)]--;
     this.statusCounts[statusIndex(s)]++;
     o.status = s;
+  }
+
+  /** Calls `fn` with every order that is not terminal (a scan: start-up only). */
+  forEachWorking(fn: (o: Order) => void): void {
+    for (const o of this.bySeq) if (o !== undefined && !o.rolledBack && !isTerminal(o.status)) fn(o);
+    for (const o of this.byOtherId.values()) if (!o.rolledBack && !isTerminal(o.status)) fn(o);
   }
 
   count(s: OrderStatus): number {

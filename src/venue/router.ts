@@ -14,7 +14,7 @@
  *
  * Pure: no I/O, no clock. Owned by the gateway's event loop; answers are cached per symbol.
  */
-import type { RouterSettings } from './config.js';
+import type { RouterSettings } from '../config/venues.js';
 
 /** Java's String.hashCode over UTF-16 code units, as a signed 32-bit integer. */
 export function javaStringHash(s: string): number {

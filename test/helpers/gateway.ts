@@ -35,6 +35,8 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ru
       JWT_HS256_SECRET: SECRET,
       LOG_LEVEL: 'warn',
       GATEWAY_DATA_DIR: dataDir,
+      // Most tests look at order entry alone; the venue tests turn the embedded venue on.
+      SOR_VENUES: 'none',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,7 +73,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ru
 export async function startFailing(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const proc = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, GATEWAY_PORT: '0', GATEWAY_HOST: '127.0.0.1', JWT_HS256_SECRET: SECRET, ...env },
+    env: { PATH: process.env.PATH, GATEWAY_PORT: '0', GATEWAY_HOST: '127.0.0.1', JWT_HS256_SECRET: SECRET, SOR_VENUES: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

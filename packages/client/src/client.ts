@@ -52,13 +52,14 @@ import {
   ServerGoodbyeError,
   SwitchyardError,
 } from './errors.js';
-import { Fifo } from './fifo.js';
+import { Fifo } from '@switchyard/protocol';
 import type {
   CancelRequest,
   CancelResult,
   ClientEventMap,
   ClientOptions,
   ClientState,
+  ExecutionReport,
   Clock,
   OrdTypeInput,
   OrderRequest,
@@ -72,6 +73,9 @@ import type {
 import { orderToWire, reasonName } from './requests.js';
 
 const OUT_CHUNK = 64 * 1024;
+
+const EXEC_TYPE_NAMES: ReadonlyArray<ExecutionReport['execType']> = ['NEW', 'NEW', 'TRADE', 'CANCELED', 'REJECTED', 'EXPIRED', 'REPLACED', 'ORDER_STATUS'];
+const ORD_STATUS_NAMES: ReadonlyArray<ExecutionReport['status']> = ['ACCEPTED', 'PARTIALLY_FILLED', 'FILLED', 'CANCEL_REQUESTED', 'CANCELED', 'REJECTED', 'EXPIRED'];
 
 const ORDER = 0;
 const CANCEL = 1;
@@ -456,6 +460,19 @@ export class SwitchyardClient extends EventEmitter<ClientEventMap> {
         this.emit('goodbye', { reason, reasonCode: m.reasonCode, text: m.text });
         return this.drop(sock, new ServerGoodbyeError(m.reasonCode, reason, m.text));
       }
+      case MsgType.ExecutionReport:
+        this.emit('executionReport', {
+          orderId: m.orderId,
+          execType: EXEC_TYPE_NAMES[m.execType] ?? 'ORDER_STATUS',
+          status: ORD_STATUS_NAMES[m.ordStatus] ?? 'ACCEPTED',
+          lastQty: m.lastQty,
+          lastPx: m.lastPx,
+          cumQty: m.cumQty,
+          leavesQty: m.leavesQty,
+          avgPx: m.avgPx,
+          transactTime: m.transactTime,
+        });
+        return;
       case MsgType.Heartbeat:
         this.emit('heartbeat');
         return;

@@ -26,6 +26,7 @@ export type {
   ClientEventMap,
   ClientOptions,
   ClientState,
+  ExecutionReport,
   Clock,
   GoodbyeInfo,
   OrdTypeInput,

@@ -155,4 +155,20 @@ export interface ClientEventMap {
   heartbeat: [];
   /** the server ended the session */
   goodbye: [info: GoodbyeInfo];
+  /** what happened to one of the session's orders at its venue (a fill, a cancel, a reject, an expiry) */
+  executionReport: [report: ExecutionReport];
+}
+
+/** An execution report of one of the session's orders, with names spelled out. */
+export interface ExecutionReport {
+  orderId: number;
+  execType: 'NEW' | 'TRADE' | 'CANCELED' | 'REJECTED' | 'EXPIRED' | 'REPLACED' | 'ORDER_STATUS';
+  status: 'ACCEPTED' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCEL_REQUESTED' | 'CANCELED' | 'REJECTED' | 'EXPIRED';
+  lastQty: number;
+  lastPx: number;
+  cumQty: number;
+  leavesQty: number;
+  avgPx: number;
+  /** epoch ms */
+  transactTime: number;
 }

@@ -160,6 +160,26 @@ export function decodePayload(buf: Buffer, start: number, len: number, from: Sen
         : { type: MsgType.CancelReject, clientSeq, reasonCode };
     }
 
+    case MsgType.ExecutionReport: {
+      if (body !== BODY.EXECUTION_REPORT) return badLength(type, body, `${BODY.EXECUTION_REPORT}`);
+      const orderId = getU64(buf, b);
+      const transactTime = getU64(buf, b + 38);
+      if (orderId < 0) return badField('orderId');
+      if (transactTime < 0) return badField('transactTime');
+      return {
+        type: MsgType.ExecutionReport,
+        orderId,
+        execType: buf[b + 8]!,
+        ordStatus: buf[b + 9]!,
+        lastQty: getU32(buf, b + 10),
+        lastPx: buf.readDoubleLE(b + 14),
+        cumQty: getU32(buf, b + 22),
+        leavesQty: getU32(buf, b + 26),
+        avgPx: buf.readDoubleLE(b + 30),
+        transactTime,
+      };
+    }
+
     case MsgType.CancelAck: {
       if (body !== BODY.CANCEL_ACK) return badLength(type, body, `${BODY.CANCEL_ACK}`);
       const clientSeq = getU64(buf, b);

@@ -6,7 +6,7 @@
 import { putAscii, putBigU64, putI64, putU16, putU32, putU64 } from './bytes.js';
 import {
   BODY, LENGTH_BYTES, MAX_CLIENT_ORDER_ID_BYTES, MAX_SESSION_ID_BYTES, MAX_TEXT_BYTES, MAX_TOKEN_BYTES, MsgType, SYMBOL_BYTES,
-  type AckMsg, type CancelAckMsg, type CancelMsg, type CancelRejectMsg, type Fields, type GoodbyeMsg, type LoginAcceptedMsg,
+  type AckMsg, type CancelAckMsg, type CancelMsg, type CancelRejectMsg, type Fields, type GoodbyeMsg, type ExecutionReportMsg, type LoginAcceptedMsg,
   type LoginMsg, type LoginRejectedMsg, type Message, type NewOrderMsg, type RejectMsg,
 } from './messages.js';
 
@@ -262,6 +262,28 @@ export function encodeCancelReject(buf: Buffer, off: number, m: Fields<CancelRej
   return CANCEL_REJECT_FRAME_SIZE;
 }
 
+export const EXECUTION_REPORT_FRAME_SIZE = HEADER + BODY.EXECUTION_REPORT;
+
+/** Encodes ExecutionReport (version 2 sessions only); returns bytes written. */
+export function encodeExecutionReport(buf: Buffer, off: number, m: Fields<ExecutionReportMsg>): number {
+  checkU64(m.orderId, 'orderId');
+  checkUInt(m.lastQty, 0xffff_ffff, 'lastQty');
+  checkUInt(m.cumQty, 0xffff_ffff, 'cumQty');
+  checkUInt(m.leavesQty, 0xffff_ffff, 'leavesQty');
+  checkU64(m.transactTime, 'transactTime');
+  const b = header(buf, off, EXECUTION_REPORT_FRAME_SIZE, MsgType.ExecutionReport);
+  putU64(buf, b, m.orderId);
+  buf[b + 8] = m.execType;
+  buf[b + 9] = m.ordStatus;
+  putU32(buf, b + 10, m.lastQty);
+  buf.writeDoubleLE(m.lastPx, b + 14);
+  putU32(buf, b + 22, m.cumQty);
+  putU32(buf, b + 26, m.leavesQty);
+  buf.writeDoubleLE(m.avgPx, b + 30);
+  putU64(buf, b + 38, m.transactTime);
+  return EXECUTION_REPORT_FRAME_SIZE;
+}
+
 /** Encodes Goodbye; text is UTF-8, truncated to 255 bytes. Returns bytes written. */
 export function encodeGoodbye(buf: Buffer, off: number, m: Fields<GoodbyeMsg>): number {
   checkUInt(m.reasonCode, 0xffff, 'reasonCode');
@@ -304,6 +326,8 @@ export function encodedSize(msg: Message): number {
       return CANCEL_REJECT_FRAME_SIZE;
     case MsgType.Goodbye:
       return HEADER + BODY.GOODBYE_FIXED + textLength(msg.text);
+    case MsgType.ExecutionReport:
+      return EXECUTION_REPORT_FRAME_SIZE;
   }
 }
 
@@ -334,6 +358,8 @@ export function encodeMessage(buf: Buffer, off: number, msg: Message): number {
       return encodeCancelReject(buf, off, msg);
     case MsgType.Goodbye:
       return encodeGoodbye(buf, off, msg);
+    case MsgType.ExecutionReport:
+      return encodeExecutionReport(buf, off, msg);
   }
 }
 

@@ -30,3 +30,4 @@ export * from './messages.js';
 export * from './order.js';
 export * from './reasons.js';
 export * from './session.js';
+export * from './fifo.js';

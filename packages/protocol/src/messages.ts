@@ -9,8 +9,13 @@ import type { OrdType, Side, TimeInForce } from './order.js';
 // ---------------------------------------------------------------------------------------------
 // Constants
 
-/** Protocol version carried in Login. Bump it for any incompatible change of a layout. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Protocol version carried in Login. Bump it for any incompatible change of a layout.
+ * 2 adds ExecutionReport (server → client); a version-1 session receives none.
+ */
+export const PROTOCOL_VERSION = 2;
+/** The oldest version a server still accepts. */
+export const MIN_PROTOCOL_VERSION = 1;
 /** Bytes of the length prefix. */
 export const LENGTH_BYTES = 2;
 /** Largest accepted value of the length field (type byte + body). */
@@ -40,6 +45,7 @@ export const BODY = {
   CANCEL_ACK: 16,
   CANCEL_REJECT: 10,
   GOODBYE_FIXED: 3,
+  EXECUTION_REPORT: 46,
 } as const;
 
 /** Maximum JWT length that fits in one Login frame. */
@@ -65,6 +71,29 @@ export enum MsgType {
   CancelAck = 0x43, // 'C'
   CancelReject = 0x49, // 'I'
   Goodbye = 0x5a, // 'Z'
+  ExecutionReport = 0x45, // 'E' (version 2)
+}
+
+/** ExecType of an ExecutionReport (FIX 150). */
+export enum ExecTypeCode {
+  New = 1,
+  Trade = 2,
+  Canceled = 3,
+  Rejected = 4,
+  Expired = 5,
+  Replaced = 6,
+  OrderStatus = 7,
+}
+
+/** Order status of an ExecutionReport (FIX OrdStatus, the gateway's names). */
+export enum OrdStatusCode {
+  Accepted = 0,
+  PartiallyFilled = 1,
+  Filled = 2,
+  CancelRequested = 3,
+  Canceled = 4,
+  Rejected = 5,
+  Expired = 6,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,6 +259,25 @@ export interface GoodbyeMsg {
   text: string;
 }
 
+/**
+ * Server -> client (version 2): what happened to an order at its venue — a fill, a cancel
+ * confirmed, a reject, an expiry. Quantities are cumulative except `lastQty` (this fill).
+ */
+export interface ExecutionReportMsg {
+  readonly type: MsgType.ExecutionReport;
+  orderId: number;
+  execType: ExecTypeCode;
+  ordStatus: OrdStatusCode;
+  lastQty: number;
+  /** price of this fill in ticks (fractional when implied by an average) */
+  lastPx: number;
+  cumQty: number;
+  leavesQty: number;
+  avgPx: number;
+  /** epoch ms */
+  transactTime: number;
+}
+
 export type ClientMessage = LoginMsg | NewOrderMsg | CancelMsg | HeartbeatMsg | LogoutMsg;
 export type ServerMessage =
   | LoginAcceptedMsg
@@ -239,7 +287,8 @@ export type ServerMessage =
   | CancelAckMsg
   | CancelRejectMsg
   | HeartbeatMsg
-  | GoodbyeMsg;
+  | GoodbyeMsg
+  | ExecutionReportMsg;
 export type Message = ClientMessage | ServerMessage;
 
 /** The fields of a message without its `type` tag (encoder input). */
@@ -264,6 +313,7 @@ const SERVER_TYPES: ReadonlySet<number> = new Set([
   MsgType.CancelReject,
   MsgType.Heartbeat,
   MsgType.Goodbye,
+  MsgType.ExecutionReport,
 ]);
 
 /** True when `type` is a message type the given sender may send. */

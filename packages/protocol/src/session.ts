@@ -6,7 +6,7 @@
  *
  * Times are milliseconds from any monotonic source the caller chooses.
  */
-import { MsgType, PROTOCOL_VERSION, ProtocolError, type ClientMessage, type LoginMsg } from './messages.js';
+import { MIN_PROTOCOL_VERSION, MsgType, PROTOCOL_VERSION, ProtocolError, type ClientMessage, type LoginMsg } from './messages.js';
 
 export interface SessionRules {
   /** Interval used when the client asks for 0. */
@@ -150,10 +150,10 @@ export class ServerSessionGuard {
    * Problem with a Login's protocol version, answered with LoginRejected (not Goodbye), or null.
    */
   loginProblem(msg: LoginMsg): ProtocolError | null {
-    if (msg.version !== PROTOCOL_VERSION) {
+    if (msg.version < MIN_PROTOCOL_VERSION || msg.version > PROTOCOL_VERSION) {
       return new ProtocolError(
         'PROTOCOL_UNSUPPORTED_VERSION',
-        `protocol version ${msg.version} not supported (server speaks ${PROTOCOL_VERSION})`,
+        `protocol version ${msg.version} not supported (server speaks ${MIN_PROTOCOL_VERSION} to ${PROTOCOL_VERSION})`,
       );
     }
     return null;

@@ -9,7 +9,8 @@ import type { Reason } from '../../contract/reasons.js';
 import { AnswerKind, type DurableResponder } from '../../durable/types.js';
 import { DecimalFormatter } from '../../lib/decimal.js';
 import type { LatencyHistogram } from '../../lib/latency.js';
-import type { Order } from '../../orders/order.js';
+import { EventType, type Order, venueOf } from '../../orders/order.js';
+import type { LiveOrder } from '../../execution/live-order.js';
 import type { AnswerSink } from './answer.js';
 import { errorBody, rejectBody } from './respond.js';
 
@@ -34,7 +35,7 @@ export function ackBody(o: Order, durable: boolean): string {
   );
 }
 
-/** The order as `GET /orders/{id}` shows it. */
+/** The order as `GET /orders/{id}` shows it (with its venue, fills and average price once routed). */
 export function orderJson(o: Order): string {
   const r = o.request;
   return (
@@ -53,8 +54,50 @@ export function orderJson(o: Order): string {
     ',"acceptedAt":' + o.acceptedAt +
     ',"lastUpdateAt":' + o.lastUpdateAt +
     ',"acceptSeq":' + o.acceptSeq +
-    '}'
+    (o.later === null ? '}' : venuePart(o) + '}')
   );
+}
+
+/** `,"venue":...,"avgPx":...,"fills":[...]` from an order's venue events ('' when it has none). */
+function venuePart(o: Order): string {
+  let venue: string | null = null;
+  let fills = '';
+  let notional = 0;
+  for (const e of o.later!) {
+    if (e.type === EventType.OrderSent) venue = venueOf(e.data);
+    else if (e.type === EventType.ExecutionReport && e.data !== null) {
+      const d = JSON.parse(e.data) as { execId: string; lastQty: number; lastPx: number; venue: string };
+      if (d.lastQty > 0) {
+        notional += d.lastQty * d.lastPx;
+        fills += (fills === '' ? '' : ',') + JSON.stringify({ execId: d.execId, qty: d.lastQty, px: d.lastPx, at: e.at, venue: d.venue });
+      }
+    }
+  }
+  if (venue === null) return '';
+  return ',"venue":' + JSON.stringify(venue) + ',"avgPx":' + (o.filledQty === 0 ? 0 : Math.round((notional / o.filledQty) * 1e6) / 1e6) + ',"fills":[' + fills + ']';
+}
+
+/** A /v3 or binary TCP order at a venue, as `GET /orders/{id}` shows it. */
+export function liveOrderJson(o: LiveOrder): string {
+  const r = o.request;
+  return JSON.stringify({
+    orderId: o.orderId,
+    accountId: o.accountId,
+    clientOrderId: r.clientOrderId,
+    symbol: r.symbol,
+    side: r.side === Side.Buy ? 'BUY' : 'SELL',
+    type: r.type === OrdType.Limit ? 'LIMIT' : 'MARKET',
+    qty: r.qty,
+    price: r.type === OrdType.Market ? null : r.price,
+    timeInForce: TIF_NAMES[r.timeInForce],
+    expireAt: r.expireAt === 0 ? null : r.expireAt,
+    status: o.status,
+    filledQty: o.cumQty,
+    sessionId: o.sessionId === '' ? null : o.sessionId,
+    venue: o.venue,
+    avgPx: Math.round(o.avgPx * 1e6) / 1e6,
+    fills: o.fills ?? [],
+  });
 }
 
 export class DurableAnswers implements DurableResponder<AnswerSink> {

@@ -25,7 +25,8 @@ import { eventJson } from '../../orders/events.js';
 import type { OrderEvent } from '../../orders/order.js';
 import { type AnswerSink, NodeAnswer } from './answer.js';
 import { header, precheck, readBody } from './body.js';
-import type { OrdersHttpCounters } from './durable-answers.js';
+import { liveOrderJson, type OrdersHttpCounters } from './durable-answers.js';
+import type { LiveOrder } from '../../execution/live-order.js';
 import type { OrdersEntry } from './orders-entry.js';
 import { errorBody, rejectBody, sendError, sendJson, sendJsonUtf8 } from './respond.js';
 import { httpStatus, statusWord } from './status.js';
@@ -38,6 +39,8 @@ export interface OrdersRoutesDeps {
   entry: OrdersEntry;
   counters: OrdersHttpCounters;
   maxBodyBytes: number;
+  /** the orders at venues (GET /orders/{id} of /v3 and binary TCP orders; absent: no venues) */
+  executions?: { find(orderId: string): LiveOrder | undefined };
   /** the /v3 shard journals, for `?journal=v3-shard-<n>` on the audit routes (absent: none) */
   v3Journals?: V3Journals;
 }
@@ -197,7 +200,12 @@ export class OrdersRoutes {
     if (method !== 'GET') return void this.methodNotAllowed(res, 'GET');
     this.withPrincipal(req, res, (p) => {
       const o = svc.book.getFor(p.accountId, id);
-      if (o === undefined) return sendError(res, 404, 'NOT_FOUND');
+      if (o === undefined) {
+        // a /v3 or binary TCP order the execution stage routed
+        const live = tail === '' ? this.d.executions?.find(id) : undefined;
+        if (live === undefined || live.accountId !== p.accountId) return sendError(res, 404, 'NOT_FOUND');
+        return sendJsonUtf8(res, 200, liveOrderJson(live));
+      }
       if (tail === '') return svc.read(o, new NodeAnswer(res), t0);
       const q = parseEventQuery(queryOf(url), svc.durableSeq);
       if (q === null) return sendJson(res, 400, rejectBody('REJECTED', 'INVALID_QUERY'));

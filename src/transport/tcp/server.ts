@@ -42,8 +42,29 @@ import {
   MsgType,
   type NewOrderMsg,
   ProtocolError,
+  encodeExecutionReport,
+  EXECUTION_REPORT_FRAME_SIZE,
+  ExecTypeCode,
+  type ExecutionReportMsg,
+  type Fields,
+  type OrdStatusCode,
 } from '@switchyard/protocol';
 import { wireOrderToContract } from './wire-order.js';
+import type { ExecType } from '../../contract/bus-event.js';
+import type { ExecutionListener } from '../../execution/execution.js';
+import type { LiveOrder } from '../../execution/live-order.js';
+import { type Applied, isTerminalStatus } from '../../execution/reports.js';
+import { statusIndex } from '../../orders/order.js';
+
+const EXEC_TYPE_CODES: Readonly<Record<ExecType, ExecTypeCode>> = {
+  NEW: ExecTypeCode.New,
+  TRADE: ExecTypeCode.Trade,
+  CANCELED: ExecTypeCode.Canceled,
+  REJECTED: ExecTypeCode.Rejected,
+  EXPIRED: ExecTypeCode.Expired,
+  REPLACED: ExecTypeCode.Replaced,
+  ORDER_STATUS: ExecTypeCode.OrderStatus,
+};
 import { DEFAULT_SESSION_RULES, ServerSessionGuard, type SessionRules } from '@switchyard/protocol';
 
 export interface TcpDeps {
@@ -54,6 +75,8 @@ export interface TcpDeps {
   ackTimer: LatencyHistogram;
   rules?: SessionRules;
   maxWriteBufferBytes?: number;
+  /** venue execution reports, sent to the sessions that entered the orders (protocol version 2) */
+  executions?: { subscribe(l: ExecutionListener): void };
 }
 
 export class TcpCounters {
@@ -64,6 +87,7 @@ export class TcpCounters {
   protocolErrors = 0;
   heartbeatTimeouts = 0;
   slowConsumers = 0;
+  executionReports = 0;
   newOrders = 0;
   cancels = 0;
 }
@@ -82,6 +106,8 @@ class Connection {
   session: SessionState | null = null;
   /** a Login whose token is being verified */
   private pendingLogin: LoginMsg | null = null;
+  /** protocol version of the session (version 2 receives ExecutionReports) */
+  version = 0;
   private out = Buffer.allocUnsafe(OUT_BYTES);
   private outLen = 0;
   private closing = false;
@@ -193,7 +219,9 @@ class Connection {
       return this.loginRejected(p.error === 'TokenExpired' ? 'AUTH_TOKEN_EXPIRED' : 'AUTH_FAILED', p.error);
     }
     this.principal = p;
+    this.version = m.version;
     this.session = this.t.fastPath.session(p.sessionId);
+    this.t.loggedIn(this);
     const { heartbeatMs, nextClientSeq } = this.guard.accept(m);
     this.t.counters.logins++;
     this.reserve(MAX_FRAME_BYTES);
@@ -261,6 +289,15 @@ class Connection {
     else this.socket.resume();
   }
 
+  /** An execution report of one of the session's orders (written at once, behind any answers due). */
+  executionReport(m: Fields<ExecutionReportMsg>): void {
+    if (this.closing || this.version < 2) return;
+    this.reserve(EXECUTION_REPORT_FRAME_SIZE);
+    this.outLen += encodeExecutionReport(this.out, this.outLen, m);
+    this.t.counters.executionReports++;
+    this.flush();
+  }
+
   private reserve(n: number): void {
     if (this.outLen + n > this.out.length) this.flush();
   }
@@ -292,18 +329,57 @@ class Connection {
   }
 }
 
-export class TcpTransport {
+export class TcpTransport implements ExecutionListener {
   readonly server: Server;
   readonly counters = new TcpCounters();
   readonly rules: SessionRules;
   readonly maxWriteBufferBytes: number;
   private readonly connections = new Set<Connection>();
+  /** logged-in connections by session id */
+  private readonly bySession = new Map<string, Connection[]>();
   private ticker: NodeJS.Timeout | null = null;
 
   constructor(private readonly d: TcpDeps) {
     this.rules = d.rules ?? DEFAULT_SESSION_RULES;
     this.maxWriteBufferBytes = d.maxWriteBufferBytes ?? 8 * 1024 * 1024;
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    d.executions?.subscribe(this);
+  }
+
+  /** A connection has logged in: it hears of its session's orders. */
+  loggedIn(c: Connection): void {
+    const id = c.principal!.sessionId;
+    const list = this.bySession.get(id);
+    if (list === undefined) this.bySession.set(id, [c]);
+    else list.push(c);
+  }
+
+  private forget(c: Connection): void {
+    const id = c.principal?.sessionId;
+    if (id === undefined) return;
+    const list = this.bySession.get(id);
+    if (list === undefined) return;
+    const i = list.indexOf(c);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.bySession.delete(id);
+  }
+
+  executionReport(o: LiveOrder, a: Applied, execType: ExecType, at: number): void {
+    if (o.sessionId === '' || o.orderNo <= 0) return;
+    const list = this.bySession.get(o.sessionId);
+    if (list === undefined) return;
+    const m: Fields<ExecutionReportMsg> = {
+      orderId: o.orderNo,
+      execType: EXEC_TYPE_CODES[execType],
+      ordStatus: statusIndex(a.status) as OrdStatusCode,
+      lastQty: a.fillQty,
+      lastPx: a.fillPx,
+      cumQty: a.cumQty,
+      leavesQty: isTerminalStatus(a.status) ? 0 : o.qty - a.cumQty,
+      avgPx: a.cumQty === 0 ? 0 : a.notional / a.cumQty,
+      transactTime: Math.max(0, Math.round(at)),
+    };
+    for (const c of list) c.executionReport(m);
   }
 
   get log(): Logger {
@@ -328,6 +404,7 @@ export class TcpTransport {
     socket.on('error', (err) => this.d.log.debug({ err: err.message }, 'tcp socket error'));
     socket.on('close', () => {
       this.connections.delete(c);
+      this.forget(c);
       this.counters.connectionsOpen--;
     });
   }

@@ -10,7 +10,7 @@
 import { ConfigError } from '../../config/env.js';
 import { loadConfig } from '../../config/config.js';
 import { createLogger } from '../../lib/logger.js';
-import { type AcceptorConfig, loadAcceptorConfig } from '../config.js';
+import { type AcceptorConfig, loadAcceptorConfig } from '../../config/venues.js';
 import { FixAcceptor } from './acceptor.js';
 
 async function main(): Promise<void> {

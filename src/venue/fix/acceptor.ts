@@ -22,7 +22,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { MsgView } from 'jspurefix';
-import type { AcceptorConfig } from '../config.js';
+import type { AcceptorConfig } from '../../config/venues.js';
 import { VenueError } from '../errors.js';
 import { SimExchange } from '../sim/exchange.js';
 import { epochUs } from '../clock.js';

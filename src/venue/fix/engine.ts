@@ -25,7 +25,7 @@ import {
   SessionContainer,
   SessionLauncher,
 } from 'jspurefix';
-import type { FixLinkSettings } from '../config.js';
+import type { FixLinkSettings } from '../../config/venues.js';
 import { SeqFileStoreFactory } from './seq-store.js';
 
 export * as jspurefix from 'jspurefix';

@@ -5,7 +5,7 @@
  * gateway's event loop (bench/venue-link.ts measures both placements; docs/venues.md has the
  * figures). Session events come from the FIX session: CONNECTING, UP once logged on, DOWN.
  */
-import type { FixLinkSettings } from '../config.js';
+import type { FixLinkSettings } from '../../config/venues.js';
 import { WorkerVenue } from '../link/worker-venue.js';
 import { workerEntry } from '../link/worker-entry.js';
 

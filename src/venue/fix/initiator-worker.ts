@@ -2,7 +2,7 @@
  * Worker-thread entry of the FIX link: runs a {@link FixInitiatorBackend} (jspurefix and its
  * socket) off the gateway's event loop. Started by {@link FixVenue} (fix/fix-venue.ts).
  */
-import type { FixLinkSettings } from '../config.js';
+import type { FixLinkSettings } from '../../config/venues.js';
 import { serveVenue } from '../link/worker-port.js';
 import { FixInitiatorBackend } from './initiator.js';
 

@@ -21,7 +21,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { MsgView } from 'jspurefix';
-import type { FixLinkSettings } from '../config.js';
+import type { FixLinkSettings } from '../../config/venues.js';
 import type { BackendOutput, VenueBackend } from '../link/worker-port.js';
 import type { VenueCancelReject, VenueOrder, VenueReport } from '../venue.js';
 import { type RunningFixSessions, describeSession, startFixSessions } from './engine.js';

@@ -24,7 +24,7 @@
  */
 import { OrdType, Side, TimeInForce } from '../../contract/order.js';
 import type { ExecType } from '../../contract/bus-event.js';
-import type { SimSettings } from '../config.js';
+import type { SimSettings } from '../../config/venues.js';
 import type { VenueCancelReject, VenueOrder, VenueOrdStatus, VenueReport } from '../venue.js';
 import { type BookOrder, type FillSink, OrderBook } from './book.js';
 import { LP_OWNER, LiquidityProvider } from './liquidity.js';

@@ -13,7 +13,7 @@
  * level i at i × lpLevelStepTicks further away; prices below 1 tick are not quoted.
  */
 import { Side } from '../../contract/order.js';
-import type { SimSettings } from '../config.js';
+import type { SimSettings } from '../../config/venues.js';
 import type { BookOrder, FillSink, OrderBook } from './book.js';
 import type { Rng } from './rng.js';
 

@@ -3,7 +3,7 @@
  * matching never runs on the gateway's event loop. The worker is restarted if it dies (its open
  * orders are gone; see link/worker-venue.ts).
  */
-import type { SimSettings } from '../config.js';
+import type { SimSettings } from '../../config/venues.js';
 import { WorkerVenue } from '../link/worker-venue.js';
 import { workerEntry } from '../link/worker-entry.js';
 

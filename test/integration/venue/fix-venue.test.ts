@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OrdType, Side, TimeInForce } from '../../../src/contract/order.js';
-import { type FixLinkSettings, parseFixLinkSettings, parseSimSettings } from '../../../src/venue/config.js';
+import { type FixLinkSettings, parseFixLinkSettings, parseSimSettings } from '../../../src/config/venues.js';
 import { FixAcceptor } from '../../../src/venue/fix/acceptor.js';
 import { FixVenue } from '../../../src/venue/fix/fix-venue.js';
 import type { VenueOrder } from '../../../src/venue/venue.js';

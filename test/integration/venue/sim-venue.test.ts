@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { OrdType, Side, TimeInForce } from '../../../src/contract/order.js';
-import { parseSimSettings, type SimSettings } from '../../../src/venue/config.js';
+import { parseSimSettings, type SimSettings } from '../../../src/config/venues.js';
 import { SimVenue } from '../../../src/venue/sim/sim-venue.js';
 import type { VenueOrder } from '../../../src/venue/venue.js';
 import { Collector } from './collector.js';

@@ -30,6 +30,8 @@ import {
   type NewOrderMsg,
   type Sender,
   type ServerMessage,
+  ExecTypeCode,
+  OrdStatusCode,
 } from '@switchyard/protocol';
 import { wireOrderToContract } from '../../../src/transport/tcp/wire-order.js';
 import { roundTrip as roundTripHelper } from './round-trip.js';
@@ -83,6 +85,8 @@ const SERVER_SAMPLES: ServerMessage[] = [
   { type: MsgType.Heartbeat },
   { type: MsgType.Goodbye, reasonCode: PROTOCOL_REASON_CODES.PROTOCOL_BAD_LENGTH, text: 'Ack body is 31 bytes, expected 32' },
   { type: MsgType.Goodbye, reasonCode: PROTOCOL_REASON_CODES.SERVER_SHUTDOWN, text: 'Ünïcödé ✓' },
+  { type: MsgType.ExecutionReport, orderId: 1796365000000001, execType: ExecTypeCode.Trade, ordStatus: OrdStatusCode.PartiallyFilled, lastQty: 40, lastPx: 15001, cumQty: 40, leavesQty: 60, avgPx: 15001, transactTime: 1_796_365_000_123 },
+  { type: MsgType.ExecutionReport, orderId: MAX_SAFE, execType: ExecTypeCode.Canceled, ordStatus: OrdStatusCode.Canceled, lastQty: 0, lastPx: 0, cumQty: 0xffffffff, leavesQty: 0, avgPx: 14999.333333, transactTime: 0 },
 ];
 
 function roundTrip<S extends Sender>(msg: Message, from: S): Message {

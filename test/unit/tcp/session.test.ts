@@ -76,8 +76,10 @@ test('a resumed sequence starts at nextClientSeq', () => {
 
 test('unsupported protocol version', () => {
   const g = new ServerSessionGuard(0);
-  assert.equal(reasonOf(g.loginProblem({ ...login, version: 2 })), 'PROTOCOL_UNSUPPORTED_VERSION');
-  assert.equal(g.loginProblem(login), null);
+  assert.equal(reasonOf(g.loginProblem({ ...login, version: 3 })), 'PROTOCOL_UNSUPPORTED_VERSION');
+  assert.equal(reasonOf(g.loginProblem({ ...login, version: 0 })), 'PROTOCOL_UNSUPPORTED_VERSION');
+  assert.equal(g.loginProblem({ ...login, version: 1 }), null, 'version 1 sessions are still served (without execution reports)');
+  assert.equal(g.loginProblem({ ...login, version: 2 }), null);
 });
 
 test('heartbeat negotiation clamps to the rules', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../../src/config/env.js';
-import { loadAcceptorConfig, loadVenuesConfig, parseRouterSettings } from '../../../src/venue/config.js';
+import { loadAcceptorConfig, loadVenuesConfig, parseRouterSettings } from '../../../src/config/venues.js';
 import { VenueRouter, javaStringHash } from '../../../src/venue/router.js';
 
 function throwsNaming(fn: () => unknown, variable: string): void {

@@ -1,5 +1,5 @@
 import { OrdType, Side, TimeInForce } from '../../../src/contract/order.js';
-import { parseSimSettings, type SimSettings } from '../../../src/venue/config.js';
+import { parseSimSettings, type SimSettings } from '../../../src/config/venues.js';
 import { SimExchange } from '../../../src/venue/sim/exchange.js';
 import type { VenueCancelReject, VenueOrder, VenueReport } from '../../../src/venue/venue.js';
 

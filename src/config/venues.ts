@@ -12,7 +12,7 @@
  * simulator has other knobs; the route list's name is `SOR_SYMBOL_ROUTES`), so that a setting
  * meant for the original is never silently ignored. docs/venues.md lists every variable.
  */
-import { ConfigError, type Env, bool, int, list, num, oneOf, raw, str } from '../config/env.js';
+import { ConfigError, type Env, bool, int, list, num, oneOf, raw, str } from './env.js';
 
 export type VenueKind = 'sim' | 'fix';
 
@@ -87,6 +87,7 @@ export function parseRouterSettings(env: Env): RouterSettings {
   }
   const names = list(env, 'SOR_VENUES');
   const venues = names.length === 0 ? ['sim'] : names;
+  if (venues.length === 1 && venues[0] === 'none') return { venues: [], defaultVenue: '', routes: new Map() };
   const seen = new Set<string>();
   for (const v of venues) {
     if (!VENUE_NAME_RE.test(v)) {
@@ -187,6 +188,7 @@ function refuseKotlinSimulatorSettings(env: Env): void {
 export function loadVenuesConfig(env: Env, dataDir: string): VenuesConfig {
   refuseKotlinSimulatorSettings(env);
   const router = parseRouterSettings(env);
+  if (router.venues.length === 0) return { router, venues: [] };
   const venues = router.venues.map((name): VenueSettings => {
     const prefix = venuePrefix(name);
     const kind = oneOf<VenueKind>(env, prefix + 'KIND', 'sim', ['sim', 'fix']);

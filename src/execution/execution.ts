@@ -1,0 +1,409 @@
+/**
+ * The execution stage: takes accepted orders and cancels from the entry paths (the outbound
+ * queue, orders/outbound.ts) once they are journaled, routes each order to its venue, and brings
+ * the venues' execution reports back into the orders, the risk state and the clients.
+ *
+ * Event-loop thread only; it is the single writer of the live-order table and of the venue
+ * events it journals. The venues themselves run off this thread (venue/: a worker per venue).
+ *
+ * Journal first, always: an order goes to its venue once its OrderSent record is durable; a
+ * cancel once its CancelSent record is; an execution report changes an order once its
+ * ExecutionReport record is appended (clients and listeners hear of it once it is durable). The
+ * venue events share the durable journal (the durable service owns the writer), so one replay
+ * rebuilds orders, fills and positions. Reports are applied idempotently (reports.ts): a resent
+ * or replayed report never counts twice.
+ *
+ * Venue session loss (documented policy): the venues cancel on disconnect; when a venue's
+ * session comes back up, and after a restart, every order still working there is asked for its
+ * status, and the answers reconcile fills and cancels (UNKNOWN = cancelled by the venue).
+ */
+import type { Logger } from 'pino';
+import { Fifo } from '@switchyard/protocol';
+import type { ExecType } from '../contract/bus-event.js';
+import type { DurableListener, JournalProgress } from '../durable/progress.js';
+import { LatencyHistogram } from '../lib/latency.js';
+import { EventType, type Order, type OrderStatus } from '../orders/order.js';
+import type { FastOrder, OutboundQueue } from '../orders/outbound.js';
+import type { RiskEngine } from '../risk/engine.js';
+import type { VenueRouter } from '../venue/router.js';
+import type { Venue, VenueCancelReject, VenueEvents, VenueReport, VenueSessionState } from '../venue/venue.js';
+import { LiveOrder, venueEventJson } from './live-order.js';
+import { type Applied, applyReport, cancelRefused, isTerminalStatus } from './reports.js';
+import { restoreOrders, type RestoreSources } from './restore-orders.js';
+
+/** The durable journal and book, as the execution stage uses them (the durable service). */
+export interface ExecutionJournal {
+  /** journals and applies a venue event of a book order; its seq, or why not */
+  venueEvent(o: Order, type: EventType, at: number, status: OrderStatus | null, filledQty: number, reason: string | null, data: string): number | string;
+  /** journals a venue event (bus-event JSON) of an order the book does not hold; its seq, or why not */
+  appendVenueRecord(type: EventType, json: string, at: number): number | string;
+  readonly durableSeq: number;
+}
+
+/** How far the drain side has made each shard's ring durable. */
+export interface RingProgress {
+  freedCount(shard: number): number;
+}
+
+/** Told of every applied execution report once it is durable (binary TCP sessions, ...). */
+export interface ExecutionListener {
+  executionReport(o: LiveOrder, a: Applied, execType: ExecType, at: number): void;
+}
+
+export class ExecutionCounters {
+  routed = 0;
+  cancelsSent = 0;
+  reportsApplied = 0;
+  /** duplicates, stale or terminal-order reports: nothing to apply */
+  reportsIgnored = 0;
+  /** reports for an order this gateway does not have */
+  reportsUnknown = 0;
+  fills = 0;
+  filledQty = 0;
+  cancelRejects = 0;
+  /** venue events the journal (or the book's state machine) refused */
+  refused = 0;
+  reconciles = 0;
+}
+
+export interface ExecutionDeps {
+  log: Logger;
+  journal: ExecutionJournal;
+  outbound: OutboundQueue;
+  progress: JournalProgress;
+  rings: RingProgress;
+  risk: RiskEngine;
+  router: VenueRouter;
+  venues: ReadonlyMap<string, Venue>;
+  /** the decimal order id of a /v3 order number */
+  orderId(orderNo: number): string;
+  /** what recovery found: orders to rebuild or route (restore-orders.ts) */
+  restored: RestoreSources;
+  /** how long a cancelled /v3 order stays readable after it is done (count) */
+  retainDone?: number;
+  clock?: { nowMs(): number };
+}
+
+const SENT = 1;
+const CANCEL_SENT = 2;
+const REPORT = 3;
+
+/** A journaled venue event waiting for its record to be durable. */
+interface PendingEvent {
+  seq: number;
+  kind: typeof SENT | typeof CANCEL_SENT | typeof REPORT;
+  order: LiveOrder;
+  applied: Applied | null;
+  execType: ExecType;
+  at: number;
+}
+
+export class ExecutionService implements DurableListener, VenueEvents {
+  readonly counters = new ExecutionCounters();
+  /** accepted → the venue's first report */
+  readonly toAck = new LatencyHistogram();
+  /** accepted → first fill */
+  readonly toFirstFill = new LatencyHistogram();
+  /** venue name → session state */
+  readonly sessions = new Map<string, VenueSessionState>();
+  /** per venue: orders working there */
+  readonly openAt = new Map<string, number>();
+
+  private readonly live = new Map<string, LiveOrder>();
+  /** terminal orders kept readable a while (oldest first) */
+  private readonly done = new Fifo<string>();
+  private readonly pending = new Fifo<PendingEvent>();
+  /** durable orders recovered unsent, and /v3 orders recovered above their shard's watermark */
+  private readonly ready = new Fifo<FastOrder>();
+  /** orders cancelled before they were routed (order id) */
+  private readonly cancelBeforeRoute = new Set<string>();
+  private readonly listeners: ExecutionListener[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly clock: { nowMs(): number };
+  private readonly retainDone: number;
+
+  constructor(private readonly d: ExecutionDeps) {
+    this.clock = d.clock ?? { nowMs: Date.now };
+    this.retainDone = d.retainDone ?? 100_000;
+    for (const v of d.router.venues) {
+      this.sessions.set(v, 'CONNECTING');
+      this.openAt.set(v, 0);
+    }
+    const r = restoreOrders(d.restored, d.risk, d.router);
+    for (const o of r.working) this.track(o);
+    for (const o of r.unsent) this.d.outbound.durable.push(o);
+    for (const f of r.unrouted) this.ready.push(f);
+    d.progress.subscribe(this);
+    d.outbound.setReader(this.schedule);
+  }
+
+  subscribe(l: ExecutionListener): void {
+    this.listeners.push(l);
+  }
+
+  /** Starts the venues, then asks each for the status of the orders restored as working there. */
+  async start(): Promise<void> {
+    await Promise.all([...this.d.venues.values()].map((v) => v.start(this)));
+    for (const o of this.live.values()) if (o.sent) this.venueOf(o).requestStatus(o.venueOrder);
+    this.pump();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    await Promise.all([...this.d.venues.values()].map((v) => v.close().catch((err: unknown) => this.d.log.warn({ err, venue: v.name }, 'venue close failed'))));
+  }
+
+  /** A routed order by id (a /v3 order stays readable a while after it is done). */
+  find(orderId: string): LiveOrder | undefined {
+    return this.live.get(orderId);
+  }
+
+  get workingCount(): number {
+    let n = 0;
+    for (const c of this.openAt.values()) n += c;
+    return n;
+  }
+
+  // ---- the outbound queue ------------------------------------------------------------------------
+
+  durableUpTo(): void {
+    this.pump();
+  }
+
+  /** Routes what has become durable, sends cancels, and hands on durable venue events. */
+  private pump(): void {
+    if (this.closed) return;
+    const out = this.d.outbound;
+    const durable = this.d.journal.durableSeq;
+    while (this.pending.length > 0 && this.pending.peek()!.seq <= durable) this.settle(this.pending.shift()!);
+    while (out.durable.length > 0 && out.durable.peek()!.seq <= durable) {
+      const n = out.durable.shift()!;
+      this.route(this.fromDurable(n.order, n.t0));
+    }
+    while (this.ready.length > 0) this.route(this.liveOf(this.ready.shift()!));
+    let waiting = false;
+    for (let shard = 0; shard < out.fast.length; shard++) {
+      const q = out.fast[shard]!;
+      if (q.length === 0) continue;
+      const freed = this.d.rings.freedCount(shard);
+      while (q.length > 0 && q.peek()!.pos < freed) this.route(this.liveOf(q.shift()!));
+      if (q.length > 0) waiting = true;
+    }
+    while (out.cancels.length > 0 && out.cancels.peek()!.seq <= durable) {
+      const c = out.cancels.shift()!;
+      this.cancel(c.order !== null ? c.order.orderId : this.d.orderId(c.orderNo));
+    }
+    // /v3 orders become durable in a worker: look again shortly while any wait.
+    if (waiting) this.schedule();
+  }
+
+  /** Pumps soon (coalesced: one timer at a time). */
+  private readonly schedule = (): void => {
+    if (this.timer === null && !this.closed) this.timer = setTimeout(this.tick, 1);
+  };
+
+  private readonly tick = (): void => {
+    this.timer = null;
+    this.pump();
+  };
+
+  private fromDurable(o: Order, t0: number): LiveOrder {
+    return new LiveOrder(o.orderId, o.accountId, '', o.request, this.d.router.venueFor(o.request.symbol), o, null, 0, -1, t0);
+  }
+
+  private liveOf(f: FastOrder): LiveOrder {
+    return new LiveOrder(this.d.orderId(f.orderNo), f.accountId, f.sessionId, f.request, this.d.router.venueFor(f.request.symbol), null, f.risk, f.orderNo, f.shard, f.t0);
+  }
+
+  /** Journals OrderSent (the order goes to its venue once that is durable), or cancels it here. */
+  private route(o: LiveOrder): void {
+    const now = this.clock.nowMs();
+    if (this.cancelBeforeRoute.delete(o.orderId) || o.durable?.status === 'CANCEL_REQUESTED') {
+      // Cancelled before it reached a venue: it never goes there.
+      this.track(o);
+      this.applyLocal(o, { status: 'CANCELED', cumQty: 0, fillQty: 0, fillPx: 0, notional: 0, reason: 'CLIENT_CANCEL' }, 'CANCELED', now);
+      return;
+    }
+    const data = o.sentData();
+    const seq = o.durable !== null ? this.d.journal.venueEvent(o.durable, EventType.OrderSent, now, null, 0, null, data) : this.d.journal.appendVenueRecord(EventType.OrderSent, venueEventJson('OrderSent', now, o, data), now);
+    if (typeof seq === 'string') return this.refused(o, 'OrderSent', seq);
+    this.track(o);
+    this.counters.routed++;
+    this.pending.push({ seq, kind: SENT, order: o, applied: null, execType: 'NEW', at: now });
+  }
+
+  private cancel(orderId: string): void {
+    const o = this.live.get(orderId);
+    if (o === undefined) {
+      this.cancelBeforeRoute.add(orderId);
+      return;
+    }
+    if (isTerminalStatus(o.status)) return;
+    o.status = 'CANCEL_REQUESTED';
+    if (!o.sent) {
+      o.cancelBeforeSend = true;
+      return;
+    }
+    this.sendCancel(o);
+  }
+
+  private sendCancel(o: LiveOrder): void {
+    const now = this.clock.nowMs();
+    const data = o.cancelData();
+    const seq = o.durable !== null ? this.d.journal.venueEvent(o.durable, EventType.CancelSent, now, null, 0, null, data) : this.d.journal.appendVenueRecord(EventType.CancelSent, venueEventJson('CancelSent', now, o, data), now);
+    if (typeof seq === 'string') return this.refused(o, 'CancelSent', seq);
+    this.pending.push({ seq, kind: CANCEL_SENT, order: o, applied: null, execType: 'CANCELED', at: now });
+  }
+
+  /** A journaled venue event is durable: act on it. */
+  private settle(p: PendingEvent): void {
+    const o = p.order;
+    switch (p.kind) {
+      case SENT:
+        o.sent = true;
+        this.venueOf(o).send(o.venueOrder);
+        if (o.cancelBeforeSend) {
+          o.cancelBeforeSend = false;
+          this.sendCancel(o);
+        }
+        return;
+      case CANCEL_SENT:
+        this.counters.cancelsSent++;
+        this.venueOf(o).cancel(o.venueOrder);
+        return;
+      case REPORT:
+        for (const l of this.listeners) {
+          try {
+            l.executionReport(o, p.applied!, p.execType, p.at);
+          } catch (err) {
+            this.d.log.error({ err }, 'an execution report listener failed');
+          }
+        }
+        if (isTerminalStatus(o.status)) this.retire(o);
+        return;
+    }
+  }
+
+  // ---- venue events ------------------------------------------------------------------------------
+
+  report(r: VenueReport): void {
+    const o = this.live.get(r.clOrdId);
+    if (o === undefined) {
+      this.counters.reportsUnknown++;
+      return;
+    }
+    if (!o.acked) {
+      o.acked = true;
+      if (r.execType !== 'ORDER_STATUS') this.toAck.since(o.t0, performance.now());
+    }
+    const a = applyReport(o, r);
+    if (typeof a === 'string') {
+      this.counters.reportsIgnored++;
+      if (a === 'OVERFILL') this.d.log.error({ orderId: o.orderId, venue: r.venue, cumQty: r.cumQty, qty: o.qty }, 'venue reports more filled than the order quantity: ignored');
+      return;
+    }
+    this.applyLocal(o, a, r.execType, r.transactTime > 0 ? r.transactTime : this.clock.nowMs(), r.execId);
+  }
+
+  cancelReject(r: VenueCancelReject): void {
+    const o = this.live.get(r.clOrdId);
+    if (o === undefined || isTerminalStatus(o.status)) return;
+    this.counters.cancelRejects++;
+    if (o.status !== 'CANCEL_REQUESTED') return;
+    const status = cancelRefused(o);
+    const a: Applied = { status, cumQty: o.cumQty, fillQty: 0, fillPx: 0, notional: o.notional, reason: `CANCEL_REJECTED: ${r.reason}` };
+    this.applyLocal(o, a, 'ORDER_STATUS', this.clock.nowMs());
+  }
+
+  session(venue: string, state: VenueSessionState, detail: string | null): void {
+    const was = this.sessions.get(venue);
+    this.sessions.set(venue, state);
+    if (state === 'DOWN') this.d.log.warn({ venue, detail }, 'venue session down: working orders there are cancelled by the venue (cancel-on-disconnect) and reconciled when it is back');
+    else if (state === 'UP') {
+      this.d.log.info({ venue, detail }, 'venue session up');
+      if (was === 'DOWN') this.reconcile(venue);
+    }
+  }
+
+  /** Asks the venue for the status of every order working there (answers reconcile them). */
+  private reconcile(venue: string): void {
+    const v = this.d.venues.get(venue)!;
+    for (const o of this.live.values()) {
+      if (o.venue === venue && o.sent && !isTerminalStatus(o.status)) {
+        this.counters.reconciles++;
+        v.requestStatus(o.venueOrder);
+      }
+    }
+  }
+
+  // ---- state -------------------------------------------------------------------------------------
+
+  /** Journals an ExecutionReport that moves `o` to `a`, and applies it (exposure, fills). */
+  private applyLocal(o: LiveOrder, a: Applied, execType: ExecType, at: number, execId = `gw-${o.orderId}-${o.status}`): void {
+    const data = o.reportData(a, execId, execType);
+    let seq: number | string;
+    if (o.durable !== null) {
+      seq = this.d.journal.venueEvent(o.durable, EventType.ExecutionReport, at, a.status, a.cumQty, a.reason, data);
+    } else {
+      seq = this.d.journal.appendVenueRecord(EventType.ExecutionReport, venueEventJson('ExecutionReport', at, o, data), at);
+      if (typeof seq === 'number') this.fastRisk(o, a);
+    }
+    if (typeof seq === 'string') return this.refused(o, 'ExecutionReport', seq);
+    const wasTerminal = isTerminalStatus(o.status);
+    o.status = a.status;
+    o.cumQty = a.cumQty;
+    o.notional = a.notional;
+    if (a.fillQty > 0) {
+      (o.fills ??= []).push({ execId, qty: a.fillQty, px: a.fillPx, at, venue: o.venue });
+      this.counters.fills++;
+      this.counters.filledQty += a.fillQty;
+      if (!o.firstFillSeen) {
+        o.firstFillSeen = true;
+        this.toFirstFill.since(o.t0, performance.now());
+      }
+    }
+    if (!wasTerminal && isTerminalStatus(a.status)) this.openAt.set(o.venue, (this.openAt.get(o.venue) ?? 1) - 1);
+    this.counters.reportsApplied++;
+    this.pending.push({ seq, kind: REPORT, order: o, applied: a, execType, at });
+  }
+
+  /** Exposure of a /v3 order (the book moves a durable order's). */
+  private fastRisk(o: LiveOrder, a: Applied): void {
+    const h = o.risk;
+    if (h === null) return;
+    const risk = this.d.risk;
+    const acct = risk.account(o.accountId, this.clock.nowMs());
+    if (a.fillQty > 0) risk.fill(acct, h, a.fillQty);
+    if (isTerminalStatus(a.status)) {
+      if (h.qty > 0) risk.release(acct, h);
+      o.risk = null;
+    }
+  }
+
+  private track(o: LiveOrder): void {
+    if (this.live.has(o.orderId)) return;
+    this.live.set(o.orderId, o);
+    if (!isTerminalStatus(o.status)) this.openAt.set(o.venue, (this.openAt.get(o.venue) ?? 0) + 1);
+  }
+
+  private retire(o: LiveOrder): void {
+    if (o.durable !== null) {
+      this.live.delete(o.orderId);
+      return;
+    }
+    this.done.push(o.orderId);
+    while (this.done.length > this.retainDone) this.live.delete(this.done.shift()!);
+  }
+
+  private refused(o: LiveOrder, what: string, why: string): void {
+    this.counters.refused++;
+    this.d.log.error({ orderId: o.orderId, venue: o.venue, what, why }, 'venue event not journaled: nothing changed');
+  }
+
+  private venueOf(o: LiveOrder): Venue {
+    return this.d.venues.get(this.d.router.venueOfOrder(o.venue))!;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Rebuilding the execution stage at start-up from what recovery found: the durable book's
+ * working orders (those with a venue are working there; those without were never sent), the
+ * /v3 orders routed and still working (restore.ts), and the /v3 orders durable in their shard
+ * journals but never routed (drain recovery, above the shard's routing watermark).
+ */
+import { EventType, type Order } from '../orders/order.js';
+import type { DurableNew, FastOrder } from '../orders/outbound.js';
+import type { RingRecord } from '../fastpath/ingress-ring.js';
+import type { RiskEngine } from '../risk/engine.js';
+import type { VenueRouter } from '../venue/router.js';
+import { LiveOrder } from './live-order.js';
+import type { RoutedRestore } from './restore.js';
+
+export interface RestoreSources {
+  /** the durable book's working orders */
+  book: { forEachWorking(fn: (o: Order) => void): void } | null;
+  /** /v3 orders routed and still working */
+  fast: RoutedRestore | null;
+  /** /v3 orders never routed, with their shard */
+  unrouted: Array<{ shard: number; rec: RingRecord }>;
+}
+
+export interface Restored {
+  working: LiveOrder[];
+  unsent: DurableNew[];
+  unrouted: FastOrder[];
+}
+
+export function restoreOrders(src: RestoreSources, risk: RiskEngine, router: VenueRouter): Restored {
+  const out: Restored = { working: [], unsent: [], unrouted: [] };
+  const now = Date.now();
+  const t0 = performance.now();
+  src.book?.forEachWorking((o) => {
+    const venue = o.venue;
+    if (venue === null) {
+      out.unsent.push({ order: o, seq: o.acceptRecordSeq, t0 });
+      return;
+    }
+    const live = new LiveOrder(o.orderId, o.accountId, '', o.request, router.isVenue(venue) ? venue : router.venueOfOrder(venue), o, null, 0, -1, t0);
+    live.sent = true;
+    live.acked = true;
+    live.status = o.status;
+    live.cumQty = o.filledQty;
+    for (const e of o.events) {
+      if (e.type !== EventType.ExecutionReport || e.data === null) continue;
+      const d = JSON.parse(e.data) as { lastQty?: number; lastPx?: number; execId?: string };
+      if (typeof d.lastQty === 'number' && d.lastQty > 0) {
+        const px = d.lastPx ?? 0;
+        live.notional += d.lastQty * px;
+        (live.fills ??= []).push({ execId: d.execId ?? '', qty: d.lastQty, px, at: e.at, venue: live.venue });
+      }
+    }
+    out.working.push(live);
+  });
+  for (const r of src.fast?.workingOrders() ?? []) {
+    const acct = risk.account(r.accountId, now);
+    const remaining = r.request.qty - r.cumQty;
+    const handle = remaining > 0 ? risk.book(acct, { ...r.request, qty: remaining }, now) : null;
+    const live = new LiveOrder(r.orderId, r.accountId, r.sessionId, r.request, router.isVenue(r.venue) ? r.venue : router.venueOfOrder(r.venue), null, handle, r.orderNo, r.shard, t0);
+    live.sent = true;
+    live.acked = true;
+    live.status = r.cancelSent && r.status !== 'FILLED' ? 'CANCEL_REQUESTED' : r.status;
+    live.cumQty = r.cumQty;
+    live.notional = r.notional;
+    if (r.fills.length > 0) live.fills = r.fills;
+    out.working.push(live);
+  }
+  for (const { shard, rec } of src.unrouted) {
+    const request = {
+      symbol: rec.symbol,
+      side: rec.side,
+      type: rec.type,
+      qty: rec.qty,
+      price: rec.price,
+      timeInForce: rec.timeInForce,
+      expireAt: rec.expireAt,
+      clientOrderId: rec.clientOrderId,
+    };
+    const handle = risk.book(risk.account(rec.accountId, now), request, now);
+    out.unrouted.push({ orderNo: rec.orderNo, accountId: rec.accountId, sessionId: rec.sessionId, sessionSeq: rec.sessionSeq, shard, pos: -1, request, risk: handle, t0 });
+  }
+  return out;
+}

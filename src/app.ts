@@ -173,6 +173,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     entry,
     counters: answers.counters,
     executions: execution ?? undefined,
+    positions: (accountId) => risk.positions(accountId, Date.now()),
     maxBodyBytes: cfg.http.maxBodyBytes,
     v3Journals:
       journaled && drain !== null

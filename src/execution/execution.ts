@@ -145,7 +145,11 @@ export class ExecutionService implements DurableListener, VenueEvents {
   /** Starts the venues, then asks each for the status of the orders restored as working there. */
   async start(): Promise<void> {
     await Promise.all([...this.d.venues.values()].map((v) => v.start(this)));
-    for (const o of this.live.values()) if (o.sent) this.venueOf(o).requestStatus(o.venueOrder);
+    for (const o of this.live.values()) {
+      if (!o.sent) continue;
+      this.counters.reconciles++;
+      this.venueOf(o).requestStatus(o.venueOrder);
+    }
     this.pump();
   }
 
@@ -373,9 +377,12 @@ export class ExecutionService implements DurableListener, VenueEvents {
   /** Exposure of a /v3 order (the book moves a durable order's). */
   private fastRisk(o: LiveOrder, a: Applied): void {
     const h = o.risk;
-    if (h === null) return;
     const risk = this.d.risk;
     const acct = risk.account(o.accountId, this.clock.nowMs());
+    if (h === null) {
+      if (a.fillQty > 0) risk.addPosition(acct, o.request.symbol, o.request.side, a.fillQty);
+      return;
+    }
     if (a.fillQty > 0) risk.fill(acct, h, a.fillQty);
     if (isTerminalStatus(a.status)) {
       if (h.qty > 0) risk.release(acct, h);

@@ -331,7 +331,11 @@ export class OrderBook {
 
   private applyFill(o: Order, filledQty: number): void {
     const delta = filledQty - o.filledQty;
-    if (delta > 0 && o.risk !== null) this.risk.fill(this.risk.account(o.accountId, o.lastUpdateAt), o.risk, delta);
+    if (delta > 0) {
+      const a = this.risk.account(o.accountId, o.lastUpdateAt);
+      if (o.risk !== null) this.risk.fill(a, o.risk, delta);
+      else this.risk.addPosition(a, o.request.symbol, o.request.side, delta);
+    }
     o.filledQty = filledQty;
   }
 

@@ -250,6 +250,24 @@ export class RiskEngine {
     if (oo.qty === 0) this.close(a, oo);
   }
 
+  /**
+   * A fill of an order whose exposure the profile does not track (light profile): the position
+   * moves all the same, so positions are right whatever the profile.
+   */
+  addPosition(a: AccountRisk, symbol: string, side: Side, qty: number): void {
+    const e = a.exposure(symbol);
+    const ref = this.refPrice(symbol);
+    a.positionNotional -= Math.abs(e.net) * ref;
+    e.net += side === Side.Buy ? qty : -qty;
+    a.positionNotional += Math.abs(e.net) * ref;
+  }
+
+  /** The account's positions and open exposure per symbol (a copy). */
+  positions(accountId: string, nowMs: number): Array<{ symbol: string; net: number; openBuy: number; openSell: number }> {
+    const a = this.account(accountId, nowMs);
+    return [...a.exposures.values()].filter((e) => e.net !== 0 || e.openBuy !== 0 || e.openSell !== 0).map((e) => ({ symbol: e.symbol, net: e.net, openBuy: e.openBuy, openSell: e.openSell }));
+  }
+
   private reduceOpen(a: AccountRisk, oo: OpenOrder, q: number): void {
     const e = a.exposure(oo.symbol);
     if (oo.side === Side.Buy) e.openBuy -= q;

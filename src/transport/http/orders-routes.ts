@@ -39,6 +39,8 @@ export interface OrdersRoutesDeps {
   entry: OrdersEntry;
   counters: OrdersHttpCounters;
   maxBodyBytes: number;
+  /** positions and open exposure of an account (GET /accounts/{id}/positions) */
+  positions?: (accountId: string) => Array<{ symbol: string; net: number; openBuy: number; openSell: number }>;
   /** the orders at venues (GET /orders/{id} of /v3 and binary TCP orders; absent: no venues) */
   executions?: { find(orderId: string): LiveOrder | undefined };
   /** the /v3 shard journals, for `?journal=v3-shard-<n>` on the audit routes (absent: none) */
@@ -126,7 +128,17 @@ export class OrdersRoutes {
       const rest = path.slice(10);
       const slash = rest.indexOf('/');
       const id = slash < 0 ? null : decodeSegment(rest.slice(0, slash));
-      if (id === null || rest.slice(slash + 1) !== 'events') {
+      const what = slash < 0 ? '' : rest.slice(slash + 1);
+      if (id !== null && what === 'positions' && this.d.positions !== undefined) {
+        if (method !== 'GET') return this.methodNotAllowed(res, 'GET');
+        const positions = this.d.positions;
+        this.withPrincipal(req, res, (p) => {
+          if (id !== p.accountId && !p.isAdmin) return sendError(res, 404, 'NOT_FOUND');
+          sendJsonUtf8(res, 200, JSON.stringify({ accountId: id, positions: positions(id) }));
+        });
+        return true;
+      }
+      if (id === null || what !== 'events') {
         sendError(res, 404, 'NOT_FOUND');
         return true;
       }

@@ -78,7 +78,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   const durable = await startDurable<AnswerSink>(cfg.durable, log, risk, kill, answers, {
     outbound,
     progress,
-    venueRecords: routing ? (seq, type, json) => routed.record(seq, type, json) : undefined,
+    venueRecords: routing ? (seq, type, payload) => routed.record(seq, type, payload) : undefined,
   });
 
   // 3. Accepted /v3 orders are journaled by the drain workers, which recover their shard journals first.
@@ -101,6 +101,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
               failpoint: cc.failpoint,
               allowBrokenChain: cfg.durable.recoveryAllowBrokenChain,
               routedUpTo: routing ? Array.from({ length: fc.shardCount }, (_, shard) => routed.routedUpTo.get(shard) ?? -1) : undefined,
+              routedWorking: routing ? routed.workingByShard(fc.shardCount) : undefined,
             }
           : null,
         {
@@ -307,6 +308,7 @@ function startExecution(
     restored: {
       book: durable.book.store,
       fast: routed,
+      routedWorking: recovered.flatMap((r) => (r.routedWorking ?? []).map((rec) => ({ shard: r.shard, rec }))),
       unrouted: recovered.flatMap((r) => (r.unrouted ?? []).map((rec) => ({ shard: r.shard, rec }))),
     },
   });

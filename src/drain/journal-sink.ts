@@ -49,6 +49,8 @@ export interface V3JournalSettings {
    * it (`unrouted`): acknowledged and durable, never sent to a venue.
    */
   routedUpTo?: number[];
+  /** per shard, the order numbers routed and still working: recovery returns them (`routedWorking`) */
+  routedWorking?: number[][];
 }
 
 /**
@@ -104,6 +106,8 @@ export interface ShardRecovery {
   chainBreaks?: string[];
   /** orders above the shard's routing watermark (V3JournalSettings.routedUpTo), in journal order */
   unrouted?: RingRecord[];
+  /** the routed orders still working (V3JournalSettings.routedWorking), in journal order */
+  routedWorking?: RingRecord[];
 }
 
 /** Counters shared with the event-loop thread (Float64Array over a SharedArrayBuffer). */
@@ -179,7 +183,7 @@ export class JournalSink implements DrainSink {
         writers.push(w);
         journalSeqs[shard] = w.lastDurableSeq;
         const routed = s.routedUpTo?.[shard];
-        const sessions = await recoverSessions(dir, w.lastSeq, keys, s.allowBrokenChain === true, routed === undefined || routed < 0 ? undefined : routed);
+        const sessions = await recoverSessions(dir, w.lastSeq, keys, s.allowBrokenChain === true, routed === undefined || routed < 0 ? undefined : routed, s.routedWorking?.[shard] ?? []);
         recovered.push({ shard, tornTail, ...(tornTailSavedTo !== undefined ? { tornTailSavedTo } : {}), ...sessions });
       }
     } catch (err) {
@@ -257,10 +261,15 @@ async function recoverSessions(
   keys: ReadonlyMap<string, Uint8Array>,
   allowBrokenChain: boolean,
   routedUpTo: number | undefined,
+  working: number[],
 ): Promise<Omit<ShardRecovery, 'shard' | 'tornTail'>> {
   const runs = new Map<string, number[]>();
   const unrouted: RingRecord[] = [];
+  const routedWorking: RingRecord[] = [];
   const above = routedUpTo ?? Number.POSITIVE_INFINITY;
+  const workingSet = new Set(working);
+  let fullAbove = above;
+  for (const n of working) if (n - 1 < fullAbove) fullAbove = n - 1;
   const rec = emptyRecord();
   let records = 0;
   let orders = 0;
@@ -268,7 +277,7 @@ async function recoverSessions(
   const onRecord = (r: ReplayRecord): void => {
     records++;
     if (r.type !== V3_BATCH_RECORD_TYPE) return;
-    orders += forEachEntry(r.payload, rec, onEntry, true, above);
+    orders += forEachEntry(r.payload, rec, onEntry, true, fullAbove);
   };
   if (toSeq > 0) {
     const res = await walkJournal(dir, onRecord, { toSeq });
@@ -284,6 +293,7 @@ async function recoverSessions(
   }
   function onEntry(e: typeof rec): void {
     if (e.orderNo > above) unrouted.push({ ...e });
+    else if (workingSet.size > 0 && workingSet.has(e.orderNo)) routedWorking.push({ ...e });
     let r = runs.get(e.sessionId);
     if (r === undefined) runs.set(e.sessionId, (r = []));
     const n = r.length;
@@ -296,5 +306,6 @@ async function recoverSessions(
     sessions: [...runs],
     ...(chainBreaks.length > 0 ? { chainBreaks } : {}),
     ...(routedUpTo !== undefined ? { unrouted } : {}),
+    ...(working.length > 0 ? { routedWorking } : {}),
   };
 }

@@ -25,7 +25,7 @@ import { startIoThread } from '../journal/io-thread.js';
 import { loadJournalKeys } from './keys.js';
 import { DurableOrders } from './service.js';
 import type { JournalProgress } from './progress.js';
-import type { OutboundQueue } from '../orders/outbound.js';
+import { type OutboundQueue, ROUTED_RECORD_TYPE } from '../orders/outbound.js';
 import { isVenueEvent } from '../orders/order.js';
 import { type DurableResponder, type KillView, type RecoveryStats } from './types.js';
 
@@ -81,11 +81,11 @@ export interface StartDurableOptions {
   /** told how far the journal is durable (DurableDeps.progress) */
   progress?: JournalProgress;
   /**
-   * Venue events (OrderSent, CancelSent, ExecutionReport) of orders this book does not hold (/v3
-   * and binary TCP orders), in journal order, with their JSON payload: the execution stage's own
-   * recovery. Snapshots do not hold these: they are replayed from the journal.
+   * Venue records of orders this book does not hold (/v3 and binary TCP orders: their venue
+   * events, and the routing records ROUTED_RECORD_TYPE), in journal order, with their payload:
+   * the execution stage's own recovery.
    */
-  venueRecords?: (seq: number, type: number, json: string) => void;
+  venueRecords?: (seq: number, type: number, payload: Buffer) => void;
 }
 
 export async function startDurable<S>(
@@ -154,10 +154,14 @@ export async function startDurable<S>(
   const onRecord = (rec: ReplayRecord): void => {
     replayed++;
     replayedTo = rec.seq;
+    if (rec.type === ROUTED_RECORD_TYPE) {
+      opts.venueRecords?.(rec.seq, rec.type, rec.bytes.subarray(rec.payloadStart, rec.payloadEnd));
+      return;
+    }
     if (rec.type < 1 || rec.type > MAX_ORDER_RECORD_TYPE) return;
     const r = book.applyRecordBytes(rec.seq, rec.type, rec.bytes, rec.payloadStart, rec.payloadEnd, now);
     if (typeof r === 'object') anomaly(r.anomaly);
-    else if (r === 'ignored' && isVenueEvent(rec.type)) opts.venueRecords?.(rec.seq, rec.type, rec.bytes.toString('utf8', rec.payloadStart, rec.payloadEnd));
+    else if (r === 'ignored' && isVenueEvent(rec.type)) opts.venueRecords?.(rec.seq, rec.type, rec.bytes.subarray(rec.payloadStart, rec.payloadEnd));
   };
   const replay = async (fromSeq: number, toSeq: number | undefined): Promise<WalkResult> => {
     const tr = performance.now();

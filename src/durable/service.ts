@@ -326,14 +326,15 @@ export class DurableOrders<S> {
   }
 
   /**
-   * Journals a venue event of an order this book does not hold (/v3 and binary TCP orders): a
-   * bus-event JSON record of `type`. Returns its seq, or why it could not be journaled.
+   * Journals a venue record of orders this book does not hold (/v3 and binary TCP orders): a
+   * bus-event JSON record of `type`, or a binary routing record (ROUTED_RECORD_TYPE). Returns its
+   * seq, or why it could not be journaled.
    */
-  appendVenueRecord(type: EventType, json: string, at: number): number | string {
+  appendVenueRecord(type: number, payload: string | Buffer, at: number): number | string {
     const w = this.writer!;
     if (w.failed) return 'WAL_DURABILITY_FAILED';
     try {
-      return this.appendJson(type, json, null, at);
+      return this.appendJson(type, payload, null, at);
     } catch (err) {
       return this.appendFailure(err);
     }
@@ -386,10 +387,10 @@ export class DurableOrders<S> {
     return seq;
   }
 
-  /** Appends a record in the JSON bus-event form (venue events). */
-  private appendJson(type: EventType, json: string, ev: OrderEvent | null, at = ev?.at ?? 0): number {
+  /** Appends a venue record: the JSON bus-event form (venue events), or a binary routing record. */
+  private appendJson(type: number, payload: string | Buffer, ev: OrderEvent | null, at = ev?.at ?? 0): number {
     const w = this.writer!;
-    const { seq, durable } = w.append(type, Buffer.from(json, 'utf8'), at);
+    const { seq, durable } = w.append(type, typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload, at);
     if (ev !== null) {
       ev.seq = seq;
       this.unacked.push(ev);

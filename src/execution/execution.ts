@@ -23,7 +23,8 @@ import type { ExecType } from '../contract/bus-event.js';
 import type { DurableListener, JournalProgress } from '../durable/progress.js';
 import { LatencyHistogram } from '../lib/latency.js';
 import { EventType, type Order, type OrderStatus } from '../orders/order.js';
-import type { FastOrder, OutboundQueue } from '../orders/outbound.js';
+import { type FastOrder, type OutboundQueue, ROUTED_RECORD_TYPE } from '../orders/outbound.js';
+import { encodeRouted } from './routed-record.js';
 import type { RiskEngine } from '../risk/engine.js';
 import type { VenueRouter } from '../venue/router.js';
 import type { Venue, VenueCancelReject, VenueEvents, VenueReport, VenueSessionState } from '../venue/venue.js';
@@ -35,8 +36,8 @@ import { restoreOrders, type RestoreSources } from './restore-orders.js';
 export interface ExecutionJournal {
   /** journals and applies a venue event of a book order; its seq, or why not */
   venueEvent(o: Order, type: EventType, at: number, status: OrderStatus | null, filledQty: number, reason: string | null, data: string): number | string;
-  /** journals a venue event (bus-event JSON) of an order the book does not hold; its seq, or why not */
-  appendVenueRecord(type: EventType, json: string, at: number): number | string;
+  /** journals a venue record (bus-event JSON, or a binary routing record) of orders the book does not hold; its seq, or why not */
+  appendVenueRecord(type: number, payload: string | Buffer, at: number): number | string;
   readonly durableSeq: number;
 }
 
@@ -93,6 +94,8 @@ interface PendingEvent {
   seq: number;
   kind: typeof SENT | typeof CANCEL_SENT | typeof REPORT;
   order: LiveOrder;
+  /** SENT of a routing record: every order it routed */
+  batch: LiveOrder[] | null;
   applied: Applied | null;
   execType: ExecType;
   at: number;
@@ -117,6 +120,8 @@ export class ExecutionService implements DurableListener, VenueEvents {
   private readonly ready = new Fifo<FastOrder>();
   /** orders cancelled before they were routed (order id) */
   private readonly cancelBeforeRoute = new Set<string>();
+  /** /v3 orders of one shard being routed together */
+  private readonly batch: LiveOrder[] = [];
   private readonly listeners: ExecutionListener[] = [];
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -187,13 +192,19 @@ export class ExecutionService implements DurableListener, VenueEvents {
       const n = out.durable.shift()!;
       this.route(this.fromDurable(n.order, n.t0));
     }
-    while (this.ready.length > 0) this.route(this.liveOf(this.ready.shift()!));
+    const batch = this.batch;
+    while (this.ready.length > 0) {
+      const f = this.ready.shift()!;
+      batch.push(this.liveOf(f));
+      if (this.ready.length === 0 || this.ready.peek()!.shard !== f.shard) this.routeBatch(f.shard);
+    }
     let waiting = false;
     for (let shard = 0; shard < out.fast.length; shard++) {
       const q = out.fast[shard]!;
       if (q.length === 0) continue;
       const freed = this.d.rings.freedCount(shard);
-      while (q.length > 0 && q.peek()!.pos < freed) this.route(this.liveOf(q.shift()!));
+      while (q.length > 0 && q.peek()!.pos < freed) batch.push(this.liveOf(q.shift()!));
+      if (batch.length > 0) this.routeBatch(shard);
       if (q.length > 0) waiting = true;
     }
     while (out.cancels.length > 0 && out.cancels.peek()!.seq <= durable) {
@@ -236,7 +247,42 @@ export class ExecutionService implements DurableListener, VenueEvents {
     if (typeof seq === 'string') return this.refused(o, 'OrderSent', seq);
     this.track(o);
     this.counters.routed++;
-    this.pending.push({ seq, kind: SENT, order: o, applied: null, execType: 'NEW', at: now });
+    this.pending.push({ seq, kind: SENT, order: o, batch: null, applied: null, execType: 'NEW', at: now });
+  }
+
+  /**
+   * Routes the /v3 and binary TCP orders collected in `batch` (all of one shard): one routing
+   * record for the lot (routed-record.ts); they go to their venues once it is durable.
+   */
+  private routeBatch(shard: number): void {
+    const batch = this.batch;
+    const now = this.clock.nowMs();
+    const orders: LiveOrder[] = [];
+    const venues: string[] = [];
+    const venueOf: number[] = [];
+    const orderNos: number[] = [];
+    for (const o of batch) {
+      if (this.cancelBeforeRoute.delete(o.orderId)) {
+        this.track(o);
+        this.applyLocal(o, { status: 'CANCELED', cumQty: 0, fillQty: 0, fillPx: 0, notional: 0, reason: 'CLIENT_CANCEL' }, 'CANCELED', now);
+        continue;
+      }
+      let v = venues.indexOf(o.venue);
+      if (v < 0) v = venues.push(o.venue) - 1;
+      orders.push(o);
+      orderNos.push(o.orderNo);
+      venueOf.push(v);
+    }
+    batch.length = 0;
+    if (orders.length === 0) return;
+    const seq = this.d.journal.appendVenueRecord(ROUTED_RECORD_TYPE, encodeRouted({ shard, venues, orderNos, venueOf }), now);
+    if (typeof seq === 'string') {
+      for (const o of orders) this.refused(o, 'routing record', seq);
+      return;
+    }
+    for (const o of orders) this.track(o);
+    this.counters.routed += orders.length;
+    this.pending.push({ seq, kind: SENT, order: orders[0]!, batch: orders, applied: null, execType: 'NEW', at: now });
   }
 
   private cancel(orderId: string): void {
@@ -254,12 +300,21 @@ export class ExecutionService implements DurableListener, VenueEvents {
     this.sendCancel(o);
   }
 
+  private send(o: LiveOrder): void {
+    o.sent = true;
+    this.venueOf(o).send(o.venueOrder);
+    if (o.cancelBeforeSend) {
+      o.cancelBeforeSend = false;
+      this.sendCancel(o);
+    }
+  }
+
   private sendCancel(o: LiveOrder): void {
     const now = this.clock.nowMs();
     const data = o.cancelData();
     const seq = o.durable !== null ? this.d.journal.venueEvent(o.durable, EventType.CancelSent, now, null, 0, null, data) : this.d.journal.appendVenueRecord(EventType.CancelSent, venueEventJson('CancelSent', now, o, data), now);
     if (typeof seq === 'string') return this.refused(o, 'CancelSent', seq);
-    this.pending.push({ seq, kind: CANCEL_SENT, order: o, applied: null, execType: 'CANCELED', at: now });
+    this.pending.push({ seq, kind: CANCEL_SENT, order: o, batch: null, applied: null, execType: 'CANCELED', at: now });
   }
 
   /** A journaled venue event is durable: act on it. */
@@ -267,12 +322,8 @@ export class ExecutionService implements DurableListener, VenueEvents {
     const o = p.order;
     switch (p.kind) {
       case SENT:
-        o.sent = true;
-        this.venueOf(o).send(o.venueOrder);
-        if (o.cancelBeforeSend) {
-          o.cancelBeforeSend = false;
-          this.sendCancel(o);
-        }
+        if (p.batch === null) this.send(o);
+        else for (const x of p.batch) this.send(x);
         return;
       case CANCEL_SENT:
         this.counters.cancelsSent++;
@@ -371,7 +422,7 @@ export class ExecutionService implements DurableListener, VenueEvents {
     }
     if (!wasTerminal && isTerminalStatus(a.status)) this.openAt.set(o.venue, (this.openAt.get(o.venue) ?? 1) - 1);
     this.counters.reportsApplied++;
-    this.pending.push({ seq, kind: REPORT, order: o, applied: a, execType, at });
+    this.pending.push({ seq, kind: REPORT, order: o, batch: null, applied: a, execType, at });
   }
 
   /** Exposure of a /v3 order (the book moves a durable order's). */

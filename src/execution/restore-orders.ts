@@ -4,6 +4,7 @@
  * /v3 orders routed and still working (restore.ts), and the /v3 orders durable in their shard
  * journals but never routed (drain recovery, above the shard's routing watermark).
  */
+import type { NewOrder } from '../contract/order.js';
 import { EventType, type Order } from '../orders/order.js';
 import type { DurableNew, FastOrder } from '../orders/outbound.js';
 import type { RingRecord } from '../fastpath/ingress-ring.js';
@@ -15,8 +16,10 @@ import type { RoutedRestore } from './restore.js';
 export interface RestoreSources {
   /** the durable book's working orders */
   book: { forEachWorking(fn: (o: Order) => void): void } | null;
-  /** /v3 orders routed and still working */
+  /** the execution state of the /v3 orders routed and still working */
   fast: RoutedRestore | null;
+  /** those orders' contents, from their shard journals */
+  routedWorking: Array<{ shard: number; rec: RingRecord }>;
   /** /v3 orders never routed, with their shard */
   unrouted: Array<{ shard: number; rec: RingRecord }>;
 }
@@ -53,32 +56,40 @@ export function restoreOrders(src: RestoreSources, risk: RiskEngine, router: Ven
     }
     out.working.push(live);
   });
-  for (const r of src.fast?.workingOrders() ?? []) {
-    const acct = risk.account(r.accountId, now);
-    const remaining = r.request.qty - r.cumQty;
-    const handle = remaining > 0 ? risk.book(acct, { ...r.request, qty: remaining }, now) : null;
-    const live = new LiveOrder(r.orderId, r.accountId, r.sessionId, r.request, router.isVenue(r.venue) ? r.venue : router.venueOfOrder(r.venue), null, handle, r.orderNo, r.shard, t0);
+  for (const { shard, rec } of src.routedWorking) {
+    const st = src.fast?.stateOf(rec.orderNo);
+    if (st === undefined) continue;
+    const request = requestOf(rec);
+    const acct = risk.account(rec.accountId, now);
+    const remaining = request.qty - st.cumQty;
+    const handle = remaining > 0 ? risk.book(acct, { ...request, qty: remaining }, now) : null;
+    const venue = router.isVenue(st.venue) ? st.venue : router.venueOfOrder(st.venue);
+    const live = new LiveOrder(String(rec.orderNo), rec.accountId, rec.sessionId, request, venue, null, handle, rec.orderNo, shard, t0);
     live.sent = true;
     live.acked = true;
-    live.status = r.cancelSent && r.status !== 'FILLED' ? 'CANCEL_REQUESTED' : r.status;
-    live.cumQty = r.cumQty;
-    live.notional = r.notional;
-    if (r.fills.length > 0) live.fills = r.fills;
+    live.status = st.cancelSent && st.status !== 'FILLED' ? 'CANCEL_REQUESTED' : st.status;
+    live.cumQty = st.cumQty;
+    live.notional = st.notional;
+    if (st.fills.length > 0) live.fills = st.fills;
     out.working.push(live);
   }
   for (const { shard, rec } of src.unrouted) {
-    const request = {
-      symbol: rec.symbol,
-      side: rec.side,
-      type: rec.type,
-      qty: rec.qty,
-      price: rec.price,
-      timeInForce: rec.timeInForce,
-      expireAt: rec.expireAt,
-      clientOrderId: rec.clientOrderId,
-    };
+    const request = requestOf(rec);
     const handle = risk.book(risk.account(rec.accountId, now), request, now);
     out.unrouted.push({ orderNo: rec.orderNo, accountId: rec.accountId, sessionId: rec.sessionId, sessionSeq: rec.sessionSeq, shard, pos: -1, request, risk: handle, t0 });
   }
   return out;
+}
+
+function requestOf(rec: RingRecord): NewOrder {
+  return {
+    symbol: rec.symbol,
+    side: rec.side,
+    type: rec.type,
+    qty: rec.qty,
+    price: rec.price,
+    timeInForce: rec.timeInForce,
+    expireAt: rec.expireAt,
+    clientOrderId: rec.clientOrderId,
+  };
 }

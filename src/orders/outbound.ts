@@ -14,6 +14,14 @@ import type { NewOrder } from '../contract/order.js';
 import type { OpenOrder } from '../risk/engine.js';
 import type { Order } from './order.js';
 
+/**
+ * Journal record type of a batch of /v3 and binary TCP orders routed to venues (a binary payload,
+ * execution/routed-record.ts): one record per shard and routing pass instead of one OrderSent
+ * per order — the orders themselves are in their shard journals. Not an order-lifecycle record
+ * (types 1..99): the bus skips it.
+ */
+export const ROUTED_RECORD_TYPE = 200;
+
 /** An accepted /v3 or binary TCP order. */
 export interface FastOrder {
   /** gateway order number; the order id is its decimal text */

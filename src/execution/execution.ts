@@ -15,7 +15,9 @@
  *
  * Venue session loss (documented policy): the venues cancel on disconnect; when a venue's
  * session comes back up, and after a restart, every order still working there is asked for its
- * status, and the answers reconcile fills and cancels (UNKNOWN = cancelled by the venue).
+ * status, and the answers reconcile fills and cancels (UNKNOWN = cancelled by the venue; except
+ * that a restored, unfilled order a venue outliving the gateway does not know is sent again once:
+ * the earlier run died between journaling OrderSent and sending it).
  */
 import type { Logger } from 'pino';
 import { Fifo } from '@switchyard/protocol';

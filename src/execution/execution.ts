@@ -229,16 +229,19 @@ export class ExecutionService implements DurableListener, VenueEvents {
     this.pump();
   };
 
-  private fromDurable(o: Order, t0: number): LiveOrder {
-    return new LiveOrder(o.orderId, o.accountId, '', o.request, this.d.router.venueFor(o.request.symbol), o, null, 0, -1, t0);
+  private fromDurable(o: Order, t0: number): LiveOrder & { durable: Order } {
+    return new LiveOrder(o.orderId, o.accountId, '', o.request, this.d.router.venueFor(o.request.symbol), o, null, 0, -1, t0) as LiveOrder & { durable: Order };
   }
 
   private liveOf(f: FastOrder): LiveOrder {
     return new LiveOrder(this.d.orderId(f.orderNo), f.accountId, f.sessionId, f.request, this.d.router.venueFor(f.request.symbol), null, f.risk, f.orderNo, f.shard, f.t0);
   }
 
-  /** Journals OrderSent (the order goes to its venue once that is durable), or cancels it here. */
-  private route(o: LiveOrder): void {
+  /**
+   * Journals a durable order's OrderSent (it goes to its venue once that is durable), or cancels
+   * it here. (/v3 and binary TCP orders are routed in batches: routeBatch.)
+   */
+  private route(o: LiveOrder & { durable: Order }): void {
     const now = this.clock.nowMs();
     if (this.cancelBeforeRoute.delete(o.orderId) || o.durable?.status === 'CANCEL_REQUESTED') {
       // Cancelled before it reached a venue: it never goes there.
@@ -247,7 +250,7 @@ export class ExecutionService implements DurableListener, VenueEvents {
       return;
     }
     const data = o.sentData();
-    const seq = o.durable !== null ? this.d.journal.venueEvent(o.durable, EventType.OrderSent, now, null, 0, null, data) : this.d.journal.appendVenueRecord(EventType.OrderSent, venueEventJson('OrderSent', now, o, data), now);
+    const seq = this.d.journal.venueEvent(o.durable, EventType.OrderSent, now, null, 0, null, data);
     if (typeof seq === 'string') return this.refused(o, 'OrderSent', seq);
     this.track(o);
     this.counters.routed++;

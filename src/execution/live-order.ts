@@ -84,17 +84,15 @@ export class LiveOrder implements OrderState {
     return this.status === 'ACCEPTED' || this.status === 'PARTIALLY_FILLED' || this.status === 'CANCEL_REQUESTED' ? this.request.qty - this.cumQty : 0;
   }
 
-  /** The `data` of its OrderSent event. */
+  /** The `data` of a durable order's OrderSent event (/v3 orders are routed by routing records). */
   sentData(): string {
     const r = this.request;
     return (
       '{"clientOrderId":' + (r.clientOrderId === null ? 'null' : JSON.stringify(r.clientOrderId)) +
       ',"expireAt":' + (r.expireAt === 0 ? 'null' : r.expireAt) +
-      ',"orderNo":' + (this.durable === null ? this.orderNo : 'null') +
       ',"price":' + (r.type === OrdType.Market ? 'null' : r.price) +
       ',"qty":' + r.qty +
       ',"sessionId":' + (this.sessionId === '' ? 'null' : JSON.stringify(this.sessionId)) +
-      ',"shard":' + (this.durable === null ? this.shard : 'null') +
       ',"side":"' + (r.side === Side.Buy ? 'BUY' : 'SELL') +
       '","symbol":' + JSON.stringify(r.symbol) +
       ',"timeInForce":"' + TIF_NAMES[r.timeInForce] +
@@ -135,6 +133,6 @@ function round(v: number): number {
 }
 
 /** A bus event (JSON, `at` in epoch ms as journal records carry it) of one of a live order's venue events. */
-export function venueEventJson(type: 'OrderSent' | 'CancelSent' | 'ExecutionReport', at: number, o: LiveOrder, data: string): string {
+export function venueEventJson(type: 'CancelSent' | 'ExecutionReport', at: number, o: LiveOrder, data: string): string {
   return '{"type":"' + type + '","at":' + at + ',"accountId":' + JSON.stringify(o.accountId) + ',"orderId":' + JSON.stringify(o.orderId) + ',"data":' + data + '}';
 }

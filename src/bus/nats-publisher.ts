@@ -140,6 +140,7 @@ export class NatsPublisher {
         });
       } catch (err) {
         if (this.stopped) break;
+        this.errors++;
         const msg = describe(err);
         this.lastError = msg;
         const wait = backoffMs(attempt, this.cfg.retryMinMs, this.cfg.retryMaxMs);
@@ -181,7 +182,6 @@ export class NatsPublisher {
       const h = this.inflight[this.head];
       if (h !== undefined) this.stalledAt = h.atMs;
       else if (this.stalledAt === 0) this.stalledAt = this.now();
-      if (!this.stopped) this.errors++;
       throw err;
     } finally {
       alive.ok = false;

@@ -136,3 +136,58 @@ export async function readStream(url: string, stream: string): Promise<Array<Fee
 }
 
 export { waitFor as until };
+
+/** A private nats-server (-js, own store, free or given port) that can be stopped and started again. */
+export interface PrivateNats {
+  url: string;
+  port: number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** stop and remove the store */
+  remove(): Promise<void>;
+}
+
+export async function privateNats(port?: number): Promise<PrivateNats> {
+  const { spawn, execFileSync } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { freePort } = await import('../backoffice/helpers.js');
+  const bin = (() => {
+    try {
+      return execFileSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).trim() || '/usr/sbin/nats-server';
+    } catch {
+      return '/usr/sbin/nats-server';
+    }
+  })();
+  const p = port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'sy-bus-nats-'));
+  let proc: import('node:child_process').ChildProcess | null = null;
+  const self: PrivateNats = {
+    url: `nats://127.0.0.1:${p}`,
+    port: p,
+    async start() {
+      proc = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(p), '-sd', dir], { stdio: 'ignore' });
+      await waitFor('nats-server', () => portAnswers('127.0.0.1', p), 30_000);
+    },
+    async stop() {
+      const pr = proc;
+      proc = null;
+      if (pr === null || pr.exitCode !== null) return;
+      const exited = new Promise((r) => pr.once('exit', r));
+      pr.kill('SIGTERM');
+      await exited;
+    },
+    async remove() {
+      await self.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return self;
+}
+
+/** A stream name and subject prefix of its own, so tests never share a JetStream stream. */
+export function ownStream(tag: string): { BUS_STREAM: string; BUS_SUBJECT_PREFIX: string } {
+  const r = `${tag}_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+  return { BUS_STREAM: `SYT_${r}`, BUS_SUBJECT_PREFIX: `sytest.${r}` };
+}

@@ -120,9 +120,31 @@ export class NatsPublisher {
 
   private lagMs(lagRecords: number): number {
     if (lagRecords === 0) return 0;
-    const h = this.inflight[this.head];
-    const since = h !== undefined ? h.atMs : this.stalledAt;
+    const since = this.oldestUnackedAt();
     return since === 0 ? 0 : Math.max(0, this.now() - since);
+  }
+
+  /** Journal time of the oldest record read but not acknowledged (or of the stall), 0 = unknown. */
+  oldestUnackedAt(): number {
+    const h = this.inflight[this.head];
+    return h !== undefined ? h.atMs : this.stalledAt;
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  get isBackingOff(): boolean {
+    return this.backoff;
+  }
+
+  get lastErrorText(): string | null {
+    return this.lastError;
+  }
+
+  /** Checkpointed seq per source, in source order. */
+  get ackedSeqs(): readonly number[] {
+    return this.acked;
   }
 
   /** Checkpointed seq of a stream (tests, status). */

@@ -8,17 +8,18 @@
  *             NatsPublisher (journal read, bus_event_v1 encoding, per-account subject, Nats-Msg-Id,
  *             pipelined publishes with BUS_MAX_IN_FLIGHT acks outstanding, checkpoint) until
  *             JetStream has acknowledged every event;
- *      bare:  the same number of pre-encoded messages of the same size published with
- *             `js.publish(subject, payload, {msgID})`, the same window of acks outstanding:
- *             the ceiling of this client and server on this machine.
+ *      bare:  the same number of pre-encoded messages of the same size, subjects and dedup ids,
+ *             published the same way (async publishes, acks on one inbox) with the same window:
+ *             the ceiling of this client and server on this machine; and, for reference,
+ *             `js.publish(subject, payload, {msgID})` (a request per message).
  *    events/s per round, medians, relay/bare ratio.
  *  - lag: a journal written at RATE orders/s (a batch record of RATE/1000 orders every ms, durable
  *    after its fdatasync) for LAG_SECONDS while the publisher follows it and an ordered consumer
  *    reads the stream: journal → consumer lag = receive time − the record's journal time; p50/p99
  *    per round (LAG_RUNS rounds), medians.
  *
- * All in one process (writer, relay and consumer share its event loop, as the relay shares the
- * gateway's). NATS: 127.0.0.1:4222 when it answers, else a private `nats-server -js` on a free
+ * One process: the writer and the consumer on its event loop, the publisher on its own thread
+ * (PublisherThread, as the gateway runs it). NATS: 127.0.0.1:4222 when it answers, else a private `nats-server -js` on a free
  * port. Streams are created per round and deleted after. Results in
  * var/results/bench-bus-<timestamp>.{json,txt}.
  *
@@ -31,9 +32,8 @@ import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import { pino } from 'pino';
-import { NatsPublisher } from '../src/bus/nats-publisher.js';
+import { connect, createInbox, headers } from '@nats-io/transport-node';
+import { PublisherThread } from '../src/bus/publisher-thread.js';
 import { loadBusConfig } from '../src/config/bus.js';
 import { type BusEvent } from '../src/contract/bus-event.js';
 import { OrdType, Side, TimeInForce } from '../src/contract/order.js';
@@ -53,7 +53,6 @@ const LAG_RUNS = Math.max(1, Number(process.env.LAG_RUNS ?? 3));
 const WINDOW = Number(process.env.BUS_MAX_IN_FLIGHT ?? 4096);
 const ACCOUNTS = Array.from({ length: 16 }, (_, i) => `acct-${i}`);
 const KEYS = new Map([['k1', Buffer.alloc(32, 7)]]);
-const log = pino({ level: 'warn' });
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -118,6 +117,11 @@ async function openWriter(dir: string): Promise<JournalWriter> {
   return JournalWriter.open({ dir, keys: KEYS, activeKeyId: 'k1', fsync: true, maxBatchDelayUs: 200 });
 }
 
+/** The gateway's publisher, on its own thread as the gateway runs it. */
+function thread(cfg: ReturnType<typeof loadBusConfig>, dir: string, durableSeq: () => number, cp: string): PublisherThread {
+  return new PublisherThread(cfg, 'gw-bench', [{ name: 'v3-0', dir, durableSeq }], cp, new Map(), 'warn', () => {});
+}
+
 let streamNo = 0;
 function busCfg(url: string): ReturnType<typeof loadBusConfig> {
   const tag = `${process.pid}_${++streamNo}`;
@@ -142,10 +146,13 @@ async function relayRound(url: string, payloads: Buffer[]): Promise<number> {
     await durable;
     const last = w.lastDurableSeq;
     await w.close();
-    const pub = new NatsPublisher(cfg, 'gw-bench', [{ name: 'v3-0', dir: join(dir, 'shard-0'), durableSeq: () => last }], join(dir, 'cp.json'), new Map(), log);
+    // timed from when the publisher is connected (thread start and connect are not relaying)
+    let go = false;
+    const pub = thread(cfg, join(dir, 'shard-0'), () => (go ? last : 0), join(dir, 'cp.json'));
+    while (!pub.status().connected) await new Promise((r) => setTimeout(r, 5));
+    go = true;
     const t0 = performance.now();
-    pub.start();
-    while (pub.checkpointOf('v3-0') < last) await new Promise((r) => setImmediate(r));
+    while (pub.status().lagRecords > 0) await new Promise((r) => setTimeout(r, 1));
     const s = (performance.now() - t0) / 1000;
     await pub.stop();
     return (records * BATCH) / s;
@@ -155,25 +162,50 @@ async function relayRound(url: string, payloads: Buffer[]): Promise<number> {
   }
 }
 
-/** events/s of a bare pipelined publisher with the same window, message size and dedup ids. */
-async function bareRound(url: string): Promise<number> {
+/**
+ * events/s of a bare publisher: the same number of pre-encoded messages, subjects, dedup ids and
+ * window. `async`: core publishes with a reply inbox, acks taken from one subscription (what the
+ * relay does); `request`: `js.publish` (one request per message), the client's convenience API.
+ */
+async function bareRound(url: string, mode: 'async' | 'request'): Promise<number> {
   const cfg = busCfg(url);
   const nc = await connect({ servers: url });
   try {
     await (await jetstreamManager(nc)).streams.add({ name: cfg.stream.stream, subjects: [`${cfg.stream.subjectPrefix}.>`], duplicate_window: cfg.stream.dedupWindowMs * 1e6 });
-    const js = jetstream(nc);
     const ev: BusEvent = { type: 'OrderAccepted', at: new Date().toISOString(), accountId: 'acct-1', orderId: '1000001', data: { clientOrderId: 'c-1000001', expireAt: null, price: 15000, qty: 100, sessionId: 'sess-acct-1', sessionSeq: 1, side: 'BUY', symbol: 'AAPL', timeInForce: 'GTC', type: 'LIMIT' } };
     const payload = JSON.stringify(ev);
     const subjects = ACCOUNTS.map((a) => `${cfg.stream.subjectPrefix}.${a}`);
     const n = Math.ceil(EVENTS / BATCH) * BATCH;
-    const inflight: Array<Promise<unknown>> = [];
-    let head = 0;
+    const idOf = (i: number): string => `gw-bench.v3-0.${1 + Math.floor(i / BATCH)}.${i % BATCH}`;
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) {
-      if (inflight.length - head >= WINDOW) await inflight[head++];
-      inflight.push(js.publish(subjects[i % subjects.length]!, payload, { msgID: `gw-bench.v3-0.${1 + Math.floor(i / BATCH)}.${i % BATCH}` }));
+    if (mode === 'request') {
+      const js = jetstream(nc);
+      const inflight: Array<Promise<unknown>> = [];
+      let head = 0;
+      for (let i = 0; i < n; i++) {
+        if (inflight.length - head >= WINDOW) await inflight[head++];
+        inflight.push(js.publish(subjects[i % subjects.length]!, payload, { msgID: idOf(i) }));
+      }
+      while (head < inflight.length) await inflight[head++];
+    } else {
+      const inbox = createInbox();
+      let acked = 0;
+      let wake: (() => void) | null = null;
+      const sub = nc.subscribe(`${inbox}.*`, {
+        callback: () => {
+          acked++;
+          wake?.();
+        },
+      });
+      for (let i = 0; i < n; i++) {
+        while (i - acked >= WINDOW) await new Promise<void>((r) => (wake = r));
+        const h = headers();
+        h.set('Nats-Msg-Id', idOf(i));
+        nc.publish(subjects[i % subjects.length]!, payload, { reply: `${inbox}.${i}`, headers: h });
+      }
+      while (acked < n) await new Promise<void>((r) => (wake = r));
+      sub.unsubscribe();
     }
-    while (head < inflight.length) await inflight[head++];
     return n / ((performance.now() - t0) / 1000);
   } finally {
     await nc.close();
@@ -189,8 +221,7 @@ async function lagRound(url: string, payloads: Buffer[]): Promise<{ p50Ms: numbe
   const nc = await connect({ servers: url });
   try {
     const w = await openWriter(join(dir, 'shard-0'));
-    const pub = new NatsPublisher(cfg, 'gw-bench', [{ name: 'v3-0', dir: join(dir, 'shard-0'), durableSeq: () => w.lastDurableSeq }], join(dir, 'cp.json'), new Map(), log);
-    pub.start();
+    const pub = thread(cfg, join(dir, 'shard-0'), () => w.lastDurableSeq, join(dir, 'cp.json'));
     // the stream exists once the publisher is connected
     const jsm = await jetstreamManager(nc);
     for (;;) {
@@ -250,18 +281,21 @@ async function main(): Promise<void> {
   const payloads = batchPayloads();
   const relay: number[] = [];
   const bare: number[] = [];
+  const request: number[] = [];
   const lag: Array<Awaited<ReturnType<typeof lagRound>>> = [];
   try {
-    await bareRound(nats.url); // warm-up (server and client)
+    await bareRound(nats.url, 'async'); // warm-up (server and client)
     for (let r = 0; r < RUNS; r++) {
       if (r % 2 === 0) {
-        bare.push(await bareRound(nats.url));
+        bare.push(await bareRound(nats.url, 'async'));
         relay.push(await relayRound(nats.url, payloads));
+        request.push(await bareRound(nats.url, 'request'));
       } else {
+        request.push(await bareRound(nats.url, 'request'));
         relay.push(await relayRound(nats.url, payloads));
-        bare.push(await bareRound(nats.url));
+        bare.push(await bareRound(nats.url, 'async'));
       }
-      console.error(`round ${r + 1}/${RUNS}: relay ${Math.round(relay[r]!)} events/s, bare ${Math.round(bare[r]!)} events/s`);
+      console.error(`round ${r + 1}/${RUNS}: relay ${Math.round(relay[r]!)} events/s, bare ${Math.round(bare[r]!)} events/s, js.publish ${Math.round(request[r]!)} events/s`);
     }
     for (let r = 0; r < LAG_RUNS; r++) {
       lag.push(await lagRound(nats.url, payloads));
@@ -276,15 +310,17 @@ async function main(): Promise<void> {
     throughput: {
       relayEventsPerSec: Math.round(median(relay)),
       bareEventsPerSec: Math.round(median(bare)),
+      jsPublishEventsPerSec: Math.round(median(request)),
       ratio: Number((median(relay) / median(bare)).toFixed(3)),
-      rounds: relay.map((x, i) => ({ relay: Math.round(x), bare: Math.round(bare[i]!) })),
+      rounds: relay.map((x, i) => ({ relay: Math.round(x), bare: Math.round(bare[i]!), jsPublish: Math.round(request[i]!) })),
     },
     lag: { rateOrdersPerSec: RATE, p50Ms: Number(median(lag.map((l) => l.p50Ms)).toFixed(2)), p99Ms: Number(median(lag.map((l) => l.p99Ms)).toFixed(2)), rounds: lag },
   };
   const text =
     `bench:bus (${nats.where}; ${RUNS} rounds of ${EVENTS} events, batches of ${BATCH}, window ${WINDOW})\n` +
     `  relay  ${result.throughput.relayEventsPerSec} events/s (median)\n` +
-    `  bare   ${result.throughput.bareEventsPerSec} events/s (median; js.publish with msgID, same window)\n` +
+    `  bare   ${result.throughput.bareEventsPerSec} events/s (median; async publishes with Nats-Msg-Id, pre-encoded, same window)\n` +
+    `  js.publish ${result.throughput.jsPublishEventsPerSec} events/s (median; the client's request-per-message API, same window)\n` +
     `  ratio  ${result.throughput.ratio}\n` +
     `  lag journal → consumer at ${RATE} orders/s for ${LAG_SECONDS} s: p50 ${result.lag.p50Ms} ms, p99 ${result.lag.p99Ms} ms (median of ${LAG_RUNS})\n`;
   const ts = timestamp();

@@ -9,9 +9,11 @@
  *   3. /v3 journals        drain workers recover their shard journals; the numbering epoch
  *   4. fast path           risk + kill switch + rings, numbering past the recovered epoch
  *   5. execution           venues started, routed orders restored and reconciled (execution/)
- *   6. transports          HTTP (fast lane + node:http) and binary TCP
- *   7. metrics             read at scrape time from the parts above
- *   8. listen
+ *   6. bus                 gateway id, the journal tail into the event hub, the NATS publisher
+ *                          (BUS_KIND=nats) from its checkpoint
+ *   7. transports          HTTP (fast lane + node:http, /events/feed) and binary TCP
+ *   8. metrics             read at scrape time from the parts above
+ *   9. listen
  */
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
@@ -46,6 +48,14 @@ import { FixVenue } from './venue/fix/fix-venue.js';
 import { VenueRouter } from './venue/router.js';
 import { SimVenue } from './venue/sim/sim-venue.js';
 import type { Venue } from './venue/venue.js';
+import { checkpointPath, readCheckpoint } from './bus/checkpoint.js';
+import { loadGatewayId } from './bus/gateway-id.js';
+import { EventHub } from './bus/hub.js';
+import type { BusStatus } from './bus/nats-publisher.js';
+import { PublisherThread } from './bus/publisher-thread.js';
+import { type JournalSource, OutboxRelay } from './bus/relay.js';
+import { registerBusMetrics } from './metrics/bus-metrics.js';
+import { EventsFeed } from './transport/http/events-feed.js';
 
 /** Longest wait at shutdown for the drain workers to journal what is queued. */
 const DRAIN_STOP_TIMEOUT_MS = 10_000;
@@ -54,6 +64,8 @@ export interface Gateway {
   readonly httpPort: number;
   readonly tcpPort: number;
   readonly fastPath: FastPath;
+  /** the bus as the console shows it */
+  busStatus(): BusStatus;
   stop(): Promise<void>;
 }
 
@@ -164,7 +176,30 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     log.info({ venues: cfg.venues.router.venues, working: execution.workingCount }, 'venues started');
   } else log.warn('SOR_VENUES=none: orders are not sent to any venue (they stay at the gateway; cancels complete there)');
 
-  // 6. Transports.
+  // 6. The bus: the journals are the outbox; the relay feeds the hub, the publisher JetStream.
+  const gatewayId = loadGatewayId(cfg.dataDir);
+  const sources: JournalSource[] = [{ name: 'orders', dir: cfg.durable.journalDir, durableSeq: () => durable.durableSeq }];
+  if (journaled && drain !== null) {
+    const seqs = drain.journalSeqs;
+    for (let shard = 0; shard < fc.shardCount; shard++) sources.push({ name: `v3-${shard}`, dir: shardJournalDir(cc.journalDir, shard), durableSeq: () => seqs[shard]! });
+  }
+  const hub = new EventHub((err) => log.error({ err }, 'bus: an event subscriber failed and was removed'));
+  const relay = new OutboxRelay(gatewayId, sources, hub, cfg.bus.pollMs, log);
+  relay.start();
+  let publisher: PublisherThread | null = null;
+  if (cfg.bus.kind === 'nats') {
+    // its own thread: encoding, the NATS client and its acks stay off the order path (bench:v3)
+    const file = checkpointPath(cfg.dataDir);
+    publisher = new PublisherThread(cfg.bus, gatewayId, sources, file, readCheckpoint(file, gatewayId), cfg.logLevel, (code) => {
+      if (stopping === null) log.error({ code }, 'bus: the NATS publisher thread exited; events are no longer published (restart the gateway)');
+    });
+  }
+  const busStatus = (): BusStatus =>
+    publisher?.status() ?? { kind: 'none', connected: false, lagRecords: 0, lagMs: 0, lastError: null, published: 0, errors: 0, backoff: false };
+  const feed = new EventsFeed({ log, auth, gatewayId, sources, hub, relay });
+  log.info({ gatewayId, busKind: cfg.bus.kind, streams: sources.map((x) => x.name), natsUrl: cfg.bus.kind === 'nats' ? cfg.bus.natsUrl : undefined }, 'bus: events relayed from the journals');
+
+  // 7. Transports.
   const metrics = new MetricsRegistry();
   const entry = new OrdersEntry({ log, auth, svc: durable, counters: answers.counters, ack: stages.ack });
   const routes = new OrdersRoutes({
@@ -215,6 +250,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
       execution?.toFirstFill.reset();
     },
     orders: { entry, routes },
+    feed,
   });
   const tcp = new TcpTransport({
     log,
@@ -226,13 +262,14 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     executions: execution ?? undefined,
   });
 
-  // 7. Metrics.
+  // 8. Metrics.
   registerGatewayMetrics(metrics, cfg, fastPath, stages, http, auth, () => drain?.size ?? 0, tcp);
   registerConfirmMetrics(metrics, cfg, journaled, losses, stages.confirm, drain);
   registerDurableMetrics(metrics, durable, answers.counters);
   if (execution !== null) registerExecutionMetrics(metrics, execution);
+  registerBusMetrics(metrics, { status: busStatus, hubEvents: () => relay.eventsPublished, feedConnections: () => feed.connections });
 
-  // 8. Listen.
+  // 9. Listen.
   const httpPort = await http.listen(cfg.port, cfg.host);
   const tcpPort = await tcp.listen(cfg.tcpPort, cfg.host);
   log.info(
@@ -252,6 +289,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     httpPort,
     tcpPort,
     fastPath,
+    busStatus,
     stop(): Promise<void> {
       stopping ??= (async () => {
         log.info('shutting down: closing listeners');
@@ -273,6 +311,9 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
           }
         }
         confirm.stop();
+        // The journals are closed: the relay stops; the publisher checkpoints what JetStream acknowledged.
+        await relay.stop();
+        await publisher?.stop();
         log.info({ accepted: fastPath.counters.accepted, drained: fastPath.processed() }, 'shutdown complete');
       })();
       return stopping;

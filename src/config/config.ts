@@ -10,6 +10,8 @@ import { bool, ConfigError, type Env, int, list, num, oneOf, raw, str } from './
 import { type DurableConfig, loadDurableConfig } from './durable.js';
 import { loadVenuesConfig, type VenuesConfig } from './venues.js';
 import { type HttpConfig, loadHttpConfig, loadTcpConfig, type TcpConfig } from './transport.js';
+import { type BusConfig, loadBusConfig } from './bus.js';
+export type { BusConfig } from './bus.js';
 
 export type RiskProfile = 'light' | 'medium' | 'heavy';
 export type MarginMode = 'legacy' | 'incremental';
@@ -100,11 +102,6 @@ export interface AuthConfig {
   audience: string | undefined;
   clockSkewSec: number;
   cacheSize: number;
-}
-
-export interface BusConfig {
-  kind: 'none' | 'nats';
-  natsUrl: string;
 }
 
 export interface GatewayConfig {
@@ -335,10 +332,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       accounts,
       accountsFile,
     },
-    bus: {
-      kind: oneOf(env, 'BUS_KIND', 'none', ['none', 'nats']),
-      natsUrl: str(env, 'NATS_URL', 'nats://127.0.0.1:4222'),
-    },
+    bus: loadBusConfig(env),
     durable: loadDurableConfig(env, dataDir),
     venues: loadVenuesConfig(env, dataDir),
   };

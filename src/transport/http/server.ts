@@ -17,6 +17,7 @@ import { Confirmations } from '../../confirmation/confirmations.js';
 import type { Reason } from '../../contract/reasons.js';
 import type { FastPath } from '../../fastpath/fast-path.js';
 import { AdminRoutes } from './admin.js';
+import { type EventsFeed, FEED_PATH } from './events-feed.js';
 import { HttpCounters, type HttpStages } from './counters.js';
 import { type BodyRequest, header, OVERSIZE, precheck, readBody } from './body.js';
 import { FastLane } from './fast-lane.js';
@@ -56,6 +57,8 @@ export interface HttpDeps {
   fastLane?: boolean;
   /** the durable path: POST /orders and its other routes */
   orders?: { entry: OrdersEntry; routes: OrdersRoutes };
+  /** GET /events/feed (events-feed.ts) */
+  feed?: EventsFeed;
 }
 
 /** A /v3 request from node:http waiting for its token. */
@@ -197,6 +200,7 @@ export class HttpTransport {
       return;
     }
     if (path.startsWith('/admin/')) return this.admin.route(req, res, path, method ?? 'GET');
+    if (path === FEED_PATH && this.d.feed !== undefined) return this.d.feed.handle(req, res, method);
     sendError(res, 404, 'NOT_FOUND');
   }
 
@@ -295,6 +299,7 @@ export class HttpTransport {
         clearTimeout(timer);
         resolve();
       });
+      this.d.feed?.closeAll();
       this.server.closeIdleConnections();
       this.fastLane?.close();
     });

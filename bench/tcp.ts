@@ -6,6 +6,8 @@
  * 2. Single-order round trip: RTT_ORDERS (20,000) orders one at a time (send, wait for the Ack),
  *    against the gateway and against a bare Node TCP echo server sent the same frame, in the same
  *    run; reports p50/p99 and the ratio.
+ * VARIANT_ENV="NAME=value,...": a second gateway with these variables is measured beside the first,
+ * interleaved step by step (e.g. VARIANT_ENV=SOR_VENUES=none: the venue loop off).
  * Writes var/results/bench-tcp-<timestamp>.{json,txt}.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,7 +17,7 @@ import { mintToken } from '../src/auth/token.js';
 import { OrdType, Side, TimeInForce } from '../src/contract/order.js';
 import { LatencyHistogram } from '../src/lib/latency.js';
 import { encodeLogin, encodeNewOrder, MsgType } from '@switchyard/protocol';
-import { ROOT, timestamp } from './lib/common.js';
+import { ROOT, timestamp, variantEnv } from './lib/common.js';
 import { startNode } from './lib/proc.js';
 
 const PIPELINE_ORDERS = Number(process.env.PIPELINE_ORDERS ?? 1_000_000);
@@ -135,17 +137,23 @@ async function roundTrips(port: number, token: string | null, expectBytes: numbe
 async function main(): Promise<void> {
   mkdirSync(join(ROOT, 'var/results'), { recursive: true });
   const env = { GATEWAY_PORT: '0', GATEWAY_TCP_PORT: '0', GATEWAY_HOST: '127.0.0.1', JWT_HS256_SECRET: SECRET, LOG_LEVEL: 'warn', KAFKA_ENABLE: '0', V3_CANCEL_WINDOW: '65536', ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('V3_'))) };
+  const variant = variantEnv();
   const gw = await startNode([join(ROOT, 'dist/src/main.js')], env);
+  const alt = variant === null ? null : await startNode([join(ROOT, 'dist/src/main.js')], { ...env, ...variant });
   const echo = await startNode([join(ROOT, 'dist/bench/echo-server.js')], { PORT: '0' });
   try {
     const tok = (n: string) => mintToken({ secret: SECRET, accountId: n, ttlSec: 3600 });
     // warm-up of both paths
     await pipelined(gw.tcpPort, await tok('warm'));
+    if (alt) await pipelined(alt.tcpPort, await tok('warm'));
     const pipe = await pipelined(gw.tcpPort, await tok('pipe'));
+    const altPipe = alt ? await pipelined(alt.tcpPort, await tok('pipe')) : null;
     const echoRtt = await roundTrips(echo.tcpPort, null, ORDER_FRAME);
     const gwRtt = await roundTrips(gw.tcpPort, await tok('rtt'), 35);
+    const altRtt = alt ? await roundTrips(alt.tcpPort, await tok('rtt'), 35) : null;
     const echoRtt2 = await roundTrips(echo.tcpPort, null, ORDER_FRAME);
     const gwRtt2 = await roundTrips(gw.tcpPort, await tok('rtt2'), 35);
+    const altRtt2 = alt ? await roundTrips(alt.tcpPort, await tok('rtt2'), 35) : null;
     const p = (h: LatencyHistogram, q: number) => h.percentileNs(q) / 1000;
     const r = {
       at: new Date().toISOString(),
@@ -160,6 +168,15 @@ async function main(): Promise<void> {
       },
       ratioP50: 0,
       ratioP99: 0,
+      variant:
+        alt && altPipe && altRtt && altRtt2
+          ? {
+              env: variant,
+              pipelined: altPipe,
+              rttP50Us: Math.min(p(altRtt, 50), p(altRtt2, 50)),
+              rttP99Us: Math.min(p(altRtt, 99), p(altRtt2, 99)),
+            }
+          : null,
     };
     r.ratioP50 = r.rtt.gatewayP50Us / r.rtt.echoP50Us;
     r.ratioP99 = r.rtt.gatewayP99Us / r.rtt.echoP99Us;
@@ -174,6 +191,12 @@ async function main(): Promise<void> {
       `bare TCP echo             ${r.rtt.echoP50Us.toFixed(1).padStart(6)} us  ${r.rtt.echoP99Us.toFixed(1).padStart(7)} us`,
       `ratio gateway/echo        ${r.ratioP50.toFixed(2).padStart(6)}     ${r.ratioP99.toFixed(2).padStart(7)}      (target p50 <= 1.3)`,
       `round-trip orders rejected by the gateway: ${r.rtt.gatewayRejects}`,
+      ...(r.variant === null
+        ? []
+        : [
+            `variant ${JSON.stringify(r.variant.env)}: pipelined ${r.variant.pipelined.ordersPerSec.toFixed(0)} orders/s (rejects ${r.variant.pipelined.rejects}); ` +
+              `round trip p50 ${r.variant.rttP50Us.toFixed(1)} us, p99 ${r.variant.rttP99Us.toFixed(1)} us (ratio to echo ${(r.variant.rttP50Us / r.rtt.echoP50Us).toFixed(2)} / ${(r.variant.rttP99Us / r.rtt.echoP99Us).toFixed(2)})`,
+          ]),
       `verdict: ${pass ? 'PASS' : 'FAIL'}`,
     ];
     const base = join(ROOT, `var/results/bench-tcp-${timestamp()}`);
@@ -183,6 +206,7 @@ async function main(): Promise<void> {
     console.log(`\nresults: ${base}.{json,txt}`);
   } finally {
     await gw.stop();
+    await alt?.stop();
     await echo.stop();
   }
 }

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { GATEWAY_NODE_FLAGS } from '../../src/lib/node-flags.js';
 
 export interface Started {
   proc: ChildProcess;
@@ -15,11 +16,14 @@ export interface Started {
 /**
  * Spawns `node <args>` and waits for a stdout line `{"msg":"ready","httpPort":N}`.
  * A gateway (`dist/src/main.js`) started without GATEWAY_DATA_DIR gets a fresh temporary data
- * directory, removed when it exits: runs never replay each other's journals.
+ * directory, removed when it exits: runs never replay each other's journals. It runs with the
+ * flags `npm start` uses (src/lib/node-flags.ts) unless `nodeFlags` are given.
  */
 export function startNode(args: string[], env: Record<string, string>, nodeFlags: string[] = []): Promise<Started> {
   let tempDir: string | null = null;
-  if (args[0]?.endsWith(join('dist', 'src', 'main.js')) && env.GATEWAY_DATA_DIR === undefined) {
+  const gateway = args[0]?.endsWith(join('dist', 'src', 'main.js')) === true;
+  if (gateway && nodeFlags.length === 0) nodeFlags = [...GATEWAY_NODE_FLAGS];
+  if (gateway && env.GATEWAY_DATA_DIR === undefined) {
     tempDir = mkdtempSync(join(tmpdir(), 'sy-bench-data-'));
     env = { ...env, GATEWAY_DATA_DIR: tempDir };
   }

@@ -4,17 +4,18 @@
  * graceful shutdown order.
  *
  *   1. domain state        authenticator, stage timers, risk engine, kill switch, ingress rings,
- *                          the outbound queue to the venues
+ *                          the outbound queue to the venues, the event hub
  *   2. durable path        journal keys, snapshot + replay, journal writer (durable/recovery.ts)
  *   3. /v3 journals        drain workers recover their shard journals; the numbering epoch
  *   4. fast path           risk + kill switch + rings, numbering past the recovered epoch
  *   5. execution           venues started, routed orders restored and reconciled (execution/)
- *   6. transports          HTTP (fast lane + node:http) and binary TCP
+ *   6. transports          HTTP (fast lane + node:http, SSE streams fed by the event hub) and binary TCP
  *   7. metrics             read at scrape time from the parts above
  *   8. listen
  */
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
+import { EventHub } from './bus/hub.js';
 import type { GatewayConfig } from './config/config.js';
 import { Confirmations } from './confirmation/confirmations.js';
 import { EPOCH_SPAN, nextEpoch } from './confirmation/epoch.js';
@@ -41,6 +42,9 @@ import type { DurableOrders } from './durable/service.js';
 import { ExecutionService } from './execution/execution.js';
 import { RoutedRestore } from './execution/restore.js';
 import { registerExecutionMetrics } from './metrics/execution-metrics.js';
+import { registerSseMetrics } from './metrics/sse-metrics.js';
+import { SseRoutes } from './transport/sse/routes.js';
+import { SseStreams } from './transport/sse/streams.js';
 import { OutboundQueue } from './orders/outbound.js';
 import { FixVenue } from './venue/fix/fix-venue.js';
 import { VenueRouter } from './venue/router.js';
@@ -72,6 +76,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   const outbound = routing ? new OutboundQueue(fc.shardCount) : undefined;
   const progress = new JournalProgress();
   const routed = new RoutedRestore();
+  const hub = new EventHub((err) => log.error({ err }, 'event hub subscriber failed: unsubscribed'));
 
   // 2. The durable path: its journal is replayed (orders, keys, exposure) before anything listens.
   const answers = new DurableAnswers(stages.ack, cfg.durable.fsync);
@@ -181,6 +186,14 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
         ? { shards: fc.shardCount, dir: (shard) => shardJournalDir(cc.journalDir, shard), durableSeq: (shard) => drain.journalSeqs[shard]! }
         : undefined,
   });
+  const sse = new SseStreams(cfg.sse, hub, log);
+  const sseRoutes = new SseRoutes({
+    log,
+    auth,
+    streams: sse,
+    counters: answers.counters,
+    owners: { ownerOf: (orderId) => durable.book.get(orderId)?.accountId ?? execution?.find(orderId)?.accountId },
+  });
   let stopping: Promise<void> | null = null;
   const http = new HttpTransport({
     log,
@@ -213,6 +226,8 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
       durable.batchRecords.reset();
     },
     orders: { entry, routes },
+    sse: sseRoutes,
+    cors: cfg.cors,
   });
   const tcp = new TcpTransport({
     log,
@@ -229,8 +244,10 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   registerConfirmMetrics(metrics, cfg, journaled, losses, stages.confirm, drain);
   registerDurableMetrics(metrics, durable, answers.counters);
   if (execution !== null) registerExecutionMetrics(metrics, execution);
+  registerSseMetrics(metrics, sse);
 
   // 8. Listen.
+  sse.start();
   const httpPort = await http.listen(cfg.port, cfg.host);
   const tcpPort = await tcp.listen(cfg.tcpPort, cfg.host);
   log.info(
@@ -253,6 +270,8 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     stop(): Promise<void> {
       stopping ??= (async () => {
         log.info('shutting down: closing listeners');
+        // SSE streams end first: they would hold the listener open until the grace period.
+        sse.close();
         const closed = Promise.all([http.close(), tcp.close(cfg.http.shutdownGraceMs)]);
         // Refuse new orders from here on; queued ones are drained by the workers.
         fastPath.close();

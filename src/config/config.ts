@@ -10,6 +10,7 @@ import { bool, ConfigError, type Env, int, list, num, oneOf, raw, str } from './
 import { type DurableConfig, loadDurableConfig } from './durable.js';
 import { loadVenuesConfig, type VenuesConfig } from './venues.js';
 import { type HttpConfig, loadHttpConfig, loadTcpConfig, type TcpConfig } from './transport.js';
+import { type CorsConfig, loadCorsConfig, loadSseConfig, type SseConfig } from './sse.js';
 
 export type RiskProfile = 'light' | 'medium' | 'heavy';
 export type MarginMode = 'legacy' | 'incremental';
@@ -128,6 +129,10 @@ export interface GatewayConfig {
   durable: DurableConfig;
   /** venues and routing (venue/config.ts); no venues with SOR_VENUES=none */
   venues: VenuesConfig;
+  /** SSE streams: replay buffers, keep-alives, caps (config/sse.ts) */
+  sse: SseConfig;
+  /** CORS for browser clients (config/sse.ts) */
+  cors: CorsConfig;
 }
 
 export const PROFILE_LOOPS: Record<RiskProfile, number> = { light: 16, medium: 256, heavy: 2048 };
@@ -341,6 +346,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     durable: loadDurableConfig(env, dataDir),
     venues: loadVenuesConfig(env, dataDir),
+    sse: loadSseConfig(env),
+    cors: loadCorsConfig(env),
   };
   return config;
 }

@@ -133,6 +133,15 @@ export interface GatewayConfig {
   sse: SseConfig;
   /** CORS for browser clients (config/sse.ts) */
   cors: CorsConfig;
+  /** the back office `npm start` runs beside the gateway (backoffice/launcher.ts) */
+  backoffice: LauncherConfig;
+}
+
+export interface LauncherConfig {
+  /** BACKOFFICE_ENABLE: `npm start` starts the back office as a child process (default on) */
+  enabled: boolean;
+  /** BACKOFFICE_STOP_TIMEOUT_MS: how long shutdown waits for it after SIGTERM before SIGKILL */
+  stopTimeoutMs: number;
 }
 
 export const PROFILE_LOOPS: Record<RiskProfile, number> = { light: 16, medium: 256, heavy: 2048 };
@@ -348,6 +357,10 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     venues: loadVenuesConfig(env, dataDir),
     sse: loadSseConfig(env),
     cors: loadCorsConfig(env),
+    backoffice: {
+      enabled: bool(env, 'BACKOFFICE_ENABLE', true),
+      stopTimeoutMs: int(env, 'BACKOFFICE_STOP_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+    },
   };
   return config;
 }

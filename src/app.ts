@@ -4,18 +4,20 @@
  * graceful shutdown order.
  *
  *   1. domain state        authenticator, stage timers, risk engine, kill switch, ingress rings,
- *                          the outbound queue to the venues, the event hub
+ *                          the outbound queue to the venues
  *   2. durable path        journal keys, snapshot + replay, journal writer (durable/recovery.ts)
  *   3. /v3 journals        drain workers recover their shard journals; the numbering epoch
  *   4. fast path           risk + kill switch + rings, numbering past the recovered epoch
  *   5. execution           venues started, routed orders restored and reconciled (execution/)
- *   6. transports          HTTP (fast lane + node:http, SSE streams fed by the event hub) and binary TCP
- *   7. metrics             read at scrape time from the parts above
- *   8. listen
+ *   6. bus                 gateway id, the journal tail into the event hub, the NATS publisher
+ *                          (BUS_KIND=nats) from its checkpoint
+ *   7. transports          HTTP (fast lane + node:http, /events/feed, SSE streams fed by the
+ *                          event hub) and binary TCP
+ *   8. metrics             read at scrape time from the parts above
+ *   9. listen
  */
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
-import { EventHub } from './bus/hub.js';
 import type { GatewayConfig } from './config/config.js';
 import { Confirmations } from './confirmation/confirmations.js';
 import { EPOCH_SPAN, nextEpoch } from './confirmation/epoch.js';
@@ -50,6 +52,13 @@ import { FixVenue } from './venue/fix/fix-venue.js';
 import { VenueRouter } from './venue/router.js';
 import { SimVenue } from './venue/sim/sim-venue.js';
 import type { Venue } from './venue/venue.js';
+import { checkpointPath, readCheckpoint } from './bus/checkpoint.js';
+import { loadGatewayId } from './bus/gateway-id.js';
+import { EventHub } from './bus/hub.js';
+import { type BusStatus, NatsPublisher } from './bus/nats-publisher.js';
+import { type JournalSource, OutboxRelay } from './bus/relay.js';
+import { registerBusMetrics } from './metrics/bus-metrics.js';
+import { EventsFeed } from './transport/http/events-feed.js';
 
 /** Longest wait at shutdown for the drain workers to journal what is queued. */
 const DRAIN_STOP_TIMEOUT_MS = 10_000;
@@ -58,6 +67,8 @@ export interface Gateway {
   readonly httpPort: number;
   readonly tcpPort: number;
   readonly fastPath: FastPath;
+  /** the bus as the console shows it */
+  busStatus(): BusStatus;
   stop(): Promise<void>;
 }
 
@@ -76,7 +87,6 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   const outbound = routing ? new OutboundQueue(fc.shardCount) : undefined;
   const progress = new JournalProgress();
   const routed = new RoutedRestore();
-  const hub = new EventHub((err) => log.error({ err }, 'event hub subscriber failed: unsubscribed'));
 
   // 2. The durable path: its journal is replayed (orders, keys, exposure) before anything listens.
   const answers = new DurableAnswers(stages.ack, cfg.durable.fsync);
@@ -169,7 +179,28 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     log.info({ venues: cfg.venues.router.venues, working: execution.workingCount }, 'venues started');
   } else log.warn('SOR_VENUES=none: orders are not sent to any venue (they stay at the gateway; cancels complete there)');
 
-  // 6. Transports.
+  // 6. The bus: the journals are the outbox; the relay feeds the hub, the publisher JetStream.
+  const gatewayId = loadGatewayId(cfg.dataDir);
+  const sources: JournalSource[] = [{ name: 'orders', dir: cfg.durable.journalDir, durableSeq: () => durable.durableSeq }];
+  if (journaled && drain !== null) {
+    const seqs = drain.journalSeqs;
+    for (let shard = 0; shard < fc.shardCount; shard++) sources.push({ name: `v3-${shard}`, dir: shardJournalDir(cc.journalDir, shard), durableSeq: () => seqs[shard]! });
+  }
+  const hub = new EventHub((err) => log.error({ err }, 'bus: an event subscriber failed and was removed'));
+  const relay = new OutboxRelay(gatewayId, sources, hub, cfg.bus.pollMs, log);
+  relay.start();
+  let publisher: NatsPublisher | null = null;
+  if (cfg.bus.kind === 'nats') {
+    const file = checkpointPath(cfg.dataDir);
+    publisher = new NatsPublisher(cfg.bus, gatewayId, sources, file, readCheckpoint(file, gatewayId), log);
+    publisher.start();
+  }
+  const busStatus = (): BusStatus =>
+    publisher?.status() ?? { kind: 'none', connected: false, lagRecords: 0, lagMs: 0, lastError: null, published: 0, errors: 0, backoff: false };
+  const feed = new EventsFeed({ log, auth, gatewayId, sources, hub, relay });
+  log.info({ gatewayId, busKind: cfg.bus.kind, streams: sources.map((x) => x.name), natsUrl: cfg.bus.kind === 'nats' ? cfg.bus.natsUrl : undefined }, 'bus: events relayed from the journals');
+
+  // 7. Transports.
   const metrics = new MetricsRegistry();
   const entry = new OrdersEntry({ log, auth, svc: durable, counters: answers.counters, ack: stages.ack });
   const routes = new OrdersRoutes({
@@ -226,6 +257,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
       durable.batchRecords.reset();
     },
     orders: { entry, routes },
+    feed,
     sse: sseRoutes,
     cors: cfg.cors,
   });
@@ -239,14 +271,15 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     executions: execution ?? undefined,
   });
 
-  // 7. Metrics.
+  // 8. Metrics.
   registerGatewayMetrics(metrics, cfg, fastPath, stages, http, auth, () => drain?.size ?? 0, tcp);
   registerConfirmMetrics(metrics, cfg, journaled, losses, stages.confirm, drain);
   registerDurableMetrics(metrics, durable, answers.counters);
   if (execution !== null) registerExecutionMetrics(metrics, execution);
+  registerBusMetrics(metrics, { status: busStatus, hubEvents: () => relay.eventsPublished, feedConnections: () => feed.connections });
   registerSseMetrics(metrics, sse);
 
-  // 8. Listen.
+  // 9. Listen.
   sse.start();
   const httpPort = await http.listen(cfg.port, cfg.host);
   const tcpPort = await tcp.listen(cfg.tcpPort, cfg.host);
@@ -267,6 +300,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     httpPort,
     tcpPort,
     fastPath,
+    busStatus,
     stop(): Promise<void> {
       stopping ??= (async () => {
         log.info('shutting down: closing listeners');
@@ -290,6 +324,9 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
           }
         }
         confirm.stop();
+        // The journals are closed: the relay stops; the publisher checkpoints what JetStream acknowledged.
+        await relay.stop();
+        await publisher?.stop();
         log.info({ accepted: fastPath.counters.accepted, drained: fastPath.processed() }, 'shutdown complete');
       })();
       return stopping;

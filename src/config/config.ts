@@ -11,6 +11,8 @@ import { type DurableConfig, loadDurableConfig } from './durable.js';
 import { loadVenuesConfig, type VenuesConfig } from './venues.js';
 import { type HttpConfig, loadHttpConfig, loadTcpConfig, type TcpConfig } from './transport.js';
 import { type CorsConfig, loadCorsConfig, loadSseConfig, type SseConfig } from './sse.js';
+import { type BusConfig, loadBusConfig } from './bus.js';
+export type { BusConfig } from './bus.js';
 
 export type RiskProfile = 'light' | 'medium' | 'heavy';
 export type MarginMode = 'legacy' | 'incremental';
@@ -101,11 +103,6 @@ export interface AuthConfig {
   audience: string | undefined;
   clockSkewSec: number;
   cacheSize: number;
-}
-
-export interface BusConfig {
-  kind: 'none' | 'nats';
-  natsUrl: string;
 }
 
 export interface GatewayConfig {
@@ -349,10 +346,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       accounts,
       accountsFile,
     },
-    bus: {
-      kind: oneOf(env, 'BUS_KIND', 'none', ['none', 'nats']),
-      natsUrl: str(env, 'NATS_URL', 'nats://127.0.0.1:4222'),
-    },
+    bus: loadBusConfig(env),
     durable: loadDurableConfig(env, dataDir),
     venues: loadVenuesConfig(env, dataDir),
     sse: loadSseConfig(env),

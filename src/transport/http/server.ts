@@ -20,6 +20,7 @@ import type { CorsConfig } from '../../config/sse.js';
 import type { SseRoutes } from '../sse/routes.js';
 import { AdminRoutes } from './admin.js';
 import { answerPreflight, applyCors } from './cors.js';
+import { type EventsFeed, FEED_PATH } from './events-feed.js';
 import { HttpCounters, type HttpStages } from './counters.js';
 import { type BodyRequest, header, OVERSIZE, precheck, readBody } from './body.js';
 import { FastLane } from './fast-lane.js';
@@ -63,6 +64,8 @@ export interface HttpDeps {
   sse?: SseRoutes;
   /** CORS for browser clients (absent: no CORS headers, OPTIONS is 405) */
   cors?: CorsConfig;
+  /** GET /events/feed (events-feed.ts) */
+  feed?: EventsFeed;
 }
 
 /** A /v3 request from node:http waiting for its token. */
@@ -211,6 +214,7 @@ export class HttpTransport {
       return;
     }
     if (path.startsWith('/admin/')) return this.admin.route(req, res, path, method ?? 'GET');
+    if (path === FEED_PATH && this.d.feed !== undefined) return this.d.feed.handle(req, res, method);
     sendError(res, 404, 'NOT_FOUND');
   }
 
@@ -309,6 +313,7 @@ export class HttpTransport {
         clearTimeout(timer);
         resolve();
       });
+      this.d.feed?.closeAll();
       this.server.closeIdleConnections();
       this.fastLane?.close();
     });

@@ -185,3 +185,18 @@ describe('1,000 concurrent SSE streams', () => {
     }
   });
 });
+
+describe('SSE stream lifetime', () => {
+  it('a stream outlives the HTTP request and keep-alive timeouts, kept alive by :keepalive comments', async () => {
+    const gw = await startGateway({ HTTP_REQUEST_TIMEOUT_MS: '500', HTTP_KEEP_ALIVE_TIMEOUT_MS: '300', HTTP_CHECK_INTERVAL_MS: '100', SSE_KEEPALIVE_SEC: '0.2' });
+    try {
+      const c = await SseClient.open(gw.base, '/stream', bearer(await token('sse-L')));
+      // ten keep-alives span at least 2 s: four request timeouts
+      await c.until(() => c.comments.filter((x) => x === 'keepalive').length >= 10, 30_000);
+      assert.equal(c.ended, false);
+      c.close();
+    } finally {
+      assert.equal(await gw.stop(), 0);
+    }
+  });
+});

@@ -22,6 +22,11 @@ export interface SseConfig {
   maxStreamsPerAccount: number;
   /** SSE_MAX_WRITE_BUFFER_BYTES: bytes a stream may have unsent before it is closed as a slow client */
   maxWriteBufferBytes: number;
+  /**
+   * SSE_BUFFER_IDLE_SEC: how long the replay buffers keep following events after the last stream
+   * closed; then the streams stop following the hub (and drop the buffers) until a stream opens
+   */
+  bufferIdleMs: number;
 }
 
 export function loadSseConfig(env: Env): SseConfig {
@@ -33,6 +38,7 @@ export function loadSseConfig(env: Env): SseConfig {
     maxStreams,
     maxStreamsPerAccount: int(env, 'SSE_MAX_STREAMS_PER_ACCOUNT', Math.min(100, maxStreams), { min: 1, max: maxStreams }),
     maxWriteBufferBytes: int(env, 'SSE_MAX_WRITE_BUFFER_BYTES', 1 << 20, { min: 4096, max: 1 << 30 }),
+    bufferIdleMs: Math.round(num(env, 'SSE_BUFFER_IDLE_SEC', 300, { min: 0.01, max: 7 * 86_400 }) * 1000),
   };
 }
 

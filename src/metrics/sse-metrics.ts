@@ -19,6 +19,7 @@ export function registerSseMetrics(m: MetricsRegistry, s: SseStreams): void {
   m.counter('gateway_sse_replayed_events_total', 'Events replayed after a Last-Event-ID', () => c.replayedEvents);
   m.counter('gateway_sse_resync_required_total', 'resync_required events sent (Last-Event-ID not in the replay buffer)', () => c.resyncs);
   m.counter('gateway_sse_keepalives_total', 'Keep-alive comments written', () => c.keepalives);
+  m.gauge('gateway_sse_following', '1 while the SSE streams follow the event hub (a stream open, or closed less than SSE_BUFFER_IDLE_SEC ago)', () => (s.following ? 1 : 0));
   m.gauge('gateway_sse_buffer_accounts', 'Accounts with a replay buffer', () => s.buffers.accountCount);
   m.counter('gateway_sse_buffer_evictions_total', 'Account replay buffers dropped to stay within SSE_BUFFER_ACCOUNTS', () => s.buffers.evictions);
 }

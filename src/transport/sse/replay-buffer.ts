@@ -92,7 +92,7 @@ const LIVE: ReplayPlan = { kind: 'live' };
 
 export class ReplayBuffers {
   private readonly accounts = new Map<string, EventRing>();
-  private readonly everyone: EventRing;
+  private everyone: EventRing;
   /** the account of the last push (already last in the recency order) */
   private lastAccount: string | undefined;
   /** account rings dropped to stay within maxAccounts */
@@ -116,6 +116,13 @@ export class ReplayBuffers {
     let n = this.everyone.size;
     for (const r of this.accounts.values()) n += r.size;
     return n;
+  }
+
+  /** Drops every buffered event (the buffers stopped following: what comes next has a gap). */
+  clear(): void {
+    this.accounts.clear();
+    this.everyone = new EventRing(this.capacity);
+    this.lastAccount = undefined;
   }
 
   push(accountId: string, e: BufferedEvent): void {

@@ -7,6 +7,12 @@
  * Owner: the main event loop. The hub calls {@link SseStreams.deliver} synchronously for each
  * journaled event, in journal order per stream; nothing here blocks or awaits.
  *
+ * Following the hub costs the main event loop (the relay decodes every journal record for its
+ * subscribers), so the streams follow it only while it serves someone: from the first stream
+ * opened until SSE_BUFFER_IDLE_SEC after the last one closed (so a client that reconnects within
+ * that time gets its replay). Then they unsubscribe and drop the replay buffers: a gateway without
+ * SSE clients pays nothing, and a later Last-Event-ID is answered with resync_required.
+ *
  * Invariants:
  *   - a stream is in `streams` and in exactly one of `byAccount`/`byOrder`/`everyone` from the
  *     moment its headers are written until it closes; counts per account follow the same life
@@ -100,6 +106,9 @@ export class SseStreams {
   private readonly perAccount = new Map<string, number>();
   private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** runs SSE_BUFFER_IDLE_SEC after the last stream closed */
+  private idleTimer: NodeJS.Timeout | null = null;
+  private started = false;
   private closing = false;
   private readonly onEvent = (e: HubEvent): void => this.deliver(e);
 
@@ -111,16 +120,39 @@ export class SseStreams {
     this.buffers = new ReplayBuffers(cfg.bufferSize, cfg.bufferAccounts);
   }
 
-  /** Subscribes to the hub and starts the keep-alive timer. */
+  /** Starts the keep-alive timer; the hub is followed from the first stream on. */
   start(): void {
-    if (this.unsubscribe !== null) return;
-    this.unsubscribe = this.hub.subscribe(this.onEvent);
+    if (this.started) return;
+    this.started = true;
     this.timer = setInterval(() => this.keepAlive(), this.cfg.keepAliveMs);
     this.timer.unref();
   }
 
   get open(): number {
     return this.streams.size;
+  }
+
+  /** True while the streams follow the hub (and fill the replay buffers). */
+  get following(): boolean {
+    return this.unsubscribe !== null;
+  }
+
+  private follow(): void {
+    if (this.idleTimer !== null) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = null;
+    }
+    if (this.unsubscribe === null) this.unsubscribe = this.hub.subscribe(this.onEvent);
+  }
+
+  /** SSE_BUFFER_IDLE_SEC without a stream: stop following the hub, drop the buffers. */
+  private idle(): void {
+    this.idleTimer = null;
+    if (this.streams.size > 0 || this.unsubscribe === null) return;
+    this.unsubscribe();
+    this.unsubscribe = null;
+    this.buffers.clear();
+    this.log.debug('SSE: no streams for SSE_BUFFER_IDLE_SEC; events no longer followed, replay buffers dropped');
   }
 
   /** Null when a stream counted against `capAccount` may open now, else why not. */
@@ -146,6 +178,7 @@ export class SseStreams {
    */
   openStream(res: ServerResponse, scope: StreamScope, capAccount: string, lastEventId: string | undefined): void {
     const s = new SseStream(this, res, scope, capAccount);
+    this.follow();
     res.writeHead(200, STREAM_HEADERS);
     const plan = this.buffers.plan(scope, lastEventId);
     if (plan.kind === 'resync') {
@@ -213,6 +246,10 @@ export class SseStreams {
     if (scope.kind === 'account') removeFrom(this.byAccount, scope.accountId, s);
     else if (scope.kind === 'order') removeFrom(this.byOrder, scope.orderId, s);
     else this.everyone.delete(s);
+    if (this.streams.size === 0 && !this.closing && this.idleTimer === null) {
+      this.idleTimer = setTimeout(() => this.idle(), this.cfg.bufferIdleMs);
+      this.idleTimer.unref();
+    }
   }
 
   private keepAlive(): void {
@@ -237,6 +274,7 @@ export class SseStreams {
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.timer !== null) clearInterval(this.timer);
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     const n = this.streams.size;
     for (const s of [...this.streams]) {
       this.forget(s);

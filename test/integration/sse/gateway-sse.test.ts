@@ -37,6 +37,8 @@ describe('SSE on the gateway (no venue)', () => {
   });
 
   it('streams the caller\'s order_durable events live, bus_event_v1 in data, nothing of other accounts', async () => {
+    // no stream yet: the streams do not follow the hub (no cost without SSE clients)
+    assert.equal((await metrics(gw.base)).get('gateway_sse_following'), 0);
     const a = await SseClient.open(gw.base, '/stream', bearer(tokA));
     const b = await SseClient.open(gw.base, '/stream', bearer(tokB));
     assert.equal(a.status, 200);

@@ -211,6 +211,29 @@ describe('SSE streams (hub published directly)', () => {
 });
 
 describe('SSE keep-alives, slow clients, shutdown', () => {
+  it('follows the hub only while streams are open, and SSE_BUFFER_IDLE_SEC after the last one closed', async () => {
+    const h = await harness({ SSE_BUFFER_IDLE_SEC: '0.05' });
+    try {
+      assert.equal(h.hub.subscribers, 0, 'no stream, no subscription: the relay need not decode');
+      h.publish('A', 'o'); // nobody follows: not buffered
+      const c = await SseClient.open(h.base, '/stream', await bearer('A'));
+      assert.equal(h.hub.subscribers, 1);
+      const id = h.publish('A', 'o');
+      await c.waitEvents(1);
+      c.close();
+      // within the idle time a reconnect would replay; after it, the buffers are gone
+      await waitFor(() => h.hub.subscribers === 0);
+      assert.equal(h.streams.buffers.bufferedEvents, 0);
+      const again = await SseClient.open(h.base, '/stream', { ...(await bearer('A')), 'last-event-id': id });
+      await again.waitEvents(1);
+      assert.equal(again.events[0]!.event, 'resync_required');
+      assert.equal(h.hub.subscribers, 1);
+      again.close();
+    } finally {
+      await h.close();
+    }
+  });
+
   it('writes :keepalive to an idle stream', async () => {
     const h = await harness({ SSE_KEEPALIVE_SEC: '0.05' });
     try {

@@ -11,19 +11,20 @@ function failsOn(fn: () => unknown, variable: string): void {
 describe('SSE and CORS configuration', () => {
   it('defaults: the original SSE_BUFFER_SIZE and keep-alive, bounded streams, any origin', () => {
     const s = loadSseConfig({});
-    assert.deepEqual(s, { bufferSize: 1000, bufferAccounts: 256, keepAliveMs: 15_000, maxStreams: 10_000, maxStreamsPerAccount: 100, maxWriteBufferBytes: 1 << 20 });
+    assert.deepEqual(s, { bufferSize: 1000, bufferAccounts: 256, keepAliveMs: 15_000, maxStreams: 10_000, maxStreamsPerAccount: 100, maxWriteBufferBytes: 1 << 20, bufferIdleMs: 300_000 });
     assert.deepEqual(loadCorsConfig({}), { origins: '*', maxAgeSec: 600 });
   });
 
   it('reads and validates every setting', () => {
-    const s = loadSseConfig({ SSE_BUFFER_SIZE: '5', SSE_BUFFER_ACCOUNTS: '3', SSE_KEEPALIVE_SEC: '0.25', SSE_MAX_STREAMS: '50', SSE_MAX_STREAMS_PER_ACCOUNT: '7', SSE_MAX_WRITE_BUFFER_BYTES: '65536' });
-    assert.deepEqual(s, { bufferSize: 5, bufferAccounts: 3, keepAliveMs: 250, maxStreams: 50, maxStreamsPerAccount: 7, maxWriteBufferBytes: 65536 });
+    const s = loadSseConfig({ SSE_BUFFER_SIZE: '5', SSE_BUFFER_ACCOUNTS: '3', SSE_KEEPALIVE_SEC: '0.25', SSE_MAX_STREAMS: '50', SSE_MAX_STREAMS_PER_ACCOUNT: '7', SSE_MAX_WRITE_BUFFER_BYTES: '65536', SSE_BUFFER_IDLE_SEC: '2.5' });
+    assert.deepEqual(s, { bufferSize: 5, bufferAccounts: 3, keepAliveMs: 250, maxStreams: 50, maxStreamsPerAccount: 7, maxWriteBufferBytes: 65536, bufferIdleMs: 2500 });
     assert.equal(loadSseConfig({ SSE_MAX_STREAMS: '20' }).maxStreamsPerAccount, 20);
     failsOn(() => loadSseConfig({ SSE_BUFFER_SIZE: '0' }), 'SSE_BUFFER_SIZE');
     failsOn(() => loadSseConfig({ SSE_BUFFER_SIZE: 'lots' }), 'SSE_BUFFER_SIZE');
     failsOn(() => loadSseConfig({ SSE_KEEPALIVE_SEC: '0' }), 'SSE_KEEPALIVE_SEC');
     failsOn(() => loadSseConfig({ SSE_MAX_STREAMS: '10', SSE_MAX_STREAMS_PER_ACCOUNT: '11' }), 'SSE_MAX_STREAMS_PER_ACCOUNT');
     failsOn(() => loadSseConfig({ SSE_MAX_WRITE_BUFFER_BYTES: '10' }), 'SSE_MAX_WRITE_BUFFER_BYTES');
+    failsOn(() => loadSseConfig({ SSE_BUFFER_IDLE_SEC: '-1' }), 'SSE_BUFFER_IDLE_SEC');
     const c = loadCorsConfig({ CORS_ALLOWED_ORIGINS: 'http://localhost:3000, https://ops.example.com', CORS_MAX_AGE_SEC: '60' });
     assert.deepEqual(c, { origins: ['http://localhost:3000', 'https://ops.example.com'], maxAgeSec: 60 });
     assert.deepEqual(loadCorsConfig({ CORS_ALLOWED_ORIGINS: 'none' }).origins, null);

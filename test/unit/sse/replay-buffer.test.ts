@@ -102,6 +102,19 @@ describe('ReplayBuffers', () => {
     assert.deepEqual(p.kind === 'replay' && p.events.map((e) => e.id), ['2', '3']);
   });
 
+  it('clear() drops everything: every Last-Event-ID is then a resync', () => {
+    const b = new ReplayBuffers(4, 4);
+    b.push('A', ev('a1'));
+    b.clear();
+    assert.equal(b.bufferedEvents, 0);
+    assert.deepEqual(b.plan(acct('A'), 'a1'), { kind: 'resync', oldestAvailableId: null });
+    assert.deepEqual(b.plan({ kind: 'all' }, 'a1'), { kind: 'resync', oldestAvailableId: null });
+    b.push('A', ev('a2'));
+    b.push('A', ev('a3'));
+    const p = b.plan(acct('A'), 'a2');
+    assert.deepEqual(p.kind === 'replay' && p.events.map((e) => e.id), ['a3']);
+  });
+
   it('stays within maxAccounts by dropping the least recently active account', () => {
     const b = new ReplayBuffers(4, 2);
     b.push('A', ev('a1'));

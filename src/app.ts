@@ -55,7 +55,8 @@ import type { Venue } from './venue/venue.js';
 import { checkpointPath, readCheckpoint } from './bus/checkpoint.js';
 import { loadGatewayId } from './bus/gateway-id.js';
 import { EventHub } from './bus/hub.js';
-import { type BusStatus, NatsPublisher } from './bus/nats-publisher.js';
+import type { BusStatus } from './bus/nats-publisher.js';
+import { PublisherThread } from './bus/publisher-thread.js';
 import { type JournalSource, OutboxRelay } from './bus/relay.js';
 import { registerBusMetrics } from './metrics/bus-metrics.js';
 import { EventsFeed } from './transport/http/events-feed.js';
@@ -189,11 +190,13 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   const hub = new EventHub((err) => log.error({ err }, 'bus: an event subscriber failed and was removed'));
   const relay = new OutboxRelay(gatewayId, sources, hub, cfg.bus.pollMs, log);
   relay.start();
-  let publisher: NatsPublisher | null = null;
+  let publisher: PublisherThread | null = null;
   if (cfg.bus.kind === 'nats') {
+    // its own thread: encoding, the NATS client and its acks stay off the order path (bench:v3)
     const file = checkpointPath(cfg.dataDir);
-    publisher = new NatsPublisher(cfg.bus, gatewayId, sources, file, readCheckpoint(file, gatewayId), log);
-    publisher.start();
+    publisher = new PublisherThread(cfg.bus, gatewayId, sources, file, readCheckpoint(file, gatewayId), cfg.logLevel, (code) => {
+      if (stopping === null) log.error({ code }, 'bus: the NATS publisher thread exited; events are no longer published (restart the gateway)');
+    });
   }
   const busStatus = (): BusStatus =>
     publisher?.status() ?? { kind: 'none', connected: false, lagRecords: 0, lagMs: 0, lastError: null, published: 0, errors: 0, backoff: false };

@@ -7,7 +7,8 @@
  * each journal's durable seq, which it only reads (a field of the durable service, a shared
  * Float64Array of the drain workers). It polls every BUS_POLL_MS; a pass reads at most
  * {@link MAX_RECORDS_PER_PASS} records per stream, so the event loop is never held for long.
- * With nobody subscribed, records are read and counted but not decoded.
+ * With nobody subscribed it reads nothing (its position follows the durable seq; the tail is
+ * re-opened there when a subscriber comes): the gateway pays for the hub only when it is used.
  *
  * It starts at the durable end of each journal: events written before the start are served from
  * the journals themselves (feed.ts), not through the hub.
@@ -34,8 +35,10 @@ export const MAX_RECORDS_PER_PASS = 4096;
 interface Followed {
   src: JournalSource;
   tail: JournalTail;
-  /** last seq handed to the hub */
+  /** last seq handed to the hub (or passed over while nobody listened) */
   published: number;
+  /** the tail is behind `published` (records were passed over): re-open it before reading */
+  stale: boolean;
 }
 
 export class OutboxRelay {
@@ -55,7 +58,7 @@ export class OutboxRelay {
   ) {
     this.followed = sources.map((src) => {
       const d = src.durableSeq();
-      return { src, tail: new JournalTail(src.dir, d + 1), published: d };
+      return { src, tail: new JournalTail(src.dir, d + 1), published: d, stale: false };
     });
   }
 
@@ -90,12 +93,23 @@ export class OutboxRelay {
     for (const f of this.followed) {
       const d = f.src.durableSeq();
       if (d <= f.published) continue;
+      if (this.hub.subscribers === 0) {
+        // nobody listens: nothing to read (a follower replays what it missed from the journal)
+        f.published = d;
+        f.stale = true;
+        continue;
+      }
+      if (f.stale) {
+        await f.tail.close().catch(() => {});
+        f.tail = new JournalTail(f.src.dir, f.published + 1);
+        f.stale = false;
+      }
       try {
         await f.tail.read(
           d,
           (r) => {
             f.published = r.seq;
-            if (this.hub.subscribers === 0 || !carriesEvents(r.type)) return;
+            if (!carriesEvents(r.type)) return;
             decodeRecord(this.gatewayId, f.src.name, r, this.emit);
           },
           MAX_RECORDS_PER_PASS,

@@ -191,3 +191,13 @@ export function ownStream(tag: string): { BUS_STREAM: string; BUS_SUBJECT_PREFIX
   const r = `${tag}_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
   return { BUS_STREAM: `SYT_${r}`, BUS_SUBJECT_PREFIX: `sytest.${r}` };
 }
+
+/** Removes a test's stream from a shared server. */
+export async function deleteStream(url: string, stream: string): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => {});
+  } finally {
+    await nc.close();
+  }
+}

@@ -9,10 +9,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { accountFromToken } from '../../../src/bus/stream.js';
-import { get, metrics, ORDER, post, type RunningGateway, startGateway, token } from '../../helpers/gateway.js';
+import { get, metrics, ORDER, ROOT, post, type RunningGateway, startGateway, token } from '../../helpers/gateway.js';
 import { tempDir } from '../backoffice/helpers.js';
-import { checkEvents, type FeedEvent, followFeed, inJournalOrder, ownStream, privateNats, readStream, sharedNats, until } from './helpers.js';
+import { checkEvents, deleteStream, type FeedEvent, followFeed, inJournalOrder, ownStream, privateNats, readStream, sharedNats, until } from './helpers.js';
 
 const SIM = { SOR_VENUES: 'sim', VENUE_SIM_SEED: '7', VENUE_SIM_LATENCY_US: '50', V3_LOSS_GAP_TIMEOUT_MS: '60000', BUS_RETRY_MIN_MS: '20', BUS_RETRY_MAX_MS: '300' };
 const ACCOUNTS = ['acct-a', 'acct.b', 'acct-c'];
@@ -78,6 +81,7 @@ describe('bus on NATS JetStream (shared server)', () => {
   });
   after(async () => {
     await gw?.stop();
+    if (nats !== undefined) await deleteStream(nats.url, s.BUS_STREAM);
     await nats?.stop();
   });
 
@@ -91,6 +95,30 @@ describe('bus on NATS JetStream (shared server)', () => {
     const m = await metrics(gw.base);
     await until('lag 0', async () => (await metrics(gw.base)).get('gateway_bus_lag_records') === 0);
     assert.ok(m.get('gateway_bus_published_total')! >= want.length);
+  });
+
+  it('npm run bus:tail prints one account\'s events from the start, then live', async () => {
+    const proc = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'bus-tail.js'), '--account', 'acct.b', '--from', 'start'], {
+      env: { PATH: process.env.PATH, NATS_URL: nats.url, ...s },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines: string[] = [];
+    createInterface({ input: proc.stdout! }).on('line', (l) => lines.push(l));
+    try {
+      const admin = await token('ops', { roles: ['admin'] });
+      const before = (await journalEvents(gw, admin)).filter((e) => e.event.accountId === 'acct.b');
+      await until('the account\'s events so far', () => lines.length >= before.length);
+      ok(await post(gw.base, '/orders', await token('acct.b'), { ...ORDER, clientOrderId: 'tail-live' }));
+      await until('the live event', () => lines.some((l) => l.includes('tail-live')));
+      for (const l of lines) {
+        const sp = l.indexOf(' ');
+        const ev = JSON.parse(l.slice(sp + 1)) as { accountId: string };
+        assert.equal(ev.accountId, 'acct.b');
+        assert.match(l.slice(0, sp), /^gw-[0-9a-f]{16}\./);
+      }
+    } finally {
+      proc.kill('SIGINT');
+    }
   });
 });
 

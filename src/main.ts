@@ -55,6 +55,7 @@ async function main(): Promise<void> {
       secret,
       dataDir: cfg.dataDir,
       gatewayUrl: `http://${host}:${gw.httpPort}`,
+      host: cfg.host,
       env: process.env,
       log,
       stopTimeoutMs: cfg.backoffice.stopTimeoutMs,

@@ -9,6 +9,8 @@
  *   JWT_HS256_SECRET       the gateway's secret (also an ephemeral one), so one token serves both
  *   GATEWAY_DATA_DIR       the gateway's data directory (PGlite lives under it by default)
  *   BACKOFFICE_GATEWAY_URL the gateway's own HTTP port, unless set (BUS_KIND=none: its event feed)
+ *   BACKOFFICE_HOST        the gateway's listen address, unless set (a gateway bound to loopback
+ *                          does not get a back office open to the network)
  *   everything else        inherited (BUS_KIND, NATS_URL, BACKOFFICE_*), so it follows JetStream
  *                          when the gateway publishes there
  *
@@ -31,6 +33,8 @@ export interface BackofficeChildOptions {
   dataDir: string;
   /** the gateway's base URL, for its event feed */
   gatewayUrl: string;
+  /** the gateway's listen address (GATEWAY_HOST) */
+  host: string;
   env: NodeJS.ProcessEnv;
   log: Logger;
   /** how long stop() waits after SIGTERM before SIGKILL */
@@ -52,7 +56,10 @@ export function startBackofficeChild(o: BackofficeChildOptions): BackofficeChild
     JWT_HS256_SECRET: o.secret,
     GATEWAY_DATA_DIR: o.dataDir,
     BACKOFFICE_GATEWAY_URL: o.env.BACKOFFICE_GATEWAY_URL ?? o.gatewayUrl,
+    BACKOFFICE_HOST: o.env.BACKOFFICE_HOST ?? o.host,
   };
+  const listenHost = env.BACKOFFICE_HOST!;
+  const urlHost = listenHost === '0.0.0.0' || listenHost === '::' ? '127.0.0.1' : listenHost.includes(':') ? `[${listenHost}]` : listenHost;
   const proc = fork(MAIN, [], { env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   let exited = false;
   const exit = new Promise<void>((resolve) =>
@@ -67,8 +74,7 @@ export function startBackofficeChild(o: BackofficeChildOptions): BackofficeChild
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       if (line.includes('"msg":"ready"') && line.includes('"service":"backoffice"')) {
         const port = (JSON.parse(line) as { httpPort: number }).httpPort;
-        const host = o.env.BACKOFFICE_HOST === undefined || o.env.BACKOFFICE_HOST === '0.0.0.0' ? '127.0.0.1' : o.env.BACKOFFICE_HOST;
-        resolve(`http://${host}:${port}`);
+        resolve(`http://${urlHost}:${port}`);
       } else process.stdout.write(line + '\n');
     });
     void exit.then(() => resolve(null));

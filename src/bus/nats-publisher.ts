@@ -26,7 +26,7 @@ import { connect, createInbox, headers, type NatsConnection } from '@nats-io/tra
 import type { Logger } from 'pino';
 import type { BusConfig } from '../config/bus.js';
 import { writeCheckpoint } from './checkpoint.js';
-import { carriesEvents, decodeRecord } from './codec.js';
+import { BusCodecError, carriesEvents, decodeRecord } from './codec.js';
 import { JournalTail } from './journal-tail.js';
 import type { JournalSource } from './relay.js';
 import { ensureStream, MSG_ID_HEADER, subjectFor } from './stream.js';
@@ -287,13 +287,20 @@ export class NatsPublisher {
                 return;
               }
               const start = this.inflight.length;
-              decodeRecord(this.gatewayId, this.sources[i]!.name, r, (id, ev) => {
-                const n = this.base + this.inflight.length;
-                const h = headers();
-                h.set(MSG_ID_HEADER, id);
-                nc.publish(subjectFor(prefix, ev.accountId), JSON.stringify(ev), { reply: `${inbox}.${n}`, headers: h });
-                this.inflight.push({ stream: i, seq: r.seq, atMs: at, last: false, state: PENDING, sentAt: now });
-              });
+              try {
+                decodeRecord(this.gatewayId, this.sources[i]!.name, r, (id, ev) => {
+                  const n = this.base + this.inflight.length;
+                  const h = headers();
+                  h.set(MSG_ID_HEADER, id);
+                  nc.publish(subjectFor(prefix, ev.accountId), JSON.stringify(ev), { reply: `${inbox}.${n}`, headers: h });
+                  this.inflight.push({ stream: i, seq: r.seq, atMs: at, last: false, state: PENDING, sentAt: now });
+                });
+              } catch (err) {
+                // a record that is not a readable event (written by an incompatible version): skipped, said once
+                if (!(err instanceof BusCodecError)) throw err;
+                this.errors++;
+                this.log.error({ err, stream: err.stream, seq: err.seq }, 'bus: journal record skipped: not a readable event');
+              }
               if (this.inflight.length === start) this.inflight.push({ stream: i, seq: r.seq, atMs: at, last: true, state: ACKED, sentAt: now });
               else this.inflight[this.inflight.length - 1]!.last = true;
             },

@@ -194,7 +194,12 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   if (cfg.bus.kind === 'nats') {
     // its own thread: encoding, the NATS client and its acks stay off the order path (bench:v3)
     const file = checkpointPath(cfg.dataDir);
-    publisher = new PublisherThread(cfg.bus, gatewayId, sources, file, readCheckpoint(file, gatewayId), cfg.logLevel, (code) => {
+    const checkpoint = readCheckpoint(file, gatewayId);
+    for (const src of sources) {
+      const at = checkpoint.get(src.name) ?? 0;
+      if (at > src.durableSeq()) log.error({ stream: src.name, checkpoint: at, durableSeq: src.durableSeq(), file }, 'bus: the checkpoint is ahead of its journal (journal replaced?): its events are published once the journal passes it');
+    }
+    publisher = new PublisherThread(cfg.bus, gatewayId, sources, file, checkpoint, cfg.logLevel, (code) => {
       if (stopping === null) log.error({ code }, 'bus: the NATS publisher thread exited; events are no longer published (restart the gateway)');
     });
   }

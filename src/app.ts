@@ -11,7 +11,8 @@
  *   5. execution           venues started, routed orders restored and reconciled (execution/)
  *   6. bus                 gateway id, the journal tail into the event hub, the NATS publisher
  *                          (BUS_KIND=nats) from its checkpoint
- *   7. transports          HTTP (fast lane + node:http, /events/feed) and binary TCP
+ *   7. transports          HTTP (fast lane + node:http, /events/feed, SSE streams fed by the
+ *                          event hub) and binary TCP
  *   8. metrics             read at scrape time from the parts above
  *   9. listen
  */
@@ -43,6 +44,9 @@ import type { DurableOrders } from './durable/service.js';
 import { ExecutionService } from './execution/execution.js';
 import { RoutedRestore } from './execution/restore.js';
 import { registerExecutionMetrics } from './metrics/execution-metrics.js';
+import { registerSseMetrics } from './metrics/sse-metrics.js';
+import { SseRoutes } from './transport/sse/routes.js';
+import { SseStreams } from './transport/sse/streams.js';
 import { OutboundQueue } from './orders/outbound.js';
 import { FixVenue } from './venue/fix/fix-venue.js';
 import { VenueRouter } from './venue/router.js';
@@ -190,7 +194,12 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   if (cfg.bus.kind === 'nats') {
     // its own thread: encoding, the NATS client and its acks stay off the order path (bench:v3)
     const file = checkpointPath(cfg.dataDir);
-    publisher = new PublisherThread(cfg.bus, gatewayId, sources, file, readCheckpoint(file, gatewayId), cfg.logLevel, (code) => {
+    const checkpoint = readCheckpoint(file, gatewayId);
+    for (const src of sources) {
+      const at = checkpoint.get(src.name) ?? 0;
+      if (at > src.durableSeq()) log.error({ stream: src.name, checkpoint: at, durableSeq: src.durableSeq(), file }, 'bus: the checkpoint is ahead of its journal (journal replaced?): its events are published once the journal passes it');
+    }
+    publisher = new PublisherThread(cfg.bus, gatewayId, sources, file, checkpoint, cfg.logLevel, (code) => {
       if (stopping === null) log.error({ code }, 'bus: the NATS publisher thread exited; events are no longer published (restart the gateway)');
     });
   }
@@ -215,6 +224,14 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
       journaled && drain !== null
         ? { shards: fc.shardCount, dir: (shard) => shardJournalDir(cc.journalDir, shard), durableSeq: (shard) => drain.journalSeqs[shard]! }
         : undefined,
+  });
+  const sse = new SseStreams(cfg.sse, hub, log);
+  const sseRoutes = new SseRoutes({
+    log,
+    auth,
+    streams: sse,
+    counters: answers.counters,
+    owners: { ownerOf: (orderId) => durable.book.get(orderId)?.accountId ?? execution?.find(orderId)?.accountId },
   });
   let stopping: Promise<void> | null = null;
   const http = new HttpTransport({
@@ -251,6 +268,8 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     },
     orders: { entry, routes },
     feed,
+    sse: sseRoutes,
+    cors: cfg.cors,
   });
   const tcp = new TcpTransport({
     log,
@@ -268,8 +287,10 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   registerDurableMetrics(metrics, durable, answers.counters);
   if (execution !== null) registerExecutionMetrics(metrics, execution);
   registerBusMetrics(metrics, { status: busStatus, hubEvents: () => relay.eventsPublished, feedConnections: () => feed.connections });
+  registerSseMetrics(metrics, sse);
 
   // 9. Listen.
+  sse.start();
   const httpPort = await http.listen(cfg.port, cfg.host);
   const tcpPort = await tcp.listen(cfg.tcpPort, cfg.host);
   log.info(
@@ -293,6 +314,8 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     stop(): Promise<void> {
       stopping ??= (async () => {
         log.info('shutting down: closing listeners');
+        // SSE streams end first: they would hold the listener open until the grace period.
+        sse.close();
         const closed = Promise.all([http.close(), tcp.close(cfg.http.shutdownGraceMs)]);
         // Refuse new orders from here on; queued ones are drained by the workers.
         fastPath.close();

@@ -20,7 +20,7 @@
  * Owner: the main event loop.
  */
 import { rfc3339 } from '../contract/bus-event.js';
-import { decodeRecord } from './codec.js';
+import { BusCodecError, carriesEvents, decodeRecord } from './codec.js';
 import type { EventHub, HubEvent } from './hub.js';
 import { JournalTail } from './journal-tail.js';
 import type { JournalSource } from './relay.js';
@@ -108,10 +108,16 @@ export class FeedSession {
         const n = await tail.read(
           upTo,
           (r) => {
-            decodeRecord(this.gatewayId, src.name, r, (id, event) => {
-              if (r.seq === pos.seq && indexOf(id) <= pos.index) return;
-              out.push([id, JSON.stringify(event)]);
-            });
+            if (!carriesEvents(r.type)) return;
+            try {
+              decodeRecord(this.gatewayId, src.name, r, (id, event) => {
+                if (r.seq === pos.seq && indexOf(id) <= pos.index) return;
+                out.push([id, JSON.stringify(event)]);
+              });
+            } catch (err) {
+              // not a readable event (the relay logged it when it was written): skipped here too
+              if (!(err instanceof BusCodecError)) throw err;
+            }
           },
           REPLAY_STEP,
         );

@@ -111,7 +111,8 @@ export class JournalTail {
 
   private async nextSegment(): Promise<boolean> {
     const segs = await listSegments(this.dir);
-    const s = segs.find((x) => x.firstSeq === this.next);
+    // a newer segment that starts with the record we want (never the one we are in)
+    const s = segs.find((x) => x.firstSeq === this.next && x.firstSeq > this.segFirst);
     if (s === undefined) return false;
     await this.fh?.close();
     this.fh = null;

@@ -26,7 +26,7 @@ import { connect, createInbox, headers, type NatsConnection } from '@nats-io/tra
 import type { Logger } from 'pino';
 import type { BusConfig } from '../config/bus.js';
 import { writeCheckpoint } from './checkpoint.js';
-import { carriesEvents, decodeRecord } from './codec.js';
+import { BusCodecError, carriesEvents, decodeRecord } from './codec.js';
 import { JournalTail } from './journal-tail.js';
 import type { JournalSource } from './relay.js';
 import { ensureStream, MSG_ID_HEADER, subjectFor } from './stream.js';
@@ -50,6 +50,7 @@ const CHECKPOINT_EVERY_MS = 100;
 /** Attempts logged at warn: the first of a run of failures, then every 20th. */
 const LOG_EVERY = 20;
 const PUBLISH_TIMEOUT_MS = 5_000;
+const SUBJECT_CACHE = 10_000;
 
 interface InFlight {
   stream: number;
@@ -94,6 +95,7 @@ export class NatsPublisher {
   private saved: string;
   private saving: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private readonly subjects = new Map<string, string>();
 
   constructor(
     private readonly cfg: BusConfig,
@@ -237,7 +239,6 @@ export class NatsPublisher {
   private async pump(nc: NatsConnection, alive: { ok: boolean; wake: () => void }): Promise<void> {
     const tails = this.sources.map((s, i) => new JournalTail(s.dir, this.acked[i]! + 1));
     const max = this.cfg.maxInFlight;
-    const prefix = this.cfg.stream;
     const inbox = createInbox();
     let failure: Error | null = null;
     const sub = nc.subscribe(`${inbox}.*`, {
@@ -287,13 +288,20 @@ export class NatsPublisher {
                 return;
               }
               const start = this.inflight.length;
-              decodeRecord(this.gatewayId, this.sources[i]!.name, r, (id, ev) => {
-                const n = this.base + this.inflight.length;
-                const h = headers();
-                h.set(MSG_ID_HEADER, id);
-                nc.publish(subjectFor(prefix, ev.accountId), JSON.stringify(ev), { reply: `${inbox}.${n}`, headers: h });
-                this.inflight.push({ stream: i, seq: r.seq, atMs: at, last: false, state: PENDING, sentAt: now });
-              });
+              try {
+                decodeRecord(this.gatewayId, this.sources[i]!.name, r, (id, ev) => {
+                  const n = this.base + this.inflight.length;
+                  const h = headers();
+                  h.set(MSG_ID_HEADER, id);
+                  nc.publish(this.subject(ev.accountId), JSON.stringify(ev), { reply: `${inbox}.${n}`, headers: h });
+                  this.inflight.push({ stream: i, seq: r.seq, atMs: at, last: false, state: PENDING, sentAt: now });
+                });
+              } catch (err) {
+                // a record that is not a readable event (written by an incompatible version): skipped, said once
+                if (!(err instanceof BusCodecError)) throw err;
+                this.errors++;
+                this.log.error({ err, stream: err.stream, seq: err.seq }, 'bus: journal record skipped: not a readable event');
+              }
               if (this.inflight.length === start) this.inflight.push({ stream: i, seq: r.seq, atMs: at, last: true, state: ACKED, sentAt: now });
               else this.inflight[this.inflight.length - 1]!.last = true;
             },
@@ -331,6 +339,17 @@ export class NatsPublisher {
       sub.unsubscribe();
       for (const t of tails) await t.close().catch(ignore);
     }
+  }
+
+  /** The account's subject, from a bounded cache (accounts repeat from event to event). */
+  private subject(accountId: string): string {
+    let s = this.subjects.get(accountId);
+    if (s === undefined) {
+      if (this.subjects.size >= SUBJECT_CACHE) this.subjects.clear();
+      s = subjectFor(this.cfg.stream, accountId);
+      this.subjects.set(accountId, s);
+    }
+    return s;
   }
 
   private checkpointText(): string {

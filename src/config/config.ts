@@ -10,6 +10,7 @@ import { bool, ConfigError, type Env, int, list, num, oneOf, raw, str } from './
 import { type DurableConfig, loadDurableConfig } from './durable.js';
 import { loadVenuesConfig, type VenuesConfig } from './venues.js';
 import { type HttpConfig, loadHttpConfig, loadTcpConfig, type TcpConfig } from './transport.js';
+import { type CorsConfig, loadCorsConfig, loadSseConfig, type SseConfig } from './sse.js';
 import { type BusConfig, loadBusConfig } from './bus.js';
 export type { BusConfig } from './bus.js';
 
@@ -125,6 +126,19 @@ export interface GatewayConfig {
   durable: DurableConfig;
   /** venues and routing (venue/config.ts); no venues with SOR_VENUES=none */
   venues: VenuesConfig;
+  /** SSE streams: replay buffers, keep-alives, caps (config/sse.ts) */
+  sse: SseConfig;
+  /** CORS for browser clients (config/sse.ts) */
+  cors: CorsConfig;
+  /** the back office `npm start` runs beside the gateway (backoffice/launcher.ts) */
+  backoffice: LauncherConfig;
+}
+
+export interface LauncherConfig {
+  /** BACKOFFICE_ENABLE: `npm start` starts the back office as a child process (default on) */
+  enabled: boolean;
+  /** BACKOFFICE_STOP_TIMEOUT_MS: how long shutdown waits for it after SIGTERM before SIGKILL */
+  stopTimeoutMs: number;
 }
 
 export const PROFILE_LOOPS: Record<RiskProfile, number> = { light: 16, medium: 256, heavy: 2048 };
@@ -335,6 +349,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     bus: loadBusConfig(env),
     durable: loadDurableConfig(env, dataDir),
     venues: loadVenuesConfig(env, dataDir),
+    sse: loadSseConfig(env),
+    cors: loadCorsConfig(env),
+    backoffice: {
+      enabled: bool(env, 'BACKOFFICE_ENABLE', true),
+      stopTimeoutMs: int(env, 'BACKOFFICE_STOP_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+    },
   };
   return config;
 }

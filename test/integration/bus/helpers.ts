@@ -196,7 +196,7 @@ export function ownStream(tag: string): { BUS_STREAM: string; BUS_SUBJECT_PREFIX
 export async function deleteStream(url: string, stream: string): Promise<void> {
   const nc = await connect({ servers: url });
   try {
-    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => {});
+    await (await jetstreamManager(nc)).streams.delete(stream).catch((err: unknown) => console.error(`cannot delete stream ${stream}: ${(err as Error).message}`));
   } finally {
     await nc.close();
   }

@@ -9,7 +9,8 @@
  *   3. /v3 journals        drain workers recover their shard journals; the numbering epoch
  *   4. fast path           risk + kill switch + rings, numbering past the recovered epoch
  *   5. execution           venues started, routed orders restored and reconciled (execution/)
- *   6. transports          HTTP (fast lane + node:http) and binary TCP
+ *   6. transports          HTTP (fast lane + node:http) and binary TCP; the operator console
+ *                          (console/) mounted on the HTTP transport at /console
  *   7. metrics             read at scrape time from the parts above
  *   8. listen
  */
@@ -44,6 +45,9 @@ import { registerExecutionMetrics } from './metrics/execution-metrics.js';
 import { OutboundQueue } from './orders/outbound.js';
 import { FixVenue } from './venue/fix/fix-venue.js';
 import { VenueRouter } from './venue/router.js';
+import { ConsoleAssets, defaultAssetsDir } from './console/assets.js';
+import { ConsoleRoutes } from './console/routes.js';
+import type { ConsoleSources } from './console/sources.js';
 import { SimVenue } from './venue/sim/sim-venue.js';
 import type { Venue } from './venue/venue.js';
 
@@ -182,6 +186,15 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
         : undefined,
   });
   let stopping: Promise<void> | null = null;
+  const consoleRoutes = cfg.console.enabled
+    ? new ConsoleRoutes({
+        log,
+        auth,
+        cfg: cfg.console,
+        assets: new ConsoleAssets(defaultAssetsDir()),
+        sources: consoleSources(cfg, fastPath, stages, durable, execution, journaled),
+      })
+    : null;
   const http = new HttpTransport({
     log,
     auth,
@@ -213,6 +226,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
       durable.batchRecords.reset();
     },
     orders: { entry, routes },
+    mounted: consoleRoutes ?? undefined,
   });
   const tcp = new TcpTransport({
     log,
@@ -253,6 +267,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     stop(): Promise<void> {
       stopping ??= (async () => {
         log.info('shutting down: closing listeners');
+        consoleRoutes?.close();
         const closed = Promise.all([http.close(), tcp.close(cfg.http.shutdownGraceMs)]);
         // Refuse new orders from here on; queued ones are drained by the workers.
         fastPath.close();
@@ -275,6 +290,50 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
       })();
       return stopping;
     },
+  };
+}
+
+/** What the operator console reads (console/sources.ts). The bus relay is not wired yet: bus off. */
+function consoleSources(
+  cfg: GatewayConfig,
+  fastPath: FastPath,
+  stages: StageTimers,
+  durable: DurableOrders<AnswerSink>,
+  execution: ExecutionService | null,
+  journaled: boolean,
+): ConsoleSources {
+  const c = fastPath.counters;
+  const kill = fastPath.kill;
+  const entries = (m: Map<string, { reason: string; sinceMs: number; manual: boolean }>) =>
+    [...m].map(([id, e]) => ({ id, reason: e.reason, sinceMs: e.sinceMs, manual: e.manual }));
+  return {
+    accepted: () => c.accepted + durable.counters.accepted,
+    rejected: () => c.softRejected + c.killed + c.riskRejected + durable.counters.rejected,
+    ackHistograms: [
+      { name: 'v3', h: stages.v3LiveAckAccepted },
+      { name: 'http', h: stages.ack },
+      { name: 'durable', h: durable.durableAck },
+      { name: 'tcp', h: stages.tcpAck },
+    ],
+    shards: () =>
+      kill.shards.map((s, shard) => ({
+        shard,
+        depth: fastPath.depth(shard),
+        capacity: cfg.fastPath.ingressCapacity,
+        utilisationPct: fastPath.utilisation(shard),
+        killed: s.killed,
+        reason: s.killed ? s.reason : null,
+      })),
+    kill: () => ({
+      engaged: kill.engaged,
+      global: kill.global && { reason: kill.global.reason, sinceMs: kill.global.sinceMs, manual: kill.global.manual },
+      accounts: entries(kill.accounts),
+      sessions: entries(kill.sessions),
+    }),
+    journal: () => ({ durable: durable.journalFailed ? 'FAILED' : 'OK', lastSeq: durable.durableSeq, v3Journaled: journaled }),
+    bus: () => null,
+    venues: () =>
+      execution === null ? [] : [...execution.sessions].map(([venue, state]) => ({ venue, state, openOrders: execution.openAt.get(venue) ?? 0 })),
   };
 }
 

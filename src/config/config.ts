@@ -9,6 +9,7 @@ import { Ajv } from 'ajv';
 import { bool, ConfigError, type Env, int, list, num, oneOf, raw, str } from './env.js';
 import { type DurableConfig, loadDurableConfig } from './durable.js';
 import { loadVenuesConfig, type VenuesConfig } from './venues.js';
+import { type ConsoleConfig, loadConsoleConfig } from './console.js';
 import { type HttpConfig, loadHttpConfig, loadTcpConfig, type TcpConfig } from './transport.js';
 
 export type RiskProfile = 'light' | 'medium' | 'heavy';
@@ -128,6 +129,8 @@ export interface GatewayConfig {
   durable: DurableConfig;
   /** venues and routing (venue/config.ts); no venues with SOR_VENUES=none */
   venues: VenuesConfig;
+  /** the operator console at /console (config/console.ts) */
+  console: ConsoleConfig;
 }
 
 export const PROFILE_LOOPS: Record<RiskProfile, number> = { light: 16, medium: 256, heavy: 2048 };
@@ -341,6 +344,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     durable: loadDurableConfig(env, dataDir),
     venues: loadVenuesConfig(env, dataDir),
+    console: loadConsoleConfig(env),
   };
   return config;
 }

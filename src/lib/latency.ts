@@ -12,17 +12,27 @@ export const PROM_BUCKETS_SEC = [
   1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1, 2.5, 10,
 ];
 
+function buildHistogram(): hdr.Histogram {
+  return hdr.build({
+    useWebAssembly: false,
+    bitBucketSize: 32,
+    numberOfSignificantValueDigits: 3,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_NS,
+  });
+}
+
+/** Where the last interval of {@link LatencyHistogram.percentilesSince} ended (its own copy). */
+export class LatencyMark {
+  private readonly at = buildHistogram();
+  private readonly delta = buildHistogram();
+}
+
 export class LatencyHistogram {
   private readonly h: hdr.Histogram;
 
   constructor() {
-    this.h = hdr.build({
-      useWebAssembly: false,
-      bitBucketSize: 32,
-      numberOfSignificantValueDigits: 3,
-      lowestDiscernibleValue: 1,
-      highestTrackableValue: HIGHEST_NS,
-    });
+    this.h = buildHistogram();
   }
 
   /** Records one duration in ns (clamped to 1 ns .. 60 s, so a recorded stage never reads 0). */
@@ -60,6 +70,23 @@ export class LatencyHistogram {
 
   reset(): void {
     this.h.reset();
+  }
+
+  /**
+   * Percentiles (ns, 0 when nothing was recorded) of the values recorded since `mark` was last
+   * moved, then moves `mark` to now: interval percentiles for a live chart, read off the same
+   * histogram /metrics reads. A reset in between restarts the interval from the reset.
+   */
+  percentilesSince(mark: LatencyMark, percentiles: readonly number[]): { count: number; ns: number[] } {
+    const m = mark as unknown as { at: hdr.Histogram; delta: hdr.Histogram };
+    const d = m.delta;
+    d.reset();
+    d.add(this.h);
+    if (m.at.totalCount <= this.h.totalCount) d.subtract(m.at);
+    m.at.reset();
+    m.at.add(this.h);
+    const count = d.totalCount;
+    return { count, ns: percentiles.map((p) => (count === 0 ? 0 : d.getValueAtPercentile(p))) };
   }
 
   /**

@@ -54,8 +54,16 @@ export interface HttpDeps {
   resetMetrics: () => void;
   /** serve POST /v3/orders and POST /orders through the fast lane (fast-lane.ts); default true */
   fastLane?: boolean;
+  /** more routes served by a layer above (the operator console at /console) */
+  mounted?: MountedRoutes;
   /** the durable path: POST /orders and its other routes */
   orders?: { entry: OrdersEntry; routes: OrdersRoutes };
+}
+
+/** Routes of a part above the transport, asked before the transport answers 404. */
+export interface MountedRoutes {
+  /** true when it answered the request */
+  route(req: IncomingMessage, res: ServerResponse, path: string, url: string, method: string | undefined): boolean;
 }
 
 /** A /v3 request from node:http waiting for its token. */
@@ -197,6 +205,7 @@ export class HttpTransport {
       return;
     }
     if (path.startsWith('/admin/')) return this.admin.route(req, res, path, method ?? 'GET');
+    if (this.d.mounted !== undefined && this.d.mounted.route(req, res, path, url, method)) return;
     sendError(res, 404, 'NOT_FOUND');
   }
 

@@ -102,7 +102,7 @@ describe('operator console in headless Chromium', () => {
     let moved = false;
     const loader = await token('loader');
     const load = backgroundLoad(gw, loader, () => moved);
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=throughput-chart]')?.getAttribute('data-last')) > 0, null, WAIT);
+    await page.waitForFunction("Number(document.querySelector('[data-testid=throughput-chart]')?.getAttribute('data-last')) > 0", null, WAIT);
     moved = true;
     assert.ok((await load) > 0);
     const points = Number(await page.getAttribute('[data-testid=throughput-chart]', 'data-points'));
@@ -117,7 +117,7 @@ describe('operator console in headless Chromium', () => {
     assert.match(await sendFromTicket(page, { qty: '10', price: '14000', clientOrderId: 'e2e-rest' }), /accepted/);
     const rest = page.locator('[data-testid=blotter-row][data-client-order-id=e2e-rest]');
     await rest.locator('[data-testid=cancel-order]').waitFor(WAIT);
-    await page.waitForFunction(() => document.querySelector('[data-testid=venue-sim]')?.textContent?.includes('UP'), null, WAIT);
+    await page.waitForFunction("document.querySelector('[data-testid=venue-sim]')?.textContent?.includes('UP')", null, WAIT);
     await shot(page, 'overview');
     await rest.locator('[data-testid=cancel-order]').click();
     await page.waitForSelector('[data-testid=confirm]', WAIT);

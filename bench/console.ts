@@ -149,13 +149,20 @@ async function main(): Promise<void> {
   const bare = row('bare');
   const gateway = row('gateway');
   const withConsole = row('console');
+  // Paired per run (same minute of machine noise): console round / gateway round of the same run.
+  const paired = of('gateway').map((g, i) => of('console')[i]!.wrk.rps / g.wrk.rps);
   const summary = {
     at: new Date().toISOString(),
     settings: { runs: RUNS, durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, threads: THREADS, consoleIntervalMs: Number(INTERVAL_MS) },
     bare,
     gateway,
     console: { ...withConsole, samplesPerRun: med('console', (r) => r.samples!), restCallsPerRun: med('console', (r) => r.calls!) },
-    ratio: { gateway: gateway.rps / bare.rps, console: withConsole.rps / bare.rps, consoleVsGateway: withConsole.rps / gateway.rps },
+    ratio: {
+      gateway: gateway.rps / bare.rps,
+      console: withConsole.rps / bare.rps,
+      consoleVsGateway: withConsole.rps / gateway.rps,
+      pairedConsoleVsGateway: { median: median(paired), min: Math.min(...paired), max: Math.max(...paired) },
+    },
     rounds: rounds.map((r) => ({ target: r.target, rps: r.wrk.rps, p50Us: r.wrk.p50Us, p99Us: r.wrk.p99Us, inHandlerP99Us: r.metrics?.get('gateway_live_ack_accepted_p99_us'), samples: r.samples })),
   };
   const f0 = (n: number) => n.toFixed(0);
@@ -168,6 +175,7 @@ async function main(): Promise<void> {
     `gateway + console  ${f0(withConsole.rps).padEnd(10)} ${f0(withConsole.p50Us).padStart(7)} us  ${f0(withConsole.p99Us).padStart(7)} us   ${withConsole.inHandlerAcceptedP99Us} us`,
     '',
     `ratio to bare: gateway ${summary.ratio.gateway.toFixed(3)}, gateway + console ${summary.ratio.console.toFixed(3)}; console / no console ${summary.ratio.consoleVsGateway.toFixed(3)}`,
+    `paired per run (console / no console): median ${summary.ratio.pairedConsoleVsGateway.median.toFixed(3)}, range ${summary.ratio.pairedConsoleVsGateway.min.toFixed(3)}..${summary.ratio.pairedConsoleVsGateway.max.toFixed(3)} (the spread is this machine's noise)`,
     `console client per run: ${summary.console.samplesPerRun} samples, ${summary.console.restCallsPerRun} REST calls; non-2xx: gateway ${gateway.non2xx}, console ${withConsole.non2xx}`,
   ];
   const out = join(ROOT, `var/results/bench-console-${timestamp()}`);

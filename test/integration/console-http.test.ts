@@ -188,6 +188,16 @@ describe('console HTTP routes', () => {
   });
 });
 
+describe('console at shutdown', () => {
+  test('SIGTERM ends open console streams and the gateway exits 0', async () => {
+    const gw = await startGateway();
+    const s = await streamFor(gw.base, await token('ops', { roles: ['admin'] }));
+    assert.equal(s.status, 200);
+    assert.equal(await gw.stop(), 0);
+    s.close();
+  });
+});
+
 describe('console settings', () => {
   test('CONSOLE_ENABLE=0: no /console routes', async () => {
     const gw = await startGateway({ CONSOLE_ENABLE: '0' });

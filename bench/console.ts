@@ -13,6 +13,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { mintToken } from '../src/auth/token.js';
+import { Sampler } from '../src/console/sampler.js';
+import { LatencyHistogram } from '../src/lib/latency.js';
 import { ROOT, scrape, timestamp } from './lib/common.js';
 import { median, type Started, startNode } from './lib/proc.js';
 import { ensureWrk, runWrk, type WrkResult, writeOrderScript } from './lib/wrk.js';
@@ -118,8 +120,47 @@ async function measure(target: Target, script: string, admin: string): Promise<R
   }
 }
 
+/**
+ * What one console sample costs the gateway's event loop: the sampler over four histograms holding
+ * 100 000 values each (spread 1 µs .. 10 ms, new values recorded between samples) plus the JSON
+ * the stream writes. Median and p99 of 300 samples, in µs.
+ */
+function samplerCost(): { medianUs: number; p99Us: number } {
+  const hs = ['v3', 'http', 'durable', 'tcp'].map((name) => ({ name, h: new LatencyHistogram() }));
+  const fill = (n: number) => {
+    for (const { h } of hs) for (let i = 0; i < n; i++) h.record(1000 + Math.floor(Math.random() ** 3 * 10_000_000));
+  };
+  fill(100_000);
+  let acc = 0;
+  const sampler = new Sampler(
+    {
+      accepted: () => acc,
+      rejected: () => 0,
+      ackHistograms: hs,
+      shards: () => Array.from({ length: 4 }, (_, shard) => ({ shard, depth: 10, capacity: 65536, utilisationPct: 0, killed: false, reason: null })),
+      kill: () => ({ engaged: false, global: null, accounts: [], sessions: [] }),
+      journal: () => ({ durable: 'OK', lastSeq: 1, v3Journaled: true }),
+      bus: () => null,
+      venues: () => [{ venue: 'sim', state: 'UP', openOrders: 3 }],
+    },
+    () => performance.now(),
+  );
+  const us: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    fill(1000);
+    acc += 1000;
+    const t0 = performance.now();
+    JSON.stringify(sampler.sample());
+    us.push((performance.now() - t0) * 1000);
+  }
+  us.sort((a, b) => a - b);
+  return { medianUs: Math.round(us[150]!), p99Us: Math.round(us[296]!) };
+}
+
 async function main(): Promise<void> {
   ensureWrk();
+  const sampleCost = samplerCost();
+  console.error(`[bench:console] one console sample costs the event loop ${sampleCost.medianUs} us (median), ${sampleCost.p99Us} us (p99)`);
   mkdirSync(join(ROOT, 'var/results'), { recursive: true });
   const token = await mintToken({ secret: SECRET, accountId: '12345', ttlSec: 86_400 });
   const admin = await mintToken({ secret: SECRET, accountId: 'bench-admin', roles: ['admin'], ttlSec: 86_400 });
@@ -153,6 +194,7 @@ async function main(): Promise<void> {
   const paired = of('gateway').map((g, i) => of('console')[i]!.wrk.rps / g.wrk.rps);
   const summary = {
     at: new Date().toISOString(),
+    sampleCostUs: sampleCost,
     settings: { runs: RUNS, durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, threads: THREADS, consoleIntervalMs: Number(INTERVAL_MS) },
     bare,
     gateway,
@@ -176,6 +218,7 @@ async function main(): Promise<void> {
     '',
     `ratio to bare: gateway ${summary.ratio.gateway.toFixed(3)}, gateway + console ${summary.ratio.console.toFixed(3)}; console / no console ${summary.ratio.consoleVsGateway.toFixed(3)}`,
     `paired per run (console / no console): median ${summary.ratio.pairedConsoleVsGateway.median.toFixed(3)}, range ${summary.ratio.pairedConsoleVsGateway.min.toFixed(3)}..${summary.ratio.pairedConsoleVsGateway.max.toFixed(3)} (the spread is this machine's noise)`,
+    `one console sample (4 histograms, state, JSON): ${sampleCost.medianUs} us median, ${sampleCost.p99Us} us p99 of event-loop time, once per interval per gateway (not per console)`,
     `console client per run: ${summary.console.samplesPerRun} samples, ${summary.console.restCallsPerRun} REST calls; non-2xx: gateway ${gateway.non2xx}, console ${withConsole.non2xx}`,
   ];
   const out = join(ROOT, `var/results/bench-console-${timestamp()}`);

@@ -30,8 +30,9 @@ export interface BusStatus {
   kind: string;
   connected: boolean;
   published: number;
-  pending: number;
-  detail: string | null;
+  lagRecords: number;
+  lagMs: number;
+  lastError: string | null;
 }
 export interface VenueSession {
   venue: string;

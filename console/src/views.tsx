@@ -477,16 +477,17 @@ export function StatusPanel(props: { sample: Sample | null }) {
         <>
           <div class="row">
             <span class="label">bus</span>
-            {s.bus === null ? (
+            {s.bus === null || s.bus.kind === 'none' ? (
               <span class="badge muted-badge" data-testid="bus-state">
                 bus off
               </span>
             ) : (
               <span class={s.bus.connected ? 'badge ok' : 'badge bad'} data-testid="bus-state">
-                {s.bus.kind} {s.bus.connected ? 'connected' : 'disconnected'} · {fmtNum(s.bus.published)} published · {fmtNum(s.bus.pending)} pending
+                {s.bus.kind} {s.bus.connected ? 'connected' : 'disconnected'} · {fmtNum(s.bus.published)} published · {fmtNum(s.bus.lagRecords)} behind ({fmtNum(s.bus.lagMs)} ms)
               </span>
             )}
           </div>
+          {s.bus?.lastError && <p class="err-text">bus: {s.bus.lastError}</p>}
           {s.venues.length === 0 ? (
             <Empty>No venues: orders stay at the gateway (SOR_VENUES=none).</Empty>
           ) : (

@@ -5,15 +5,20 @@
  */
 import type { LatencyHistogram } from '../lib/latency.js';
 
-/** The event bus relay, as far as the console shows it (null source result: bus off). */
+/**
+ * The event bus publisher, as far as the console shows it (a structural subset of the bus
+ * publisher's own status, so it can be passed as is). A null source result: bus off.
+ */
 export interface BusStatus {
   kind: string;
   connected: boolean;
   /** events published since start */
   published: number;
-  /** events waiting to be published */
-  pending: number;
-  detail: string | null;
+  /** journal records not yet acknowledged by the bus */
+  lagRecords: number;
+  /** age of the oldest such record, ms */
+  lagMs: number;
+  lastError: string | null;
 }
 
 /** One venue session. */

@@ -168,6 +168,29 @@ describe('operator console in headless Chromium', () => {
     await ctx.close();
   });
 
+  test('the demo token `npm start` prints (no JWT_HS256_SECRET) logs in as admin', async () => {
+    const demo = await startGateway({ JWT_HS256_SECRET: '' });
+    const ctx = await browser.newContext();
+    try {
+      // The banner goes to stderr, the ready line to stdout: wait until the banner has been read.
+      for (let n = 0; !demo.output.some((l) => l.startsWith('Operator console:')); n++) {
+        assert.ok(n < 1000, `no console line in the start banner:\n${demo.output.join('\n')}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const i = demo.output.findIndex((l) => l.startsWith('Demo token for account "demo"'));
+      assert.ok(i >= 0, demo.output.join('\n'));
+      const tok = demo.output.slice(i + 1).find((l) => l.trim() !== '')!.trim();
+      assert.ok(demo.output.some((l) => l.includes(`Operator console: http://127.0.0.1:${demo.port}/console/`)));
+      const page = await ctx.newPage();
+      await login(page, demo, tok);
+      assert.equal(await page.textContent('[data-testid=role]'), 'admin');
+      assert.match((await page.textContent('[data-testid=whoami]')) ?? '', /demo/);
+    } finally {
+      await ctx.close();
+      await demo.stop();
+    }
+  });
+
   test('a bad token is refused at login with the reason', async () => {
     const ctx = await browser.newContext();
     const page = await ctx.newPage();

@@ -9,10 +9,13 @@
  *   3. /v3 journals        drain workers recover their shard journals; the numbering epoch
  *   4. fast path           risk + kill switch + rings, numbering past the recovered epoch
  *   5. execution           venues started, routed orders restored and reconciled (execution/)
- *   6. transports          HTTP (fast lane + node:http) and binary TCP; the operator console
- *                          (console/) mounted on the HTTP transport at /console
- *   7. metrics             read at scrape time from the parts above
- *   8. listen
+ *   6. bus                 gateway id, the journal tail into the event hub, the NATS publisher
+ *                          (BUS_KIND=nats) from its checkpoint
+ *   7. transports          HTTP (fast lane + node:http, /events/feed, SSE streams fed by the
+ *                          event hub) and binary TCP; the operator console (console/)
+ *                          mounted on the HTTP transport at /console
+ *   8. metrics             read at scrape time from the parts above
+ *   9. listen
  */
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
@@ -42,6 +45,9 @@ import type { DurableOrders } from './durable/service.js';
 import { ExecutionService } from './execution/execution.js';
 import { RoutedRestore } from './execution/restore.js';
 import { registerExecutionMetrics } from './metrics/execution-metrics.js';
+import { registerSseMetrics } from './metrics/sse-metrics.js';
+import { SseRoutes } from './transport/sse/routes.js';
+import { SseStreams } from './transport/sse/streams.js';
 import { OutboundQueue } from './orders/outbound.js';
 import { FixVenue } from './venue/fix/fix-venue.js';
 import { VenueRouter } from './venue/router.js';
@@ -50,6 +56,13 @@ import { ConsoleRoutes } from './console/routes.js';
 import type { ConsoleSources } from './console/sources.js';
 import { SimVenue } from './venue/sim/sim-venue.js';
 import type { Venue } from './venue/venue.js';
+import { checkpointPath, readCheckpoint } from './bus/checkpoint.js';
+import { loadGatewayId } from './bus/gateway-id.js';
+import { EventHub } from './bus/hub.js';
+import { type BusStatus, NatsPublisher } from './bus/nats-publisher.js';
+import { type JournalSource, OutboxRelay } from './bus/relay.js';
+import { registerBusMetrics } from './metrics/bus-metrics.js';
+import { EventsFeed } from './transport/http/events-feed.js';
 
 /** Longest wait at shutdown for the drain workers to journal what is queued. */
 const DRAIN_STOP_TIMEOUT_MS = 10_000;
@@ -58,6 +71,8 @@ export interface Gateway {
   readonly httpPort: number;
   readonly tcpPort: number;
   readonly fastPath: FastPath;
+  /** the bus as the console shows it */
+  busStatus(): BusStatus;
   stop(): Promise<void>;
 }
 
@@ -168,7 +183,28 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     log.info({ venues: cfg.venues.router.venues, working: execution.workingCount }, 'venues started');
   } else log.warn('SOR_VENUES=none: orders are not sent to any venue (they stay at the gateway; cancels complete there)');
 
-  // 6. Transports.
+  // 6. The bus: the journals are the outbox; the relay feeds the hub, the publisher JetStream.
+  const gatewayId = loadGatewayId(cfg.dataDir);
+  const sources: JournalSource[] = [{ name: 'orders', dir: cfg.durable.journalDir, durableSeq: () => durable.durableSeq }];
+  if (journaled && drain !== null) {
+    const seqs = drain.journalSeqs;
+    for (let shard = 0; shard < fc.shardCount; shard++) sources.push({ name: `v3-${shard}`, dir: shardJournalDir(cc.journalDir, shard), durableSeq: () => seqs[shard]! });
+  }
+  const hub = new EventHub((err) => log.error({ err }, 'bus: an event subscriber failed and was removed'));
+  const relay = new OutboxRelay(gatewayId, sources, hub, cfg.bus.pollMs, log);
+  relay.start();
+  let publisher: NatsPublisher | null = null;
+  if (cfg.bus.kind === 'nats') {
+    const file = checkpointPath(cfg.dataDir);
+    publisher = new NatsPublisher(cfg.bus, gatewayId, sources, file, readCheckpoint(file, gatewayId), log);
+    publisher.start();
+  }
+  const busStatus = (): BusStatus =>
+    publisher?.status() ?? { kind: 'none', connected: false, lagRecords: 0, lagMs: 0, lastError: null, published: 0, errors: 0, backoff: false };
+  const feed = new EventsFeed({ log, auth, gatewayId, sources, hub, relay });
+  log.info({ gatewayId, busKind: cfg.bus.kind, streams: sources.map((x) => x.name), natsUrl: cfg.bus.kind === 'nats' ? cfg.bus.natsUrl : undefined }, 'bus: events relayed from the journals');
+
+  // 7. Transports.
   const metrics = new MetricsRegistry();
   const entry = new OrdersEntry({ log, auth, svc: durable, counters: answers.counters, ack: stages.ack });
   const routes = new OrdersRoutes({
@@ -185,6 +221,14 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
         ? { shards: fc.shardCount, dir: (shard) => shardJournalDir(cc.journalDir, shard), durableSeq: (shard) => drain.journalSeqs[shard]! }
         : undefined,
   });
+  const sse = new SseStreams(cfg.sse, hub, log);
+  const sseRoutes = new SseRoutes({
+    log,
+    auth,
+    streams: sse,
+    counters: answers.counters,
+    owners: { ownerOf: (orderId) => durable.book.get(orderId)?.accountId ?? execution?.find(orderId)?.accountId },
+  });
   let stopping: Promise<void> | null = null;
   const consoleRoutes = cfg.console.enabled
     ? new ConsoleRoutes({
@@ -192,7 +236,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
         auth,
         cfg: cfg.console,
         assets: new ConsoleAssets(defaultAssetsDir()),
-        sources: consoleSources(cfg, fastPath, stages, durable, execution, journaled),
+        sources: consoleSources(cfg, fastPath, stages, durable, execution, journaled, busStatus),
       })
     : null;
   const http = new HttpTransport({
@@ -227,6 +271,9 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     },
     orders: { entry, routes },
     mounted: consoleRoutes ?? undefined,
+    feed,
+    sse: sseRoutes,
+    cors: cfg.cors,
   });
   const tcp = new TcpTransport({
     log,
@@ -238,13 +285,16 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     executions: execution ?? undefined,
   });
 
-  // 7. Metrics.
+  // 8. Metrics.
   registerGatewayMetrics(metrics, cfg, fastPath, stages, http, auth, () => drain?.size ?? 0, tcp);
   registerConfirmMetrics(metrics, cfg, journaled, losses, stages.confirm, drain);
   registerDurableMetrics(metrics, durable, answers.counters);
   if (execution !== null) registerExecutionMetrics(metrics, execution);
+  registerBusMetrics(metrics, { status: busStatus, hubEvents: () => relay.eventsPublished, feedConnections: () => feed.connections });
+  registerSseMetrics(metrics, sse);
 
-  // 8. Listen.
+  // 9. Listen.
+  sse.start();
   const httpPort = await http.listen(cfg.port, cfg.host);
   const tcpPort = await tcp.listen(cfg.tcpPort, cfg.host);
   log.info(
@@ -264,9 +314,12 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     httpPort,
     tcpPort,
     fastPath,
+    busStatus,
     stop(): Promise<void> {
       stopping ??= (async () => {
         log.info('shutting down: closing listeners');
+        // SSE streams end first: they would hold the listener open until the grace period.
+        sse.close();
         consoleRoutes?.close();
         const closed = Promise.all([http.close(), tcp.close(cfg.http.shutdownGraceMs)]);
         // Refuse new orders from here on; queued ones are drained by the workers.
@@ -286,6 +339,9 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
           }
         }
         confirm.stop();
+        // The journals are closed: the relay stops; the publisher checkpoints what JetStream acknowledged.
+        await relay.stop();
+        await publisher?.stop();
         log.info({ accepted: fastPath.counters.accepted, drained: fastPath.processed() }, 'shutdown complete');
       })();
       return stopping;
@@ -293,7 +349,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   };
 }
 
-/** What the operator console reads (console/sources.ts). The bus relay is not wired yet: bus off. */
+/** What the operator console reads (console/sources.ts). Bus kind `none`: the console shows "bus off". */
 function consoleSources(
   cfg: GatewayConfig,
   fastPath: FastPath,
@@ -301,6 +357,7 @@ function consoleSources(
   durable: DurableOrders<AnswerSink>,
   execution: ExecutionService | null,
   journaled: boolean,
+  busStatus: () => BusStatus,
 ): ConsoleSources {
   const c = fastPath.counters;
   const kill = fastPath.kill;
@@ -331,7 +388,10 @@ function consoleSources(
       sessions: entries(kill.sessions),
     }),
     journal: () => ({ durable: durable.journalFailed ? 'FAILED' : 'OK', lastSeq: durable.durableSeq, v3Journaled: journaled }),
-    bus: () => null,
+    bus: () => {
+      const b = busStatus();
+      return b.kind === 'none' ? null : b;
+    },
     venues: () =>
       execution === null ? [] : [...execution.sessions].map(([venue, state]) => ({ venue, state, openOrders: execution.openAt.get(venue) ?? 0 })),
   };

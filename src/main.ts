@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 /**
  * `npm start`: reads the configuration from the environment and runs the gateway until SIGTERM
- * or SIGINT, then shuts down gracefully (stop accepting, drain, exit 0).
+ * or SIGINT, then shuts down gracefully (stop accepting, drain, exit 0). Beside it, unless
+ * BACKOFFICE_ENABLE=0, the back office runs as a child process (backoffice/launcher.ts) with
+ * the gateway's secret and data directory; it stops with the gateway.
  */
 import { randomBytes } from 'node:crypto';
 import { startGateway } from './app.js';
 import { mintToken } from './auth/token.js';
 import { ConfigError } from './config/env.js';
 import { loadConfig } from './config/config.js';
+import { loadBackofficeConfig } from './backoffice/config.js';
+import { type BackofficeChild, startBackofficeChild } from './backoffice/launcher.js';
 import { createLogger } from './lib/logger.js';
 
 async function main(): Promise<void> {
@@ -21,6 +25,18 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  if (cfg.backoffice.enabled) {
+    // its settings are checked before anything starts, as the gateway's own
+    try {
+      loadBackofficeConfig();
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        console.error(`configuration error: ${err.message} (or BACKOFFICE_ENABLE=0 to run the gateway alone)`);
+        process.exit(2);
+      }
+      throw err;
+    }
+  }
   const log = createLogger(cfg.logLevel);
 
   let secret = cfg.auth.secret;
@@ -32,6 +48,23 @@ async function main(): Promise<void> {
   }
 
   const gw = await startGateway({ ...cfg, auth: { ...cfg.auth, secret } }, log);
+  let backoffice: BackofficeChild | undefined;
+  if (cfg.backoffice.enabled) {
+    const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
+    backoffice = startBackofficeChild({
+      secret,
+      dataDir: cfg.dataDir,
+      gatewayUrl: `http://${host}:${gw.httpPort}`,
+      env: process.env,
+      log,
+      stopTimeoutMs: cfg.backoffice.stopTimeoutMs,
+    });
+    void backoffice.ready.then((url) => {
+      if (url === null) return;
+      log.info({ url, pid: backoffice!.proc.pid, input: cfg.bus.kind === 'nats' ? 'JetStream' : 'gateway event feed' }, `back office listening at ${url} (same tokens as the gateway; BACKOFFICE_ENABLE=0 turns it off)`);
+      if (demoToken !== undefined) process.stderr.write(`Back office: ${url}/positions  (same token)\n\n`);
+    });
+  } else log.info('BACKOFFICE_ENABLE=0: the back office is not started (npm run backoffice runs it alone)');
   if (demoToken !== undefined) {
     process.stderr.write(
       `\nDemo token for account "demo" (admin, valid 24 h, this run only):\n\n${demoToken}\n\n` +
@@ -44,7 +77,7 @@ async function main(): Promise<void> {
   // Handlers first: whoever reads the ready line may signal at once.
   const shutdown = (signal: string): void => {
     log.info({ signal }, 'signal received');
-    gw.stop().then(
+    Promise.all([gw.stop(), backoffice?.stop()]).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');

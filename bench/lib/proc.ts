@@ -23,6 +23,8 @@ export function startNode(args: string[], env: Record<string, string>, nodeFlags
     tempDir = mkdtempSync(join(tmpdir(), 'sy-bench-data-'));
     env = { ...env, GATEWAY_DATA_DIR: tempDir };
   }
+  // benchmarks measure the gateway alone: no back office beside it unless asked for
+  if (args[0]?.endsWith(join('dist', 'src', 'main.js')) && env.BACKOFFICE_ENABLE === undefined) env = { ...env, BACKOFFICE_ENABLE: '0' };
   const proc = spawn(process.execPath, [...nodeFlags, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
   if (tempDir !== null) {

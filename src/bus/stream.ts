@@ -15,38 +15,12 @@
  * Pure apart from {@link ensureStream}, which talks to JetStream through the narrow
  * {@link StreamManager} (satisfied by `JetStreamManager` of `@nats-io/jetstream`).
  */
-import { ConfigError, type Env, int, str } from '../config/env.js';
 
 /** The JetStream header carrying the event id. */
 export const MSG_ID_HEADER = 'Nats-Msg-Id';
 
-export interface BusStreamConfig {
-  /** BUS_STREAM */
-  stream: string;
-  /** BUS_SUBJECT_PREFIX, without a trailing dot */
-  subjectPrefix: string;
-  /** BUS_DEDUP_WINDOW_MS */
-  dedupWindowMs: number;
-}
-
-/** Stream names: no whitespace, `.`, `*`, `>`, path separators (NATS rejects them). */
-const STREAM_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
-/** A subject token of printable ASCII without wildcards. */
-const PREFIX_TOKEN_RE = /^[!-)+-=?-~]+$/;
-
-function validPrefix(prefix: string): boolean {
-  return prefix.length <= 200 && prefix.split('.').every((t) => PREFIX_TOKEN_RE.test(t));
-}
-
-export function loadBusStreamConfig(env: Env): BusStreamConfig {
-  const stream = str(env, 'BUS_STREAM', 'SWITCHYARD_EVENTS');
-  if (!STREAM_NAME_RE.test(stream)) throw new ConfigError('BUS_STREAM', `expected 1-64 of A-Z a-z 0-9 _ -, got ${JSON.stringify(stream)}`);
-  const subjectPrefix = str(env, 'BUS_SUBJECT_PREFIX', 'switchyard.events');
-  if (!validPrefix(subjectPrefix)) {
-    throw new ConfigError('BUS_SUBJECT_PREFIX', `expected dot-separated subject tokens without wildcards, got ${JSON.stringify(subjectPrefix)}`);
-  }
-  return { stream, subjectPrefix, dedupWindowMs: int(env, 'BUS_DEDUP_WINDOW_MS', 120_000, { min: 1, max: 7 * 86_400_000 }) };
-}
+export { type BusStreamConfig, loadBusStreamConfig } from '../config/bus.js';
+import type { BusStreamConfig } from '../config/bus.js';
 
 /** True for a character that may stand in a subject token as is. */
 function plain(code: number): boolean {

@@ -11,6 +11,9 @@ import { type DurableConfig, loadDurableConfig } from './durable.js';
 import { loadVenuesConfig, type VenuesConfig } from './venues.js';
 import { type ConsoleConfig, loadConsoleConfig } from './console.js';
 import { type HttpConfig, loadHttpConfig, loadTcpConfig, type TcpConfig } from './transport.js';
+import { type CorsConfig, loadCorsConfig, loadSseConfig, type SseConfig } from './sse.js';
+import { type BusConfig, loadBusConfig } from './bus.js';
+export type { BusConfig } from './bus.js';
 
 export type RiskProfile = 'light' | 'medium' | 'heavy';
 export type MarginMode = 'legacy' | 'incremental';
@@ -103,11 +106,6 @@ export interface AuthConfig {
   cacheSize: number;
 }
 
-export interface BusConfig {
-  kind: 'none' | 'nats';
-  natsUrl: string;
-}
-
 export interface GatewayConfig {
   host: string;
   port: number;
@@ -131,6 +129,19 @@ export interface GatewayConfig {
   venues: VenuesConfig;
   /** the operator console at /console (config/console.ts) */
   console: ConsoleConfig;
+  /** SSE streams: replay buffers, keep-alives, caps (config/sse.ts) */
+  sse: SseConfig;
+  /** CORS for browser clients (config/sse.ts) */
+  cors: CorsConfig;
+  /** the back office `npm start` runs beside the gateway (backoffice/launcher.ts) */
+  backoffice: LauncherConfig;
+}
+
+export interface LauncherConfig {
+  /** BACKOFFICE_ENABLE: `npm start` starts the back office as a child process (default on) */
+  enabled: boolean;
+  /** BACKOFFICE_STOP_TIMEOUT_MS: how long shutdown waits for it after SIGTERM before SIGKILL */
+  stopTimeoutMs: number;
 }
 
 export const PROFILE_LOOPS: Record<RiskProfile, number> = { light: 16, medium: 256, heavy: 2048 };
@@ -338,13 +349,16 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       accounts,
       accountsFile,
     },
-    bus: {
-      kind: oneOf(env, 'BUS_KIND', 'none', ['none', 'nats']),
-      natsUrl: str(env, 'NATS_URL', 'nats://127.0.0.1:4222'),
-    },
+    bus: loadBusConfig(env),
     durable: loadDurableConfig(env, dataDir),
     venues: loadVenuesConfig(env, dataDir),
     console: loadConsoleConfig(env),
+    sse: loadSseConfig(env),
+    cors: loadCorsConfig(env),
+    backoffice: {
+      enabled: bool(env, 'BACKOFFICE_ENABLE', true),
+      stopTimeoutMs: int(env, 'BACKOFFICE_STOP_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+    },
   };
   return config;
 }

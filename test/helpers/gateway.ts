@@ -37,6 +37,8 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ru
       GATEWAY_DATA_DIR: dataDir,
       // Most tests look at order entry alone; the venue tests turn the embedded venue on.
       SOR_VENUES: 'none',
+      // The back office `npm start` runs beside the gateway is tested on its own (backoffice/).
+      BACKOFFICE_ENABLE: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -69,11 +71,22 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ru
   };
 }
 
+/** Waits until a line of the gateway's output matches; returns it. */
+export async function waitForOutput(gw: RunningGateway, re: RegExp, timeoutMs = 60_000): Promise<string> {
+  const t0 = Date.now();
+  for (;;) {
+    const line = gw.output.find((l) => re.test(l));
+    if (line !== undefined) return line;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`no output line matching ${re} in ${timeoutMs} ms:\n${gw.output.slice(-20).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Runs the gateway expecting it to fail at start-up; returns exit code and output. */
 export async function startFailing(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const proc = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, GATEWAY_PORT: '0', GATEWAY_HOST: '127.0.0.1', JWT_HS256_SECRET: SECRET, SOR_VENUES: 'none', ...env },
+    env: { PATH: process.env.PATH, GATEWAY_PORT: '0', GATEWAY_HOST: '127.0.0.1', JWT_HS256_SECRET: SECRET, SOR_VENUES: 'none', BACKOFFICE_ENABLE: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -9,8 +9,9 @@
  *
  * with exactly one Host, one Content-Length (1-9 digits, within the body limit) and one
  * Content-Type `application/json` (lower case, alone or followed by `;` or a space), at most
- * one Authorization and one Idempotency-Key, no Transfer-Encoding, Expect, Upgrade, or
- * Connection other than `keep-alive`, and a head within node:http's size and count limits.
+ * one Authorization and one Idempotency-Key, no Transfer-Encoding, Expect, Upgrade, Origin (a
+ * browser's request: node:http adds the CORS headers), or Connection other than `keep-alive`,
+ * and a head within node:http's size and count limits.
  *
  * Outcome of {@link parseOrderRequest}: the request's length in bytes (its fields are in `out`),
  * {@link NEED_MORE} (a prefix of such a request: `out.need` says how many bytes from its start
@@ -122,7 +123,8 @@ export function parseOrderRequest(buf: Buffer, off: number, limits: ParseLimits,
         if (is(buf, nameStart, 'host')) hosts++;
         break;
       case 6:
-        if (is(buf, nameStart, 'expect')) return HAND_OFF;
+        // Origin: a browser's request, answered by node:http with its CORS headers (cors.ts)
+        if (is(buf, nameStart, 'expect') || is(buf, nameStart, 'origin')) return HAND_OFF;
         break;
       case 7:
         if (is(buf, nameStart, 'upgrade')) return HAND_OFF;

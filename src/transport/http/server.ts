@@ -16,7 +16,11 @@ import type { HttpConfig } from '../../config/transport.js';
 import { Confirmations } from '../../confirmation/confirmations.js';
 import type { Reason } from '../../contract/reasons.js';
 import type { FastPath } from '../../fastpath/fast-path.js';
+import type { CorsConfig } from '../../config/sse.js';
+import type { SseRoutes } from '../sse/routes.js';
 import { AdminRoutes } from './admin.js';
+import { answerPreflight, applyCors } from './cors.js';
+import { type EventsFeed, FEED_PATH } from './events-feed.js';
 import { HttpCounters, type HttpStages } from './counters.js';
 import { type BodyRequest, header, OVERSIZE, precheck, readBody } from './body.js';
 import { FastLane } from './fast-lane.js';
@@ -58,6 +62,12 @@ export interface HttpDeps {
   mounted?: MountedRoutes;
   /** the durable path: POST /orders and its other routes */
   orders?: { entry: OrdersEntry; routes: OrdersRoutes };
+  /** GET /stream and GET /orders/{id}/stream (absent: 404) */
+  sse?: SseRoutes;
+  /** CORS for browser clients (absent: no CORS headers, OPTIONS is 405) */
+  cors?: CorsConfig;
+  /** GET /events/feed (events-feed.ts) */
+  feed?: EventsFeed;
 }
 
 /** Routes of a part above the transport, asked before the transport answers 404. */
@@ -173,6 +183,12 @@ export class HttpTransport {
     res.once('close', onResponseDone);
     const url = req.url ?? '/';
     const method = req.method;
+    const cors = this.d.cors;
+    if (cors !== undefined) {
+      // browsers' requests: the fast lane hands every request with an Origin to node:http
+      if (req.headers.origin !== undefined) applyCors(cors, req, res);
+      if (method === 'OPTIONS') return answerPreflight(cors, req, res);
+    }
     if (url === '/v3/orders') {
       if (method !== 'POST') return this.methodNotAllowed(res, 'POST');
       const problem = precheck(req, this.d.cfg.maxBodyBytes);
@@ -185,6 +201,7 @@ export class HttpTransport {
       if (method !== 'GET') return this.methodNotAllowed(res, 'GET');
       return this.v3Status(req, res, path.slice('/v3/orders/'.length));
     }
+    if (this.d.sse !== undefined && this.d.sse.route(req, res, path, url, method)) return;
     if (this.d.orders !== undefined && this.d.orders.routes.route(req, res, path, url, method, t0)) return;
     if (path === '/health' || path === '/health/live') {
       if (method !== 'GET') return this.methodNotAllowed(res, 'GET');
@@ -206,6 +223,7 @@ export class HttpTransport {
     }
     if (path.startsWith('/admin/')) return this.admin.route(req, res, path, method ?? 'GET');
     if (this.d.mounted !== undefined && this.d.mounted.route(req, res, path, url, method)) return;
+    if (path === FEED_PATH && this.d.feed !== undefined) return this.d.feed.handle(req, res, method);
     sendError(res, 404, 'NOT_FOUND');
   }
 
@@ -304,6 +322,7 @@ export class HttpTransport {
         clearTimeout(timer);
         resolve();
       });
+      this.d.feed?.closeAll();
       this.server.closeIdleConnections();
       this.fastLane?.close();
     });

@@ -97,6 +97,7 @@ describe('request parser: what goes to node:http', () => {
     ['a body over the limit', request({ headers: ['Host: a', 'Content-Type: application/json', 'Content-Length: 16385'] })],
     ['Transfer-Encoding', request({ headers: ['Host: a', 'Content-Type: application/json', 'Transfer-Encoding: chunked'] })],
     ['Expect', request({ headers: ['Host: a', 'Content-Type: application/json', 'Expect: 100-continue', `Content-Length: ${BODY.length}`] })],
+    ['Origin (a browser: node:http adds CORS headers)', request({ headers: ['Host: a', 'Content-Type: application/json', 'Origin: http://app.example', `Content-Length: ${BODY.length}`] })],
     ['Upgrade', request({ headers: ['Host: a', 'Content-Type: application/json', 'Upgrade: websocket', `Content-Length: ${BODY.length}`] })],
     ['Connection: close', request({ headers: ['Host: a', 'Content-Type: application/json', 'Connection: close', `Content-Length: ${BODY.length}`] })],
     ['another content type', request({ headers: ['Host: a', 'Content-Type: text/plain', `Content-Length: ${BODY.length}`] })],

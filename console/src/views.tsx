@@ -406,7 +406,7 @@ export function PositionsPanel(props: { tick: number }) {
             </thead>
             <tbody>
               {state.rows.map((p) => (
-                <tr key={`${p.accountId}/${p.symbol}`}>
+                <tr key={`${p.accountId}/${p.symbol}`} data-testid="position-row" data-account={p.accountId} data-symbol={p.symbol}>
                   <td>{p.accountId}</td>
                   <td>{p.symbol}</td>
                   <td>{p.netQty}</td>

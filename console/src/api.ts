@@ -1,6 +1,7 @@
 // The console's calls to the gateway. The token lives in sessionStorage (this tab only) and goes
 // in the Authorization header of every REST call; the live stream is opened with a one-time
 // ticket from POST /console/api/session, since EventSource cannot send headers.
+import { createParser } from 'eventsource-parser';
 import type { Sample, Session } from './types';
 
 const KEY = 'switchyard.console.token';
@@ -85,5 +86,55 @@ export function openStream(onSample: (s: Sample) => void, onState: (s: StreamSta
     closed = true;
     window.clearTimeout(timer);
     es?.close();
+  };
+}
+
+/**
+ * Follows an SSE route that needs the Authorization header (GET /stream): fetch with a streamed
+ * body instead of EventSource, so the token never goes into a URL. Reconnects (1..10 s backoff)
+ * and calls onReset each time it (re)connects, so the caller reloads what it may have missed.
+ * Resolves 'absent' when the gateway has no such route (404). Returns a closer.
+ */
+export function followSse(
+  path: string,
+  onEvent: (name: string, data: string) => void,
+  onReset: () => void,
+  onState: (s: 'live' | 'reconnecting' | 'absent') => void,
+): () => void {
+  let closed = false;
+  let ctl: AbortController | null = null;
+  let delay = 1000;
+  const run = async (): Promise<void> => {
+    while (!closed) {
+      ctl = new AbortController();
+      try {
+        const t = tokenStore.get();
+        const r = await fetch(path, { headers: { accept: 'text/event-stream', ...(t ? { authorization: `Bearer ${t}` } : {}) }, signal: ctl.signal });
+        if (r.status === 404) return onState('absent');
+        if (r.status === 200 && r.body !== null) {
+          delay = 1000;
+          onState('live');
+          onReset();
+          const parser = createParser({ onEvent: (e) => onEvent(e.event ?? 'message', e.data) });
+          const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            parser.feed(value);
+          }
+        } else await r.body?.cancel();
+      } catch {
+        // aborted or the connection dropped: reconnect below
+      }
+      if (closed) return;
+      onState('reconnecting');
+      await new Promise((res) => setTimeout(res, delay));
+      delay = Math.min(delay * 2, 10_000);
+    }
+  };
+  void run();
+  return () => {
+    closed = true;
+    ctl?.abort();
   };
 }

@@ -1,7 +1,7 @@
 // The console's panels. Each shows a deliberate state when it has nothing yet, is loading, or
 // failed; admin controls are drawn only for admins (the server refuses them for anyone else).
 import { useEffect, useState } from 'preact/hooks';
-import { api } from './api';
+import { api, followSse } from './api';
 import type { OrderEvent, Sample } from './types';
 import { type Confirm, Empty, ErrorState, fmtNum, fmtTime, Loading, Panel } from './ui';
 
@@ -176,13 +176,18 @@ interface BlotterRow {
 
 const TERMINAL = new Set(['FILLED', 'CANCELED', 'CANCELLED', 'REJECTED', 'EXPIRED']);
 
-/** Folds an account's lifecycle events into one row per order, newest first. */
+/** One key per distinct event, the same whether it came from GET /accounts/{id}/events or GET /stream. */
+const eventKey = (e: OrderEvent): string => `${e.type}|${e.orderId}|${e.at}|${String(e.data.execId ?? e.data.status ?? '')}`;
+
+/** Folds an account's lifecycle events (in time order) into one row per order, newest first. */
 export function blotterRows(events: OrderEvent[]): BlotterRow[] {
   const rows = new Map<string, BlotterRow>();
-  for (const e of events) {
+  const sorted = [...events].sort((a, b) => a.at - b.at);
+  for (const e of sorted) {
     const d = e.data;
     let r = rows.get(e.orderId);
     if (e.type === 'OrderAccepted') {
+      if (r !== undefined) continue;
       r = { orderId: e.orderId, clientOrderId: (d.clientOrderId as string | null) ?? null, symbol: String(d.symbol), side: String(d.side), qty: Number(d.qty), price: (d.price as number | null) ?? null, status: 'ACCEPTED', cumQty: 0, avgPx: null, fills: [], at: e.at };
       rows.set(e.orderId, r);
       continue;
@@ -197,27 +202,58 @@ export function blotterRows(events: OrderEvent[]): BlotterRow[] {
       if (typeof d.lastQty === 'number' && d.lastQty > 0) r.fills.push({ qty: d.lastQty, px: Number(d.lastPx), at: e.at });
     } else if (typeof d.status === 'string') r.status = d.status;
   }
-  return [...rows.values()].reverse();
+  return [...rows.values()].sort((a, b) => b.at - a.at);
 }
 
+/**
+ * The blotter: the account's history from GET /accounts/{id}/events, then live from the gateway's
+ * SSE stream GET /stream (bus_event_v1 events); every (re)connect of the stream reloads the
+ * history, and events from both are merged by identity. A gateway without /stream is polled on
+ * every console sample instead.
+ */
 export function BlotterPanel(props: { accountId: string; tick: number; ask: Ask }) {
-  const [events, setEvents] = useState<OrderEvent[] | null>(null);
+  const [events, setEvents] = useState<Map<string, OrderEvent> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [msg, setMsg] = useState<string | null>(null);
-  useEffect(() => {
-    let gone = false;
+  const [live, setLive] = useState<'live' | 'reconnecting' | 'absent' | 'connecting'>('connecting');
+  const merge = (list: OrderEvent[]): void =>
+    setEvents((old) => {
+      const m = new Map(old ?? []);
+      for (const e of list) m.set(eventKey(e), e);
+      return m;
+    });
+  const load = (): void => {
     void api<{ events: OrderEvent[]; error?: string }>(`/accounts/${encodeURIComponent(props.accountId)}/events?limit=1000`).then((r) => {
-      if (gone) return;
       if (r.status === 200 && r.json) {
-        setEvents(r.json.events);
+        merge(r.json.events);
         setError(null);
       } else setError(r.offline ? 'gateway not reachable' : `GET events: ${r.status} ${r.json?.error ?? ''}`);
     });
-    return () => {
-      gone = true;
-    };
-  }, [props.accountId, props.tick]);
-  const rows = events === null ? null : blotterRows(events);
+  };
+  useEffect(
+    () =>
+      followSse(
+        '/stream',
+        (name, data) => {
+          if (name === 'resync_required') return load();
+          if (name !== 'order_durable' && name !== 'order_update' && name !== 'execution_report') return;
+          const e = JSON.parse(data) as { type: string; at: string; accountId: string; orderId: string | null; data: Record<string, unknown> };
+          if (e.orderId === null) return;
+          merge([{ type: e.type, at: Date.parse(e.at), accountId: e.accountId, orderId: e.orderId, data: e.data }]);
+        },
+        load,
+        (s) => {
+          setLive(s);
+          if (s === 'absent') load();
+        },
+      ),
+    [props.accountId],
+  );
+  // Without /stream: refresh on every console sample.
+  useEffect(() => {
+    if (live === 'absent') load();
+  }, [props.tick]);
+  const rows = events === null ? null : blotterRows([...events.values()]);
   const cancel = (o: BlotterRow): void =>
     props.ask({
       title: 'Cancel order?',
@@ -230,7 +266,18 @@ export function BlotterPanel(props: { accountId: string; tick: number; ask: Ask 
       },
     });
   return (
-    <Panel title="Orders and fills" id="blotter" right={<span class="muted">{props.accountId}</span>}>
+    <Panel
+      title="Orders and fills"
+      id="blotter"
+      right={
+        <span class="muted">
+          {props.accountId} ·{' '}
+          <span data-testid="blotter-feed" class={live === 'live' ? 'ok-text' : ''}>
+            {live === 'live' ? 'live (SSE /stream)' : live === 'absent' ? 'polling' : live}
+          </span>
+        </span>
+      }
+    >
       {error !== null && <ErrorState>{error}</ErrorState>}
       {rows === null ? (
         error === null && <Loading />

@@ -109,6 +109,8 @@ describe('operator console in headless Chromium', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await login(page, gw, admin);
     assert.equal(await page.textContent('[data-testid=role]'), 'admin');
+    // The blotter follows the gateway's SSE stream (GET /stream, bus_event_v1 events).
+    await page.locator('[data-testid=blotter-feed]', { hasText: 'live (SSE /stream)' }).waitFor(WAIT);
 
     // The throughput chart moves while a bounded load runs.
     let moved = false;

@@ -92,6 +92,7 @@ function pct(a: number[], p: number): number | null {
 /** The null venue: takes orders, answers NEW on the next turn (the harness's floor). */
 class NullVenue implements Venue {
   readonly name = 'null';
+  readonly outlivesGateway = false;
   private ev: VenueEvents | null = null;
   private pending: string[] = [];
   async start(ev: VenueEvents): Promise<void> {
@@ -115,6 +116,7 @@ class NullVenue implements Venue {
 /** The FIX initiator run on the calling thread (for comparison only). */
 class InlineFixVenue implements Venue {
   readonly name = 'fix-inline';
+  readonly outlivesGateway = true;
   private b: FixInitiatorBackend | null = null;
   constructor(private readonly link: FixLinkSettings) {}
   async start(ev: VenueEvents): Promise<void> {

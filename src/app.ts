@@ -268,6 +268,8 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
       durable.durableAck.reset();
       durable.fdatasync.reset();
       durable.batchRecords.reset();
+      execution?.toAck.reset();
+      execution?.toFirstFill.reset();
     },
     orders: { entry, routes },
     mounted: consoleRoutes ?? undefined,

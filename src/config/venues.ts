@@ -52,6 +52,11 @@ export interface FixLinkSettings {
   dataDir: string;
   reconnectMinMs: number;
   reconnectMaxMs: number;
+  /**
+   * <prefix>FAILPOINT (tests): '' or 'drop-new' — the gateway's side of the link drops every new
+   * order without sending it, as when the gateway dies before the bytes leave
+   */
+  failpoint: '' | 'drop-new';
 }
 
 export type VenueSettings =
@@ -164,6 +169,7 @@ export function parseFixLinkSettings(env: Env, prefix: string, defaultDataDir: s
     dataDir: str(env, p('DATA_DIR'), defaultDataDir),
     reconnectMinMs,
     reconnectMaxMs,
+    failpoint: oneOf(env, p('FAILPOINT'), '', ['', 'drop-new'] as const),
   };
 }
 

@@ -15,7 +15,9 @@
  *
  * Venue session loss (documented policy): the venues cancel on disconnect; when a venue's
  * session comes back up, and after a restart, every order still working there is asked for its
- * status, and the answers reconcile fills and cancels (UNKNOWN = cancelled by the venue).
+ * status, and the answers reconcile fills and cancels (UNKNOWN = cancelled by the venue; except
+ * that a restored, unfilled order a venue outliving the gateway does not know is sent again once:
+ * the earlier run died between journaling OrderSent and sending it).
  */
 import type { Logger } from 'pino';
 import { Fifo } from '@switchyard/protocol';
@@ -65,6 +67,8 @@ export class ExecutionCounters {
   /** venue events the journal (or the book's state machine) refused */
   refused = 0;
   reconciles = 0;
+  /** restored orders the venue had never heard of, sent again */
+  resent = 0;
 }
 
 export interface ExecutionDeps {
@@ -353,6 +357,16 @@ export class ExecutionService implements DurableListener, VenueEvents {
     if (!o.acked) {
       o.acked = true;
       if (r.execType !== 'ORDER_STATUS') this.toAck.since(o.t0, performance.now());
+    }
+    if (r.ordStatus === 'UNKNOWN' && o.restored && !o.resent && o.cumQty === 0 && o.status === 'ACCEPTED' && this.venueOf(o).outlivesGateway) {
+      // Sent by an earlier run (OrderSent is journaled before the bytes leave) that died before
+      // they reached the venue: the order is still the client's working order, so it goes out
+      // now, once, with the same ClOrdID (the venue refuses a second one if the first arrives).
+      o.resent = true;
+      this.counters.resent++;
+      this.d.log.warn({ orderId: o.orderId, venue: o.venue }, 'venue does not know a restored order: sending it again');
+      this.venueOf(o).send(o.venueOrder);
+      return;
     }
     const a = applyReport(o, r);
     if (typeof a === 'string') {

@@ -33,6 +33,10 @@ export class LiveOrder implements OrderState {
   cancelBeforeSend = false;
   /** the venue has acknowledged it (its first report) */
   acked = false;
+  /** rebuilt from the journal at start-up (sent by an earlier run) */
+  restored = false;
+  /** sent again after the venue answered a status request with "unknown order" */
+  resent = false;
   firstFillSeen = false;
   fills: Fill[] | null = null;
   readonly venueOrder: VenueOrder;

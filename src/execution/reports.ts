@@ -13,7 +13,8 @@
  * The status follows FIX OrdStatus: PARTIALLY_FILLED / FILLED from the quantities, CANCELED,
  * REJECTED and EXPIRED only when the venue says so (a cancel is CANCELED on the venue's
  * confirmation), UNKNOWN (the venue has never heard of an order it was sent: dropped by its
- * cancel-on-disconnect) as CANCELED.
+ * cancel-on-disconnect) as CANCELED. (The execution stage first sends again, once, a restored
+ * order that a venue outliving the gateway does not know: the earlier run died before sending it.)
  */
 import type { OrderStatus } from '../orders/order.js';
 import type { VenueReport } from '../venue/venue.js';

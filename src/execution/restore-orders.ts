@@ -43,6 +43,7 @@ export function restoreOrders(src: RestoreSources, risk: RiskEngine, router: Ven
     const live = new LiveOrder(o.orderId, o.accountId, '', o.request, router.isVenue(venue) ? venue : router.venueOfOrder(venue), o, null, 0, -1, t0);
     live.sent = true;
     live.acked = true;
+    live.restored = true;
     live.status = o.status;
     live.cumQty = o.filledQty;
     for (const e of o.events) {
@@ -67,6 +68,7 @@ export function restoreOrders(src: RestoreSources, risk: RiskEngine, router: Ven
     const live = new LiveOrder(String(rec.orderNo), rec.accountId, rec.sessionId, request, venue, null, handle, rec.orderNo, shard, t0);
     live.sent = true;
     live.acked = true;
+    live.restored = true;
     live.status = st.cancelSent && st.status !== 'FILLED' ? 'CANCEL_REQUESTED' : st.status;
     live.cumQty = st.cumQty;
     live.notional = st.notional;

@@ -25,6 +25,7 @@ export function registerExecutionMetrics(m: MetricsRegistry, x: ExecutionService
   m.counter('gateway_venue_cancel_rejects_total', 'Cancels the venue refused', () => c.cancelRejects);
   m.counter('gateway_venue_events_refused_total', 'Venue events the journal or the order state machine refused', () => c.refused);
   m.counter('gateway_venue_reconcile_requests_total', 'Order status requests sent to reconcile after a restart or a reconnect', () => c.reconciles);
+  m.counter('gateway_venue_orders_resent_total', 'Restored orders the venue did not know (the earlier run died before sending them), sent again', () => c.resent);
   m.percentiles('gateway_venue_ack', 'Order accepted to the venue\'s first report', x.toAck, P3);
   m.percentiles('gateway_venue_first_fill', 'Order accepted to its first fill', x.toFirstFill, P3);
   m.histogram('gateway_venue_ack_seconds', 'Order accepted to the venue\'s first report', [[{}, x.toAck]]);

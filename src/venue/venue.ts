@@ -77,6 +77,12 @@ export interface VenueEvents {
 
 export interface Venue {
   readonly name: string;
+  /**
+   * True when the venue's orders survive a restart of the gateway (a venue across a FIX link):
+   * then "unknown order" for an order an earlier run sent means it never arrived. False for the
+   * embedded simulator, whose orders die with the gateway process (cancel-on-disconnect).
+   */
+  readonly outlivesGateway: boolean;
   /** Starts the venue; resolves once it can take orders (the session may still be CONNECTING for FIX). */
   start(events: VenueEvents): Promise<void>;
   send(o: VenueOrder): void;

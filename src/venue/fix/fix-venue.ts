@@ -15,6 +15,7 @@ export class FixVenue extends WorkerVenue {
       name,
       entry: workerEntry(import.meta.url, './initiator-worker'),
       backend: link,
+      outlivesGateway: true,
       sessionFromWorker: true,
       restartMinMs: link.reconnectMinMs,
       restartMaxMs: link.reconnectMaxMs,

@@ -59,6 +59,7 @@ export class FixInitiatorBackend implements VenueBackend {
   }
 
   submit(o: VenueOrder): void {
+    if (this.link.failpoint === 'drop-new') return;
     if (this.session) this.session.sendApp('D', newOrderSingle(o, new Date()));
     else this.out.report(this.localReject(o, 'VENUE_DOWN'));
   }

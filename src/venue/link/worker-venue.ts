@@ -49,6 +49,8 @@ export interface WorkerVenueOptions {
   backend: unknown;
   /** whether the worker reports the session state (FIX) or the adapter does (simulator) */
   sessionFromWorker: boolean;
+  /** see Venue.outlivesGateway */
+  outlivesGateway: boolean;
   restartMinMs: number;
   restartMaxMs: number;
   /** how long `close` waits for the worker to finish before terminating it */
@@ -65,6 +67,7 @@ export interface VenueWorkerData {
 
 export class WorkerVenue implements Venue {
   readonly name: string;
+  readonly outlivesGateway: boolean;
   private events: VenueEvents | null = null;
   private worker: Worker | null = null;
   private ready = false;
@@ -82,6 +85,7 @@ export class WorkerVenue implements Venue {
 
   constructor(private readonly opts: WorkerVenueOptions) {
     this.name = opts.name;
+    this.outlivesGateway = opts.outlivesGateway;
     this.restartMs = opts.restartMinMs;
   }
 

@@ -31,6 +31,7 @@ export class SimVenue extends WorkerVenue {
       name,
       entry: workerEntry(import.meta.url, './worker'),
       backend,
+      outlivesGateway: false,
       sessionFromWorker: false,
       restartMinMs: opts.restartMinMs ?? 100,
       restartMaxMs: opts.restartMaxMs ?? 5000,

@@ -120,4 +120,37 @@ describe('execution loop over FIX', () => {
       assert.equal(await gw.stop(), 0);
     }
   });
+
+  it('an order an earlier run journaled as sent but never got out is sent again once the venue says it does not know it', async () => {
+    // run 1 drops new orders on its side of the link, as when it dies before the bytes leave
+    const first = { ...env, GATEWAY_DATA_DIR: join(dir, 'gateway-resend'), VENUE_FX_DATA_DIR: join(dir, 'link-resend') };
+    let gw = await startGateway({ ...first, VENUE_FX_FAILPOINT: 'drop-new' });
+    const tok = await token('acct-resend');
+    let id = '';
+    try {
+      await sessionUp(gw);
+      const r = await post(gw.base, '/orders', tok, { symbol: 'AAPL', side: 'BUY', type: 'LIMIT', qty: 10, price: 13_500, clientOrderId: 'lost-1' });
+      assert.equal(r.status, 202);
+      id = r.json.orderId;
+      await until('sent', async () => ((await metrics(gw.base)).get('gateway_venue_orders_routed_total')! >= 1 ? true : undefined));
+    } finally {
+      await gw.kill();
+    }
+    gw = await startGateway(first);
+    try {
+      await sessionUp(gw);
+      await until('sent again', async () => ((await metrics(gw.base)).get('gateway_venue_orders_resent_total')! >= 1 ? true : undefined));
+      const o = (await get(gw.base, `/orders/${id}`, tok)).json;
+      assert.ok(!TERMINAL.has(o.status), `the order works at the venue (${o.status})`);
+      // it is live there: the venue confirms a cancel
+      assert.equal((await post(gw.base, `/orders/${id}/cancel`, tok, '')).status, 202);
+      const done = await until('cancelled', async () => {
+        const x = (await get(gw.base, `/orders/${id}`, tok)).json;
+        return x.status === 'CANCELED' ? x : undefined;
+      });
+      assert.notEqual(done.reason, 'VENUE_UNKNOWN_ORDER');
+    } finally {
+      assert.equal(await gw.stop(), 0);
+    }
+  });
 });

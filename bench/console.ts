@@ -2,8 +2,9 @@
  * `npm run bench:console`: what one open operator console costs /v3/orders. In the same run, in
  * interleaved rounds: the bare node:http ceiling, the gateway with no console, and the gateway with
  * one console open — a client that does what the browser console does (POST /console/api/session,
- * the SSE stream at CONSOLE_INTERVAL_MS, and on every sample the blotter's GET
- * /accounts/{id}/events, every 5th the back office P&L, every 10th the audit anchor). Same wrk
+ * the console stream at CONSOLE_INTERVAL_MS, the blotter's GET /accounts/{id}/events and its SSE
+ * stream GET /stream (which makes the bus relay tail the journals while it is open), the back
+ * office P&L every 5th sample, the audit anchor every 10th). Same wrk
  * settings as bench:v3. Reports medians and the ratios to bare; results in
  * var/results/bench-console-<timestamp>.{json,txt}.
  *
@@ -65,12 +66,23 @@ function openConsole(base: string, token: string, accountId: string): Promise<{ 
                 if (!block.startsWith('event: sample')) continue;
                 JSON.parse(block.slice(block.indexOf('data: ') + 6));
                 samples++;
-                call(`/accounts/${accountId}/events?limit=1000`);
                 if (samples % 5 === 0) call('/console/api/backoffice/pnl');
                 if (samples % 10 === 0) call('/audit/anchor');
               }
             });
-            resolve({ samples: () => samples, calls: () => calls, close: () => req.destroy() });
+            // The blotter: its history once, then GET /stream for as long as the console is open.
+            call(`/accounts/${accountId}/events?limit=1000`);
+            const blotter = request(`${base}/stream`, { headers: auth }, (r) => r.resume());
+            blotter.on('error', () => {});
+            blotter.end();
+            resolve({
+              samples: () => samples,
+              calls: () => calls,
+              close: () => {
+                req.destroy();
+                blotter.destroy();
+              },
+            });
           });
           req.on('error', () => {});
           req.end();

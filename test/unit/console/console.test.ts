@@ -37,6 +37,24 @@ describe('Tickets', () => {
 });
 
 describe('interval percentiles', () => {
+  test('equal the percentiles of a histogram holding only the interval\'s values', () => {
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const h = new LatencyHistogram();
+    const m = new LatencyMark();
+    for (let round = 0; round < 5; round++) {
+      const only = new LatencyHistogram();
+      for (let i = 0; i < 2000; i++) {
+        const v = 500 + Math.floor(rnd() ** 4 * 50_000_000);
+        h.record(v);
+        only.record(v);
+      }
+      const r = h.percentilesSince(m, [50, 99, 99.9]);
+      assert.equal(r.count, 2000);
+      assert.deepEqual(r.ns, [only.percentileNs(50), only.percentileNs(99), only.percentileNs(99.9)]);
+    }
+  });
+
   test('only what was recorded since the mark; a reset restarts the interval', () => {
     const h = new LatencyHistogram();
     const m = new LatencyMark();

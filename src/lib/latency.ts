@@ -35,6 +35,7 @@ export class LatencyMark {
 /** The pure-JS histogram's bucket counters (bitBucketSize 32: an Int32Array). */
 type Counted = hdr.Histogram & {
   _counts: Int32Array;
+  countsArrayIndex(value: number): number;
   valueFromIndex(index: number): number;
   highestEquivalentValue(value: number): number;
 };
@@ -98,8 +99,11 @@ export class LatencyHistogram {
     const prev = mark.counts;
     // A reset since the mark: the interval starts at the reset.
     if (h.totalCount < mark.total) prev.fill(0);
+    // Counters only grow between resets, so outside [min, max] of the current values both are 0.
+    const from = h.totalCount === 0 ? 0 : h.countsArrayIndex(h.minNonZeroValue);
+    const to = h.totalCount === 0 ? 0 : Math.min(cur.length, h.countsArrayIndex(h.maxValue) + 1);
     let total = 0;
-    for (let i = 0; i < cur.length; i++) {
+    for (let i = from; i < to; i++) {
       const d = cur[i]! - prev[i]!;
       if (d > 0) total += d;
     }
@@ -112,14 +116,14 @@ export class LatencyHistogram {
       });
       let run = 0;
       let k = 0;
-      for (let i = 0; i < cur.length && k < wants.length; i++) {
+      for (let i = from; i < to && k < wants.length; i++) {
         const d = cur[i]! - prev[i]!;
         if (d <= 0) continue;
         run += d;
         while (k < wants.length && run >= wants[k]!) ns[k++] = h.highestEquivalentValue(h.valueFromIndex(i));
       }
     }
-    prev.set(cur);
+    prev.set(cur.subarray(from, to), from);
     mark.total = h.totalCount;
     return { count: total, ns };
   }

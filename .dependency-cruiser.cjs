@@ -3,8 +3,8 @@
  * only from its own part or from parts below it, and nothing may form a cycle.
  *
  *   lib → protocol → contract → config → auth → risk → orders → fastpath → journal → drain
- *   → confirmation → durable → venue → bus → transport → metrics → backoffice → app (app.ts,
- *   main.ts, cli, loadgen, console server)
+ *   → confirmation → durable → venue → execution → bus → transport → console (the operator
+ *   console's server) → metrics → backoffice → app (app.ts, main.ts, cli, loadgen)
  */
 const LAYERS = [
   ['lib', '^src/lib/'],
@@ -23,10 +23,11 @@ const LAYERS = [
   ['execution', '^src/execution/'],
   ['bus', '^src/bus/'],
   ['transport', '^src/transport/'],
+  ['console', '^src/console/'],
   ['metrics', '^src/metrics/'],
   ['backoffice', '^src/backoffice/'],
   ['client', '^packages/client/'],
-  ['app', '^src/(app|main)\\.ts$|^src/(cli|loadgen|console)/'],
+  ['app', '^src/(app|main)\\.ts$|^src/(cli|loadgen)/'],
 ];
 
 const forbidden = [

@@ -46,3 +46,10 @@ const sources = Math.max(
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
   run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'tsconfig.json']);
 }
+
+// The operator console's front end (console/ → dist/console, served at /console by the gateway).
+const consoleIndex = join(root, 'dist', 'console', 'index.html');
+const consoleSources = Math.max(newestMtime(join(root, 'console')), statSync(lock).mtimeMs);
+if (!existsSync(consoleIndex) || statSync(consoleIndex).mtimeMs < consoleSources) {
+  run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'console/vite.config.ts']);
+}

@@ -12,7 +12,8 @@
  *   6. bus                 gateway id, the journal tail into the event hub, the NATS publisher
  *                          (BUS_KIND=nats) from its checkpoint
  *   7. transports          HTTP (fast lane + node:http, /events/feed, SSE streams fed by the
- *                          event hub) and binary TCP
+ *                          event hub) and binary TCP; the operator console (console/)
+ *                          mounted on the HTTP transport at /console
  *   8. metrics             read at scrape time from the parts above
  *   9. listen
  */
@@ -50,6 +51,9 @@ import { SseStreams } from './transport/sse/streams.js';
 import { OutboundQueue } from './orders/outbound.js';
 import { FixVenue } from './venue/fix/fix-venue.js';
 import { VenueRouter } from './venue/router.js';
+import { ConsoleAssets, defaultAssetsDir } from './console/assets.js';
+import { ConsoleRoutes } from './console/routes.js';
+import type { ConsoleSources } from './console/sources.js';
 import { SimVenue } from './venue/sim/sim-venue.js';
 import type { Venue } from './venue/venue.js';
 import { checkpointPath, readCheckpoint } from './bus/checkpoint.js';
@@ -234,6 +238,15 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     owners: { ownerOf: (orderId) => durable.book.get(orderId)?.accountId ?? execution?.find(orderId)?.accountId },
   });
   let stopping: Promise<void> | null = null;
+  const consoleRoutes = cfg.console.enabled
+    ? new ConsoleRoutes({
+        log,
+        auth,
+        cfg: cfg.console,
+        assets: new ConsoleAssets(defaultAssetsDir()),
+        sources: consoleSources(cfg, fastPath, stages, durable, execution, journaled, busStatus),
+      })
+    : null;
   const http = new HttpTransport({
     log,
     auth,
@@ -267,6 +280,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
       execution?.toFirstFill.reset();
     },
     orders: { entry, routes },
+    mounted: consoleRoutes ?? undefined,
     feed,
     sse: sseRoutes,
     cors: cfg.cors,
@@ -316,6 +330,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
         log.info('shutting down: closing listeners');
         // SSE streams end first: they would hold the listener open until the grace period.
         sse.close();
+        consoleRoutes?.close();
         const closed = Promise.all([http.close(), tcp.close(cfg.http.shutdownGraceMs)]);
         // Refuse new orders from here on; queued ones are drained by the workers.
         fastPath.close();
@@ -341,6 +356,54 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
       })();
       return stopping;
     },
+  };
+}
+
+/** What the operator console reads (console/sources.ts). Bus kind `none`: the console shows "bus off". */
+function consoleSources(
+  cfg: GatewayConfig,
+  fastPath: FastPath,
+  stages: StageTimers,
+  durable: DurableOrders<AnswerSink>,
+  execution: ExecutionService | null,
+  journaled: boolean,
+  busStatus: () => BusStatus,
+): ConsoleSources {
+  const c = fastPath.counters;
+  const kill = fastPath.kill;
+  const entries = (m: Map<string, { reason: string; sinceMs: number; manual: boolean }>) =>
+    [...m].map(([id, e]) => ({ id, reason: e.reason, sinceMs: e.sinceMs, manual: e.manual }));
+  return {
+    accepted: () => c.accepted + durable.counters.accepted,
+    rejected: () => c.softRejected + c.killed + c.riskRejected + durable.counters.rejected,
+    ackHistograms: [
+      { name: 'v3', h: stages.v3LiveAckAccepted },
+      { name: 'http', h: stages.ack },
+      { name: 'durable', h: durable.durableAck },
+      { name: 'tcp', h: stages.tcpAck },
+    ],
+    shards: () =>
+      kill.shards.map((s, shard) => ({
+        shard,
+        depth: fastPath.depth(shard),
+        capacity: cfg.fastPath.ingressCapacity,
+        utilisationPct: fastPath.utilisation(shard),
+        killed: s.killed,
+        reason: s.killed ? s.reason : null,
+      })),
+    kill: () => ({
+      engaged: kill.engaged,
+      global: kill.global && { reason: kill.global.reason, sinceMs: kill.global.sinceMs, manual: kill.global.manual },
+      accounts: entries(kill.accounts),
+      sessions: entries(kill.sessions),
+    }),
+    journal: () => ({ durable: durable.journalFailed ? 'FAILED' : 'OK', lastSeq: durable.durableSeq, v3Journaled: journaled }),
+    bus: () => {
+      const b = busStatus();
+      return b.kind === 'none' ? null : b;
+    },
+    venues: () =>
+      execution === null ? [] : [...execution.sessions].map(([venue, state]) => ({ venue, state, openOrders: execution.openAt.get(venue) ?? 0 })),
   };
 }
 

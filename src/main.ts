@@ -71,7 +71,8 @@ async function main(): Promise<void> {
       `\nDemo token for account "demo" (admin, valid 24 h, this run only):\n\n${demoToken}\n\n` +
         `Try:\n  curl -sS -X POST http://127.0.0.1:${gw.httpPort}/v3/orders \\\n` +
         `    -H "Authorization: Bearer ${demoToken}" -H 'Content-Type: application/json' \\\n` +
-        `    -d '{"symbol":"AAPL","side":"BUY","type":"LIMIT","qty":100,"price":15000,"timeInForce":"GTC","clientOrderId":"demo-1"}'\n\n`,
+        `    -d '{"symbol":"AAPL","side":"BUY","type":"LIMIT","qty":100,"price":15000,"timeInForce":"GTC","clientOrderId":"demo-1"}'\n\n` +
+        (cfg.console.enabled ? `Operator console: http://127.0.0.1:${gw.httpPort}/console/ (paste the token above)\n\n` : ''),
     );
   }
   // Handlers first: whoever reads the ready line may signal at once.

@@ -9,6 +9,7 @@ import { Ajv } from 'ajv';
 import { bool, ConfigError, type Env, int, list, num, oneOf, raw, str } from './env.js';
 import { type DurableConfig, loadDurableConfig } from './durable.js';
 import { loadVenuesConfig, type VenuesConfig } from './venues.js';
+import { type ConsoleConfig, loadConsoleConfig } from './console.js';
 import { type HttpConfig, loadHttpConfig, loadTcpConfig, type TcpConfig } from './transport.js';
 import { type CorsConfig, loadCorsConfig, loadSseConfig, type SseConfig } from './sse.js';
 import { type BusConfig, loadBusConfig } from './bus.js';
@@ -126,6 +127,8 @@ export interface GatewayConfig {
   durable: DurableConfig;
   /** venues and routing (venue/config.ts); no venues with SOR_VENUES=none */
   venues: VenuesConfig;
+  /** the operator console at /console (config/console.ts) */
+  console: ConsoleConfig;
   /** SSE streams: replay buffers, keep-alives, caps (config/sse.ts) */
   sse: SseConfig;
   /** CORS for browser clients (config/sse.ts) */
@@ -349,6 +352,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     bus: loadBusConfig(env),
     durable: loadDurableConfig(env, dataDir),
     venues: loadVenuesConfig(env, dataDir),
+    console: loadConsoleConfig(env),
     sse: loadSseConfig(env),
     cors: loadCorsConfig(env),
     backoffice: {

@@ -58,6 +58,8 @@ export interface HttpDeps {
   resetMetrics: () => void;
   /** serve POST /v3/orders and POST /orders through the fast lane (fast-lane.ts); default true */
   fastLane?: boolean;
+  /** more routes served by a layer above (the operator console at /console) */
+  mounted?: MountedRoutes;
   /** the durable path: POST /orders and its other routes */
   orders?: { entry: OrdersEntry; routes: OrdersRoutes };
   /** GET /stream and GET /orders/{id}/stream (absent: 404) */
@@ -66,6 +68,12 @@ export interface HttpDeps {
   cors?: CorsConfig;
   /** GET /events/feed (events-feed.ts) */
   feed?: EventsFeed;
+}
+
+/** Routes of a part above the transport, asked before the transport answers 404. */
+export interface MountedRoutes {
+  /** true when it answered the request */
+  route(req: IncomingMessage, res: ServerResponse, path: string, url: string, method: string | undefined): boolean;
 }
 
 /** A /v3 request from node:http waiting for its token. */
@@ -214,6 +222,7 @@ export class HttpTransport {
       return;
     }
     if (path.startsWith('/admin/')) return this.admin.route(req, res, path, method ?? 'GET');
+    if (this.d.mounted !== undefined && this.d.mounted.route(req, res, path, url, method)) return;
     if (path === FEED_PATH && this.d.feed !== undefined) return this.d.feed.handle(req, res, method);
     sendError(res, 404, 'NOT_FOUND');
   }

@@ -9,6 +9,8 @@ import { mintToken } from '../../src/auth/token.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SECRET = 'test-secret';
+/** Loss-suspect timeout of every started gateway unless the test sets V3_LOSS_GAP_TIMEOUT_MS. */
+export const LOSS_TIMER_OFF_MS = '600000';
 
 export interface RunningGateway {
   proc: ChildProcess;
@@ -37,6 +39,11 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ru
       GATEWAY_DATA_DIR: dataDir,
       // Most tests look at order entry alone; the venue tests turn the embedded venue on.
       SOR_VENUES: 'none',
+      // The loss-suspect timer (500 ms by default) kills a session whose /v3 order is not durable in
+      // time. Under a loaded machine one fdatasync can take longer than that, and a test that is not
+      // about loss detection then sees 503 V3_SESSION_KILLED or a TCP reject. Tests about the timer set
+      // their own value.
+      V3_LOSS_GAP_TIMEOUT_MS: LOSS_TIMER_OFF_MS,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -186,7 +186,7 @@ export class FastPath {
     const st = this.stages;
     const acct = risk.account(accountId, nowMs);
     const t0 = this.clock.monoMs();
-    let reason = risk.checkLimits(acct, o);
+    let reason = risk.checkLimits(acct, o) ?? risk.checkRate(acct, nowMs);
     const t1 = this.clock.monoMs();
     st.riskLimits.since(t0, t1);
     let t2 = t1;

@@ -9,6 +9,7 @@ import { mintToken } from './auth/token.js';
 import { ConfigError } from './config/env.js';
 import { loadConfig } from './config/config.js';
 import { createLogger } from './lib/logger.js';
+import { PortUnavailableError } from './lib/port-probe.js';
 
 async function main(): Promise<void> {
   let cfg;
@@ -31,7 +32,16 @@ async function main(): Promise<void> {
     log.warn('JWT_HS256_SECRET is not set: using an ephemeral secret for this run only (tokens die with the process)');
   }
 
-  const gw = await startGateway({ ...cfg, auth: { ...cfg.auth, secret } }, log);
+  let gw;
+  try {
+    gw = await startGateway({ ...cfg, auth: { ...cfg.auth, secret } }, log);
+  } catch (err) {
+    if (err instanceof PortUnavailableError) {
+      console.error(`gateway not started: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
   if (demoToken !== undefined) {
     process.stderr.write(
       `\nDemo token for account "demo" (admin, valid 24 h, this run only):\n\n${demoToken}\n\n` +

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ORDER, post, startFailing, startGateway } from '../helpers/gateway.js';
 
@@ -35,4 +37,23 @@ describe('start-up and shutdown', () => {
     assert.equal(await gw.stop(), 0);
     await assert.rejects(fetch(`${gw.base}/health`));
   });
+
+  for (const [variable, which] of [['GATEWAY_PORT', 'port'], ['GATEWAY_TCP_PORT', 'tcpPort']] as const) {
+    it(`a second start on a busy ${variable}: one line naming the port, exit 2, no epoch consumed`, async () => {
+      const gw = await startGateway();
+      try {
+        const epochFile = join(gw.dataDir, 'v3', 'epoch');
+        const epoch = readFileSync(epochFile, 'utf8');
+        const busy = String(gw[which]);
+        const second = await startFailing({ GATEWAY_DATA_DIR: gw.dataDir, GATEWAY_TCP_PORT: '0', [variable]: busy });
+        assert.equal(second.code, 2, second.output);
+        const lines = second.output.trim().split('\n');
+        assert.equal(lines.length, 1, `one line, no stack trace:\n${second.output}`);
+        assert.match(lines[0]!, new RegExp(`${variable}: port ${busy} on 127\\.0\\.0\\.1 is already in use`));
+        assert.equal(readFileSync(epochFile, 'utf8'), epoch, 'the epoch is untouched');
+      } finally {
+        assert.equal(await gw.stop(), 0);
+      }
+    });
+  }
 });

@@ -91,7 +91,8 @@ export class FastPath {
   private orderNo: number;
   readonly registry: OrderRegistry;
   /** session numbering starts after this */
-  private readonly seqBase: number;
+  /** sessions of this run number from seqBase + 1 (the epoch's first number) */
+  readonly seqBase: number;
   private readonly enqueueFailures: EnqueueFailureListener | null;
   private readonly outbound: OutboundQueue | null;
   private readonly stages: FastPathStages;

@@ -27,6 +27,20 @@ describe('POST /v3/orders (drain running)', () => {
     assert.notEqual(b.json.orderId, a.json.orderId);
   });
 
+  it("carries the original's fields: attemptId on a 202, sessionId and receivedAtNs on rejects", async () => {
+    const a = await post(gw.base, '/v3/orders', tok, ORDER);
+    assert.deepEqual(Object.keys(a.json), ['status', 'sessionId', 'sessionSeq', 'attemptId', 'orderId', 'receivedAtNs']);
+    assert.equal(a.json.attemptId, `att_${a.json.sessionSeq}`);
+    const risk = await post(gw.base, '/v3/orders', tok, { ...ORDER, symbol: 'ZZZ' });
+    assert.equal(risk.status, 422);
+    assert.deepEqual(Object.keys(risk.json), ['status', 'reason', 'message', 'sessionId', 'receivedAtNs']);
+    assert.deepEqual([risk.json.status, risk.json.reason, risk.json.sessionId], ['REJECTED', 'INVALID_SYMBOL', 'strat-1']);
+    assert.ok(Number.isInteger(risk.json.receivedAtNs) && risk.json.receivedAtNs >= a.json.receivedAtNs);
+    const contract = await post(gw.base, '/v3/orders', tok, { ...ORDER, qty: 0 });
+    assert.equal(contract.json.sessionId, 'strat-1');
+    assert.ok(Number.isInteger(contract.json.receivedAtNs));
+  });
+
   it('answers a replayed Idempotency-Key with the original answer, and 409 for another body', async () => {
     const first = await post(gw.base, '/v3/orders', tok, ORDER, { 'idempotency-key': 'k-1' });
     assert.equal(first.status, 202);

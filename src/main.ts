@@ -45,9 +45,11 @@ async function main(): Promise<void> {
   if (demoToken !== undefined) {
     process.stderr.write(
       `\nDemo token for account "demo" (admin, valid 24 h, this run only):\n\n${demoToken}\n\n` +
-        `Try:\n  curl -sS -X POST http://127.0.0.1:${gw.httpPort}/v3/orders \\\n` +
-        `    -H "Authorization: Bearer ${demoToken}" -H 'Content-Type: application/json' \\\n` +
-        `    -d '{"symbol":"AAPL","side":"BUY","type":"LIMIT","qty":100,"price":15000,"timeInForce":"GTC","clientOrderId":"demo-1"}'\n\n`,
+        `Try (copy and paste):\n  TOKEN=${demoToken}\n  curl -sS -X POST http://127.0.0.1:${gw.httpPort}/v3/orders \\\n` +
+        `    -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\\n` +
+        `    -d '{"symbol":"AAPL","side":"BUY","type":"LIMIT","qty":100,"price":15000,"timeInForce":"GTC","clientOrderId":"demo-1"}'\n\n` +
+        `The README's examples mint tokens with the secret secret123; to follow them as written, start with:\n` +
+        `  JWT_HS256_SECRET=secret123 npm start\n\n`,
     );
   }
   // Handlers first: whoever reads the ready line may signal at once.

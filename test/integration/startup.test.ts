@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -27,6 +28,15 @@ describe('start-up and shutdown', () => {
       const r = await post(gw.base, '/v3/orders', line, ORDER);
       assert.equal(r.status, 202);
       assert.equal(r.json.sessionId, 'demo');
+      // The banner's commands, pasted into a shell as printed, place an order.
+      const from = gw.output.indexOf('Try (copy and paste):');
+      assert.ok(from >= 0, 'the banner prints commands to paste');
+      const to = gw.output.indexOf('', from);
+      const pasted = gw.output.slice(from + 1, to).join('\n');
+      const sh = spawnSync('bash', ['-c', `set -euo pipefail\n${pasted}`], { encoding: 'utf8' });
+      assert.equal(sh.status, 0, sh.stderr);
+      assert.match(sh.stdout, /"status":"VOLATILE_ACCEPT","sessionId":"demo"/);
+      assert.ok(gw.output.some((l) => l.includes('JWT_HS256_SECRET=secret123 npm start')), "the banner tells how to follow the README's examples");
     } finally {
       await gw.stop();
     }

@@ -38,6 +38,8 @@ export class SessionState {
 export class FastPathCounters {
   accepted = 0;
   softRejected = 0;
+  /** refused by the hard watermark (503 V3_BACKPRESSURE_HARD) */
+  hardRejected = 0;
   killed = 0;
   /** risk/contract rejects (422) and rate limits (429) */
   riskRejected = 0;
@@ -257,6 +259,7 @@ export class FastPath {
     const cls = reasonClass(reason);
     if (cls === 'killed') c.killed++;
     else if (cls === 'soft-backpressure') c.softRejected++;
+    else if (cls === 'unavailable') c.hardRejected++;
     else c.riskRejected++;
     return reason;
   }

@@ -129,7 +129,9 @@ describe('binary TCP session rules', () => {
     const tok = await token('acct-slow', { sub: 'slow-sess' });
     const before = await metrics(gw.base);
     const p = await Peer.open(gw.tcpPort);
-    p.socket.write(packet((b, o) => encodeLogin(b, o, { version: 1, heartbeatMs: 100, token: tok })));
+    // A 1 s heartbeat: with 100 ms, a loaded machine let the silence timer fire first (the
+    // flooding client's bytes wait in socket buffers the server no longer reads).
+    p.socket.write(packet((b, o) => encodeLogin(b, o, { version: 1, heartbeatMs: 1000, token: tok })));
     await p.until((x) => x.length > 0);
     assert.equal(p.messages[0]!.type, MsgType.LoginAccepted);
     p.socket.pause(); // from now on, read nothing

@@ -3,6 +3,8 @@
  * constructors, in numbered stages — nothing is wired after construction. Owns start-up and
  * graceful shutdown order.
  *
+ *   0. ports            the HTTP and TCP ports are probed: a busy port stops the start before
+ *                          anything durable (epoch, journals) happens
  *   1. domain state        authenticator, stage timers, risk engine, kill switch, ingress rings,
  *                          the outbound queue to the venues
  *   2. durable path        journal keys, snapshot + replay, journal writer (durable/recovery.ts)
@@ -34,6 +36,7 @@ import { registerDurableMetrics } from './metrics/durable-metrics.js';
 import { registerGatewayMetrics, StageTimers } from './metrics/gateway-metrics.js';
 import { MetricsRegistry } from './metrics/registry.js';
 import { RiskEngine } from './risk/engine.js';
+import { listenError, probePort } from './lib/port-probe.js';
 import type { AnswerSink } from './transport/http/answer.js';
 import { DurableAnswers } from './transport/http/durable-answers.js';
 import { OrdersEntry } from './transport/http/orders-entry.js';
@@ -80,6 +83,10 @@ export interface Gateway {
 export async function startGateway(cfg: GatewayConfig & { auth: { secret: string } }, log: Logger): Promise<Gateway> {
   const fc = cfg.fastPath;
   const cc = fc.confirm;
+
+  // 0. Ports: fail on a busy one before the epoch or a journal is touched.
+  await probePort('GATEWAY_PORT', cfg.host, cfg.port);
+  await probePort('GATEWAY_TCP_PORT', cfg.host, cfg.tcpPort);
 
   // 1. Domain state.
   const auth = new Authenticator(cfg.auth, Date.now, (err) => log.error({ err }, 'token verification failed unexpectedly'));
@@ -305,8 +312,12 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
 
   // 9. Listen.
   sse.start();
-  const httpPort = await http.listen(cfg.port, cfg.host);
-  const tcpPort = await tcp.listen(cfg.tcpPort, cfg.host);
+  const httpPort = await http.listen(cfg.port, cfg.host).catch((err: unknown) => {
+    throw listenError('GATEWAY_PORT', cfg.host, cfg.port, err);
+  });
+  const tcpPort = await tcp.listen(cfg.tcpPort, cfg.host).catch((err: unknown) => {
+    throw listenError('GATEWAY_TCP_PORT', cfg.host, cfg.tcpPort, err);
+  });
   log.info(
     {
       http: `${cfg.host}:${httpPort}`,

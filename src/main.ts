@@ -13,6 +13,7 @@ import { loadConfig } from './config/config.js';
 import { loadBackofficeConfig } from './backoffice/config.js';
 import { type BackofficeChild, startBackofficeChild } from './backoffice/launcher.js';
 import { createLogger } from './lib/logger.js';
+import { PortUnavailableError } from './lib/port-probe.js';
 
 async function main(): Promise<void> {
   let cfg;
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
     }
   }
   const log = createLogger(cfg.logLevel);
+  // The original's variables that mean nothing here: named once each, never ignored silently.
+  for (const w of cfg.compatWarnings) log.warn(w);
 
   let secret = cfg.auth.secret;
   let demoToken: string | undefined;
@@ -47,7 +50,16 @@ async function main(): Promise<void> {
     log.warn('JWT_HS256_SECRET is not set: using an ephemeral secret for this run only (tokens die with the process)');
   }
 
-  const gw = await startGateway({ ...cfg, auth: { ...cfg.auth, secret } }, log);
+  let gw;
+  try {
+    gw = await startGateway({ ...cfg, auth: { ...cfg.auth, secret } }, log);
+  } catch (err) {
+    if (err instanceof PortUnavailableError) {
+      console.error(`gateway not started: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
   let backoffice: BackofficeChild | undefined;
   if (cfg.backoffice.enabled) {
     const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
@@ -69,10 +81,12 @@ async function main(): Promise<void> {
   if (demoToken !== undefined) {
     process.stderr.write(
       `\nDemo token for account "demo" (admin, valid 24 h, this run only):\n\n${demoToken}\n\n` +
-        `Try:\n  curl -sS -X POST http://127.0.0.1:${gw.httpPort}/v3/orders \\\n` +
-        `    -H "Authorization: Bearer ${demoToken}" -H 'Content-Type: application/json' \\\n` +
+        `Try (copy and paste):\n  TOKEN=${demoToken}\n  curl -sS -X POST http://127.0.0.1:${gw.httpPort}/v3/orders \\\n` +
+        `    -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\\n` +
         `    -d '{"symbol":"AAPL","side":"BUY","type":"LIMIT","qty":100,"price":15000,"timeInForce":"GTC","clientOrderId":"demo-1"}'\n\n` +
-        (cfg.console.enabled ? `Operator console: http://127.0.0.1:${gw.httpPort}/console/ (paste the token above)\n\n` : ''),
+        (cfg.console.enabled ? `Operator console: http://127.0.0.1:${gw.httpPort}/console/ (paste the token above)\n\n` : '') +
+        `The README's examples mint tokens with the secret secret123; to follow them as written, start with:\n` +
+        `  JWT_HS256_SECRET=secret123 npm start\n\n`,
     );
   }
   // Handlers first: whoever reads the ready line may signal at once.

@@ -29,7 +29,7 @@ const USAGE = `usage: client [--host H] [--port P] [--token T] [--json] <command
 commands:
   new --symbol S --side BUY|SELL --qty N [--price N] [--type LIMIT|MARKET]
       [--tif GTC|GTD] [--expire-at EPOCH_MS] [--client-order-id ID]
-  cancel (--order-id N | --client-order-id ID)
+  cancel (--order-id ID | --client-order-id ID)   ID: the orderId printed by new (64-bit decimal)
   watch                    print every message from the server until Ctrl-C
 `;
 
@@ -66,9 +66,12 @@ function kv(obj: Record<string, string | number | null>): string {
   return [String(type), ...Object.entries(rest).map(([k, x]) => `${k}=${x}`)].join(' ');
 }
 
+/** Fields printed as decimal strings: 64-bit values that a JSON reader must not round through a double. */
+const AS_TEXT = new Set(['orderId', 'receivedAtNs']);
+
 function printResult(r: OrderResult | CancelResult, json: boolean): void {
   const plain: Record<string, string | number | null> = {};
-  for (const [k, x] of Object.entries(r)) plain[k] = typeof x === 'bigint' ? x.toString() : (x as string | number);
+  for (const [k, x] of Object.entries(r)) plain[k] = typeof x === 'bigint' || AS_TEXT.has(k) ? String(x) : (x as string | number);
   if (json) {
     process.stdout.write(JSON.stringify(plain) + '\n');
     return;
@@ -145,8 +148,12 @@ async function main(argv: string[]): Promise<number> {
     if ((orderId === undefined) === (clientOrderId === undefined)) {
       throw new UsageError('cancel needs exactly one of --order-id or --client-order-id');
     }
+    // Order ids are 64-bit: kept as the decimal text, never through a Number.
+    if (orderId !== undefined && (!/^\d{1,20}$/.test(orderId) || BigInt(orderId) === 0n || BigInt(orderId) > 2n ** 64n - 1n)) {
+      throw new UsageError(`--order-id: expected an order id (decimal, 1 to 2^64-1), got ${JSON.stringify(orderId)}`);
+    }
     run = async (c) => {
-      const r = await c.cancel(orderId !== undefined ? { orderId: int('order-id', orderId) } : { clientOrderId: clientOrderId as string });
+      const r = await c.cancel(orderId !== undefined ? { orderId } : { clientOrderId: clientOrderId as string });
       printResult(r, json);
       return r.status === 'CANCEL_ACK' ? 0 : 3;
     };

@@ -9,15 +9,26 @@
  * ({ seq, atMs, keyId, hash } or null). Exit status: 0 when ok, 1 when not, 2 on a usage error.
  *
  * Secrets on a command line are visible to other local users (ps); `--keys-env VAR` reads the
- * same syntax from an environment variable instead (e.g. `--keys-env AUDIT_HMAC_KEYS`).
+ * same syntax from an environment variable instead (e.g. `--keys-env AUDIT_HMAC_KEYS`), and
+ * `--key-file PATH` from a file.
+ *
+ *   npm run journal-verify -- --data-dir <GATEWAY_DATA_DIR>
+ *
+ * checks the durable journal of a gateway's data directory with the keys that gateway uses: the
+ * key generated into the data directory (`audit-hmac.key`, the default set-up) plus
+ * AUDIT_HMAC_KEYS when that is set, unless keys are given explicitly.
  */
-import { statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseKeySpec } from '../lib/key-spec.js';
 import { readAnchor, verifyJournal } from '../journal/verify.js';
 
 const USAGE =
-  'usage: journal-verify --dir <journal dir> (--keys id:secret[,id:base64:...] | --keys-env VAR) [--from-seq N] [--limit N]';
+  'usage: journal-verify (--data-dir <GATEWAY_DATA_DIR> | --dir <journal dir>) [--keys id:secret[,id:base64:...] | --keys-env VAR | --key-file PATH] [--from-seq N] [--limit N]';
+
+/** The key file the gateway generates into its data directory when no key is configured (durable/keys.ts). */
+const GENERATED_KEY_FILE = 'audit-hmac.key';
 
 function fail(message: string): never {
   process.stderr.write(`journal-verify: ${message}\n${USAGE}\n`);
@@ -32,12 +43,22 @@ function intArg(name: string, v: string | undefined, min: number): number | unde
   return n;
 }
 
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    fail(`cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
 async function main(): Promise<void> {
   let values;
   try {
     ({ values } = parseArgs({
       options: {
         dir: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'key-file': { type: 'string' },
         keys: { type: 'string' },
         'keys-env': { type: 'string' },
         'from-seq': { type: 'string' },
@@ -54,33 +75,48 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  if (values.dir === undefined) fail('--dir is required');
+  const dataDir = values['data-dir'];
+  if ((values.dir === undefined) === (dataDir === undefined)) fail('give one of --data-dir or --dir');
+  const dir = values.dir ?? join(dataDir!, 'journal');
   let isDir = false;
   try {
-    isDir = statSync(values.dir).isDirectory();
+    isDir = statSync(dir).isDirectory();
   } catch {
     isDir = false;
   }
-  if (!isDir) fail(`${values.dir} is not a directory`);
-  let spec = values.keys;
+  if (!isDir) fail(`${dir} is not a directory`);
+  const given = [values.keys, values['keys-env'], values['key-file']].filter((v) => v !== undefined).length;
+  if (given > 1) fail('give at most one of --keys, --keys-env or --key-file');
+  const specs: string[] = [];
+  if (values.keys !== undefined) specs.push(values.keys);
   if (values['keys-env'] !== undefined) {
-    if (spec !== undefined) fail('give either --keys or --keys-env');
-    spec = process.env[values['keys-env']];
-    if (spec === undefined) fail(`environment variable ${values['keys-env']} is not set`);
+    const v = process.env[values['keys-env']];
+    if (v === undefined) fail(`environment variable ${values['keys-env']} is not set`);
+    specs.push(v);
   }
-  if (spec === undefined) fail('--keys or --keys-env is required');
-  let keys: Map<string, Buffer>;
-  try {
-    keys = parseKeySpec(spec);
-  } catch (err) {
-    fail((err as Error).message);
+  if (values['key-file'] !== undefined) specs.push(readKeyFile(values['key-file']));
+  if (given === 0) {
+    if (dataDir === undefined) fail('--keys, --keys-env or --key-file is required with --dir');
+    // The gateway's own keys: the generated key file and AUDIT_HMAC_KEYS, as it loads them.
+    const file = join(dataDir, GENERATED_KEY_FILE);
+    if (existsSync(file)) specs.push(readKeyFile(file));
+    if (process.env.AUDIT_HMAC_KEYS) specs.push(process.env.AUDIT_HMAC_KEYS);
+    if (specs.length === 0) fail(`no keys: ${file} does not exist and AUDIT_HMAC_KEYS is not set`);
+  }
+  const keys = new Map<string, Buffer>();
+  for (const spec of specs) {
+    try {
+      for (const [id, secret] of parseKeySpec(spec)) keys.set(id, secret);
+    } catch (err) {
+      fail((err as Error).message);
+    }
   }
   if (keys.size === 0) fail('no keys given');
 
   const fromSeq = intArg('from-seq', values['from-seq'], 0);
   const limit = intArg('limit', values.limit, 1);
-  const result = await verifyJournal(values.dir, keys, { fromSeq, limit });
-  const anchor = await readAnchor(values.dir);
+  const result = await verifyJournal(dir, keys, { fromSeq, limit });
+  const anchor = await readAnchor(dir);
   process.stdout.write(`${JSON.stringify({ ...result, anchor })}\n`);
   process.exitCode = result.ok ? 0 : 1;
 }

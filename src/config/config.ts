@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { bool, ConfigError, type Env, int, list, num, oneOf, raw, str } from './env.js';
+import { compatWarnings } from './compat.js';
 import { type DurableConfig, loadDurableConfig } from './durable.js';
 import { loadVenuesConfig, type VenuesConfig } from './venues.js';
 import { type ConsoleConfig, loadConsoleConfig } from './console.js';
@@ -62,6 +63,8 @@ export interface FastPathConfig {
   /** FASTPATH_DRAIN_POLL_MS: how long a drain worker sleeps when all its rings are empty */
   drainPollMs: number;
   softRejectPct: number;
+  /** V3_HARD_REJECT_PCT: optional third watermark, soft < hard < kill; 0 = none */
+  hardRejectPct: number;
   killRejectPct: number;
   killAutoRecover: boolean;
   killRecoverPct: number;
@@ -111,7 +114,6 @@ export interface GatewayConfig {
   port: number;
   tcpPort: number;
   dataDir: string;
-  queueCapacity: number;
   /** HTTP limits (config/transport.ts) */
   http: HttpConfig;
   /** binary TCP session rules and limits (config/transport.ts) */
@@ -135,6 +137,8 @@ export interface GatewayConfig {
   cors: CorsConfig;
   /** the back office `npm start` runs beside the gateway (backoffice/launcher.ts) */
   backoffice: LauncherConfig;
+  /** the original's variables set in the environment that do nothing here (config/compat.ts), to log at start */
+  compatWarnings: readonly string[];
 }
 
 export interface LauncherConfig {
@@ -267,6 +271,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (killRejectPct <= softRejectPct) {
     throw new ConfigError('V3_KILL_REJECT_PCT', `must be greater than V3_SOFT_REJECT_PCT (${softRejectPct}), got ${killRejectPct}`);
   }
+  const hardRejectPct = int(env, 'V3_HARD_REJECT_PCT', 0, { min: 0, max: 99 });
+  if (hardRejectPct !== 0 && (hardRejectPct <= softRejectPct || hardRejectPct >= killRejectPct)) {
+    throw new ConfigError(
+      'V3_HARD_REJECT_PCT',
+      `must lie between V3_SOFT_REJECT_PCT (${softRejectPct}) and V3_KILL_REJECT_PCT (${killRejectPct}), or be 0 (no hard tier), got ${hardRejectPct}`,
+    );
+  }
   const killRecoverPct = int(env, 'V3_KILL_RECOVER_PCT', 60, { min: 0, max: 94 });
   if (killRecoverPct >= softRejectPct) {
     throw new ConfigError('V3_KILL_RECOVER_PCT', `must be below V3_SOFT_REJECT_PCT (${softRejectPct}), got ${killRecoverPct}`);
@@ -296,7 +307,6 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     port: int(env, 'GATEWAY_PORT', 8081, { min: 0, max: 65535 }),
     tcpPort: int(env, 'GATEWAY_TCP_PORT', 9001, { min: 0, max: 65535 }),
     dataDir: resolve(str(env, 'GATEWAY_DATA_DIR', './var/data')),
-    queueCapacity: int(env, 'QUEUE_CAPACITY', 65_536, { min: 2, max: 1 << 24 }),
     http: loadHttpConfig(env),
     tcp: loadTcpConfig(env),
     httpFastLane: bool(env, 'HTTP_FAST_LANE', true),
@@ -315,6 +325,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       drainWorkers: int(env, 'FASTPATH_DRAIN_WORKERS', 1, { min: 1, max: 64 }),
       drainPollMs: int(env, 'FASTPATH_DRAIN_POLL_MS', 1, { min: 1, max: 100 }),
       softRejectPct,
+      hardRejectPct,
       killRejectPct,
       killAutoRecover: bool(env, 'V3_KILL_AUTO_RECOVER', true),
       killRecoverPct,
@@ -359,6 +370,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       enabled: bool(env, 'BACKOFFICE_ENABLE', true),
       stopTimeoutMs: int(env, 'BACKOFFICE_STOP_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
     },
+    compatWarnings: compatWarnings(env),
   };
   return config;
 }

@@ -41,7 +41,14 @@ export interface ConfirmView {
   receivedAtNs?: number;
   updatedAtNs: number;
   shardId: number;
+  /** UNKNOWN only: why no order is known, in words */
+  message?: string;
+  /** UNKNOWN only: the first sequence number of this run's epoch */
+  epochFirstSeq?: number;
 }
+
+/** Reason code of an UNKNOWN status (answered 404). */
+export const UNKNOWN_ORDER = 'UNKNOWN_ORDER';
 
 const nsText = new DecimalFormatter();
 
@@ -97,10 +104,18 @@ export class Confirmations {
     const reg = fp.registry;
     const slot = reg.findBySessionSeq(sessionId, sessionSeq);
     if (slot < 0) {
-      const status: ConfirmStatus = this.wasJournaled(sessionId, sessionSeq) ? 'DURABLE_ACCEPTED' : 'UNKNOWN';
-      return status === 'UNKNOWN'
-        ? { sessionId, sessionSeq, status, updatedAtNs, shardId }
-        : { sessionId, sessionSeq, status, attemptId: `att_${sessionSeq}`, updatedAtNs, shardId };
+      if (this.wasJournaled(sessionId, sessionSeq)) {
+        return { sessionId, sessionSeq, status: 'DURABLE_ACCEPTED', attemptId: `att_${sessionSeq}`, updatedAtNs, shardId };
+      }
+      const first = fp.seqBase + 1;
+      const last = fp.session(sessionId).seq;
+      const message =
+        sessionSeq < first
+          ? `not in the journals, and before this run's epoch: since the last start this session numbers from ${first} (epoch × 2^32 + 1)`
+          : sessionSeq > last
+            ? `never issued in this epoch: the session's last sequence number is ${last > fp.seqBase ? last : 'none yet'} (numbers start at ${first})`
+            : 'not tracked: refused at entry, or older than the last V3_CANCEL_WINDOW accepted orders';
+      return { sessionId, sessionSeq, status: 'UNKNOWN', reason: UNKNOWN_ORDER, message, epochFirstSeq: first, updatedAtNs, shardId };
     }
     const view: ConfirmView = {
       sessionId,
@@ -149,6 +164,7 @@ export class Confirmations {
     if (v.orderId !== undefined) s += ',"orderId":"' + v.orderId + '"';
     if (v.reason !== undefined) s += ',"reason":"' + v.reason + '"';
     if (v.receivedAtNs !== undefined) s += ',"receivedAtNs":' + nsText.format(v.receivedAtNs);
+    if (v.message !== undefined) s += ',"message":' + JSON.stringify(v.message) + ',"epochFirstSeq":' + v.epochFirstSeq;
     return s + ',"updatedAtNs":' + nsText.format(v.updatedAtNs) + ',"shardId":' + v.shardId + '}';
   }
 

@@ -38,6 +38,8 @@ export class SessionState {
 export class FastPathCounters {
   accepted = 0;
   softRejected = 0;
+  /** refused by the hard watermark (503 V3_BACKPRESSURE_HARD) */
+  hardRejected = 0;
   killed = 0;
   /** risk/contract rejects (422) and rate limits (429) */
   riskRejected = 0;
@@ -91,7 +93,8 @@ export class FastPath {
   private orderNo: number;
   readonly registry: OrderRegistry;
   /** session numbering starts after this */
-  private readonly seqBase: number;
+  /** sessions of this run number from seqBase + 1 (the epoch's first number) */
+  readonly seqBase: number;
   private readonly enqueueFailures: EnqueueFailureListener | null;
   private readonly outbound: OutboundQueue | null;
   private readonly stages: FastPathStages;
@@ -186,7 +189,7 @@ export class FastPath {
     const st = this.stages;
     const acct = risk.account(accountId, nowMs);
     const t0 = this.clock.monoMs();
-    let reason = risk.checkLimits(acct, o);
+    let reason = risk.checkLimits(acct, o) ?? risk.checkRate(acct, nowMs);
     const t1 = this.clock.monoMs();
     st.riskLimits.since(t0, t1);
     let t2 = t1;
@@ -256,6 +259,7 @@ export class FastPath {
     const cls = reasonClass(reason);
     if (cls === 'killed') c.killed++;
     else if (cls === 'soft-backpressure') c.softRejected++;
+    else if (cls === 'unavailable') c.hardRejected++;
     else c.riskRejected++;
     return reason;
   }

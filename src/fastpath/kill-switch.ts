@@ -16,6 +16,8 @@ import type { Reason } from '../contract/reasons.js';
 
 export interface AdmissionPolicy {
   softRejectPct: number;
+  /** optional third watermark between soft and kill (503 V3_BACKPRESSURE_HARD); 0 = none */
+  hardRejectPct: number;
   killRejectPct: number;
   killAutoRecover: boolean;
   killRecoverPct: number;
@@ -36,7 +38,7 @@ export class ShardKill {
   manual = false;
 }
 
-export type Admission = null | 'V3_BACKPRESSURE_SOFT' | 'V3_QUEUE_KILLED';
+export type Admission = null | 'V3_BACKPRESSURE_SOFT' | 'V3_BACKPRESSURE_HARD' | 'V3_QUEUE_KILLED';
 
 /** Integer utilisation percentage of a queue, as the watermarks compare it. */
 export function utilisationPct(depth: number, capacity: number): number {
@@ -77,13 +79,16 @@ export class KillSwitch {
 
   /**
    * Watermarks on the shard's utilisation before enqueueing: at or above the kill watermark the
-   * shard is killed; at or above the soft watermark the order is refused softly.
+   * shard is killed; at or above the hard watermark (when set) the order is refused with 503;
+   * at or above the soft watermark it is refused softly (429).
    */
   admit(shard: number, pct: number, nowMs: number): Admission {
     if (pct >= this.policy.killRejectPct) {
       this.killShard(shard, 'V3_QUEUE_KILLED', nowMs, false);
       return 'V3_QUEUE_KILLED';
     }
+    const hard = this.policy.hardRejectPct;
+    if (hard > 0 && pct >= hard) return 'V3_BACKPRESSURE_HARD';
     if (pct >= this.policy.softRejectPct) return 'V3_BACKPRESSURE_SOFT';
     return null;
   }

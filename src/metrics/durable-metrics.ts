@@ -55,6 +55,7 @@ export function registerDurableMetrics(m: MetricsRegistry, svc: DurableOrders<un
   // --- backpressure -------------------------------------------------------------------------
   m.gauge('gateway_inflight', 'Orders appended to the journal but not yet durable', () => svc.inflight);
   m.gauge('gateway_durable_inflight', 'Same as gateway_inflight', () => svc.inflight);
+  m.gauge('gateway_inflight_current', 'Same as gateway_inflight (the name the original\'s inflight scripts read)', () => svc.inflight);
   m.counter('gateway_backpressure_inflight_total', 'Orders refused: inflight cap (429 BACKPRESSURE_INFLIGHT_SOFT)', () => c.backpressureInflight);
   m.counter('gateway_backpressure_wal_bytes_total', 'Orders refused: journal pending bytes (503 BACKPRESSURE_WAL_BYTES)', () => c.backpressureWalBytes);
   m.counter('gateway_backpressure_wal_age_total', 'Orders refused: journal age (503 BACKPRESSURE_WAL_AGE)', () => c.backpressureWalAge);

@@ -53,6 +53,7 @@ export function registerGatewayMetrics(
   m.gauge('gateway_queue_len', 'Orders waiting in the ingress queues', () => fp.totalDepth());
   m.counter('gateway_v3_accepted_total', '/v3 orders acknowledged VOLATILE_ACCEPT', () => c.accepted);
   m.counter('gateway_v3_rejected_soft_total', '/v3 orders refused by the soft watermark (429)', () => c.softRejected);
+  m.counter('gateway_v3_rejected_hard_total', '/v3 orders refused by the hard watermark (503 V3_BACKPRESSURE_HARD)', () => c.hardRejected);
   m.counter('gateway_v3_rejected_killed_total', '/v3 orders refused by the kill switch or a full/closed queue (503)', () => c.killed);
   m.counter('gateway_v3_rejected_risk_total', '/v3 orders refused by contract or pre-trade risk checks (422/429)', () => c.riskRejected);
   m.gauge('gateway_v3_queue_depth', 'Orders in the /v3 ingress queues (all shards)', () => fp.totalDepth());
@@ -60,6 +61,7 @@ export function registerGatewayMetrics(
   m.gauge('gateway_v3_queue_utilization_pct', 'Highest ingress queue utilisation over shards (percent)', () => fp.maxUtilisation());
   m.gauge('gateway_v3_soft_reject_pct', 'Soft watermark (percent)', () => f.softRejectPct);
   m.gauge('gateway_v3_kill_reject_pct', 'Kill watermark (percent)', () => f.killRejectPct);
+  m.gauge('gateway_v3_hard_reject_pct', 'Hard watermark (percent; 0 = no hard tier, V3_HARD_REJECT_PCT unset)', () => f.hardRejectPct);
   m.gauge('gateway_v3_kill_switch', '1 while any kill switch blocks new orders (global, account, session or shard)', () => (fp.kill.engaged ? 1 : 0));
   m.gauge('gateway_v3_global_kill_switch', '1 while the global kill switch is on', () => (fp.kill.global !== null ? 1 : 0));
   m.gauge('gateway_v3_shard_kill_switches', 'Shards whose kill switch is on', () => fp.kill.killedShardCount());
@@ -102,6 +104,15 @@ export function registerGatewayMetrics(
     ['p99', 99],
     ['p999', 99.9],
   ]);
+  // The original's engine figures: here the fast path's risk stage (TCP and /v3).
+  m.percentiles('gateway_fast_path_processing', 'Fast path risk stage', st.risk, [
+    ['p50', 50],
+    ['p99', 99],
+    ['p999', 99.9],
+  ]);
+  m.gauge('gateway_latency_mean_ns', 'Fast path risk stage mean (ns)', () => Math.round(st.risk.meanNs));
+  m.gauge('gateway_latency_p95_ns', 'Fast path risk stage p95 (ns)', () => st.risk.percentileNs(95));
+  m.gauge('gateway_latency_p999_ns', 'Fast path risk stage p99.9 (ns)', () => st.risk.percentileNs(99.9));
   m.percentiles('gateway_live_ack', '/v3 acknowledgement time after authentication, all outcomes', st.v3LiveAck);
   m.percentiles('gateway_v3_live_ack', '/v3 acknowledgement time after authentication, all outcomes', st.v3LiveAck);
   m.percentiles('gateway_live_ack_accepted', '/v3 acknowledgement time after authentication, accepted only', st.v3LiveAckAccepted);
@@ -160,4 +171,10 @@ export function registerGatewayMetrics(
   m.gauge('gateway_v3_kill_auto_recover_enabled', 'V3_KILL_AUTO_RECOVER', () => (f.killAutoRecover ? 1 : 0));
   m.gauge('gateway_v3_kill_recover_pct', 'V3_KILL_RECOVER_PCT', () => f.killRecoverPct);
   m.gauge('gateway_v3_kill_recover_after_ms', 'V3_KILL_RECOVER_AFTER_MS', () => f.killRecoverAfterMs);
+
+  // --- the original's gauges whose answer here is a constant (docs/compatibility.md) ----------
+  m.gauge('gateway_inflight_dynamic_enabled', 'Dynamic inflight control: always 0 (a static cap)', () => 0);
+  m.gauge('gateway_inflight_limit_dynamic', 'Inflight limit in force: BACKPRESSURE_INFLIGHT_MAX (0 = no cap)', () => cfg.durable.inflightMax);
+  m.gauge('gateway_order_store_shards', 'Durable order store shards: always 1 (one single-writer store)', () => 1);
+  m.gauge('gateway_kafka_enabled', 'Kafka producer: always 0 (the bus is NATS JetStream, BUS_KIND)', () => 0);
 }

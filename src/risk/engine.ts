@@ -130,6 +130,7 @@ export class RiskEngine {
   evaluate(a: AccountRisk, o: NewOrder, nowMs: number): Reason | null {
     const r =
       this.checkLimits(a, o) ??
+      this.checkRate(a, nowMs) ??
       (this.usePosition ? this.checkPosition(a, o, nowMs) : null) ??
       (this.useMargin ? this.checkMargin(a, o, nowMs) : null);
     if (r === null) this.syntheticWork(this.cfg.loops);
@@ -164,6 +165,14 @@ export class RiskEngine {
     const unit = o.type === OrdType.Limit ? o.price : ref;
     if (o.qty * unit > maxNotional) return 'RISK_REJECT';
     return null;
+  }
+
+  /**
+   * The account's order-rate bucket (RISK_RATE_PER_SEC) on a profile without the position stage,
+   * which checks it itself: a configured rate applies on every profile.
+   */
+  checkRate(a: AccountRisk, nowMs: number): Reason | null {
+    return !this.usePosition && a.bucket !== null && !a.bucket.peek(nowMs) ? 'RATE_LIMITED' : null;
   }
 
   checkPosition(a: AccountRisk, o: NewOrder, nowMs: number): Reason | null {
@@ -210,8 +219,8 @@ export class RiskEngine {
    * order handle to pass to {@link release} or {@link fill}, or null when the profile tracks none.
    */
   book(a: AccountRisk, o: NewOrder, nowMs: number): OpenOrder | null {
-    if (!this.usePosition) return null;
     if (a.bucket !== null) a.bucket.take(nowMs);
+    if (!this.usePosition) return null;
     const oo = openOrder(o.symbol, o.side, o.qty, this.unitPrice(o), o.clientOrderId);
     const e = a.exposure(o.symbol);
     if (o.side === Side.Buy) e.openBuy += o.qty;

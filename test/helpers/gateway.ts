@@ -9,6 +9,8 @@ import { mintToken } from '../../src/auth/token.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SECRET = 'test-secret';
+/** Loss-suspect timeout of every started gateway unless the test sets V3_LOSS_GAP_TIMEOUT_MS. */
+export const LOSS_TIMER_OFF_MS = '600000';
 
 export interface RunningGateway {
   proc: ChildProcess;
@@ -39,6 +41,11 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ru
       SOR_VENUES: 'none',
       // The back office `npm start` runs beside the gateway is tested on its own (backoffice/).
       BACKOFFICE_ENABLE: '0',
+      // The loss-suspect timer (500 ms by default) kills a session whose /v3 order is not durable in
+      // time. Under a loaded machine one fdatasync can take longer than that, and a test that is not
+      // about loss detection then sees 503 V3_SESSION_KILLED or a TCP reject. Tests about the timer set
+      // their own value.
+      V3_LOSS_GAP_TIMEOUT_MS: LOSS_TIMER_OFF_MS,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,7 +93,7 @@ export async function waitForOutput(gw: RunningGateway, re: RegExp, timeoutMs = 
 export async function startFailing(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const proc = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, GATEWAY_PORT: '0', GATEWAY_HOST: '127.0.0.1', JWT_HS256_SECRET: SECRET, SOR_VENUES: 'none', BACKOFFICE_ENABLE: '0', ...env },
+    env: { PATH: process.env.PATH, GATEWAY_PORT: '0', GATEWAY_TCP_PORT: '0', GATEWAY_HOST: '127.0.0.1', JWT_HS256_SECRET: SECRET, SOR_VENUES: 'none', BACKOFFICE_ENABLE: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

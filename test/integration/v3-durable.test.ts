@@ -47,7 +47,12 @@ describe('/v3 durable confirmation', () => {
         const r = await get(gw.base, `/v3/orders/sess-c/${a.sessionSeq}`, tok);
         assert.equal(r.json.status, 'DURABLE_ACCEPTED', 'earlier orders are durable too (in ring order)');
       }
-      assert.equal((await get(gw.base, '/v3/orders/sess-c/999', tok)).json.status, 'UNKNOWN');
+      const unknown = await get(gw.base, '/v3/orders/sess-c/999', tok);
+      assert.equal(unknown.status, 404);
+      assert.equal(unknown.json.status, 'UNKNOWN');
+      assert.equal(unknown.json.reason, 'UNKNOWN_ORDER');
+      assert.match(unknown.json.message, /never issued in this epoch: the session's last sequence number is 20/);
+      assert.equal(unknown.json.epochFirstSeq, 1);
       assert.deepEqual((await get(gw.base, '/v3/orders/someone-else/1', tok)).json, { error: 'forbidden' });
       assert.equal((await get(gw.base, '/v3/orders/sess-c/1', undefined)).status, 401);
       const bad = await get(gw.base, '/v3/orders/sess-c/x1', tok);
@@ -95,7 +100,9 @@ describe('/v3 durable confirmation', () => {
       const next = await post(again.base, '/v3/orders', tok, ORDER);
       assert.equal(next.status, 202);
       assert.equal(next.json.sessionSeq, 2 ** 32 + 1, 'numbering continues in the next epoch');
-      assert.equal((await get(again.base, `/v3/orders/sess-k/${50 + 1}`, tok)).json.status, 'UNKNOWN');
+      const gone = await get(again.base, `/v3/orders/sess-k/${50 + 1}`, tok);
+      assert.deepEqual([gone.status, gone.json.status, gone.json.reason, gone.json.epochFirstSeq], [404, 'UNKNOWN', 'UNKNOWN_ORDER', 2 ** 32 + 1]);
+      assert.match(gone.json.message, /before this run's epoch/);
       // Crash again before anything of this run is durable-confirmed: the next run must not reuse its numbers.
       await again.kill();
       const third = await startGateway({ ...KEYS, ...NO_LOSS_TIMER, V3_INGRESS_QUEUE_CAPACITY: '1024', GATEWAY_DATA_DIR: gw.dataDir });

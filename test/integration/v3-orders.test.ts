@@ -27,6 +27,20 @@ describe('POST /v3/orders (drain running)', () => {
     assert.notEqual(b.json.orderId, a.json.orderId);
   });
 
+  it("carries the original's fields: attemptId on a 202, sessionId and receivedAtNs on rejects", async () => {
+    const a = await post(gw.base, '/v3/orders', tok, ORDER);
+    assert.deepEqual(Object.keys(a.json), ['status', 'sessionId', 'sessionSeq', 'attemptId', 'orderId', 'receivedAtNs']);
+    assert.equal(a.json.attemptId, `att_${a.json.sessionSeq}`);
+    const risk = await post(gw.base, '/v3/orders', tok, { ...ORDER, symbol: 'ZZZ' });
+    assert.equal(risk.status, 422);
+    assert.deepEqual(Object.keys(risk.json), ['status', 'reason', 'message', 'sessionId', 'receivedAtNs']);
+    assert.deepEqual([risk.json.status, risk.json.reason, risk.json.sessionId], ['REJECTED', 'INVALID_SYMBOL', 'strat-1']);
+    assert.ok(Number.isInteger(risk.json.receivedAtNs) && risk.json.receivedAtNs >= a.json.receivedAtNs);
+    const contract = await post(gw.base, '/v3/orders', tok, { ...ORDER, qty: 0 });
+    assert.equal(contract.json.sessionId, 'strat-1');
+    assert.ok(Number.isInteger(contract.json.receivedAtNs));
+  });
+
   it('answers a replayed Idempotency-Key with the original answer, and 409 for another body', async () => {
     const first = await post(gw.base, '/v3/orders', tok, ORDER, { 'idempotency-key': 'k-1' });
     assert.equal(first.status, 202);
@@ -177,6 +191,41 @@ describe('POST /v3/orders with the drain disabled (deterministic queue)', () => 
     assert.equal(m.get('gateway_v3_queue_utilization_pct'), 85);
     assert.equal(m.get('gateway_v3_rejected_soft_total'), 1);
     assert.equal(m.get('gateway_v3_processed_total'), 0);
+  });
+});
+
+describe("POST /v3/orders with the original's three watermarks (V3_HARD_REJECT_PCT)", () => {
+  let gw: RunningGateway;
+  before(async () => {
+    // One event loop admits orders, so a queue grows one order at a time and stops at the first
+    // watermark it reaches; with 4 slots each order is a 25 % step: 75 % lies past the hard mark.
+    gw = await startGateway({
+      FASTPATH_DRAIN_ENABLE: '0',
+      V3_SHARD_COUNT: '1',
+      V3_INGRESS_QUEUE_CAPACITY: '4',
+      V3_SOFT_REJECT_PCT: '60',
+      V3_HARD_REJECT_PCT: '70',
+      V3_KILL_REJECT_PCT: '95',
+      V3_KILL_RECOVER_PCT: '50',
+    });
+  });
+  after(async () => {
+    assert.equal(await gw.stop(), 0);
+  });
+
+  it('503 REJECTED V3_BACKPRESSURE_HARD at the hard mark, no kill, with the metrics the gate scripts read', async () => {
+    const t = await token('acct-h');
+    for (let i = 1; i <= 3; i++) assert.equal((await post(gw.base, '/v3/orders', t, ORDER)).status, 202, `order ${i}`);
+    const hard = await post(gw.base, '/v3/orders', t, ORDER);
+    assert.deepEqual([hard.status, hard.json.status, hard.json.reason, hard.json.sessionId], [503, 'REJECTED', 'V3_BACKPRESSURE_HARD', 'acct-h']);
+    const m = await metrics(gw.base);
+    assert.equal(m.get('gateway_v3_hard_reject_pct'), 70);
+    assert.equal(m.get('gateway_v3_rejected_hard_total'), 1);
+    assert.equal(m.get('gateway_v3_rejected_killed_total'), 0);
+    assert.equal(m.get('gateway_v3_shard_kill_switches'), 0);
+    for (const name of ['gateway_fast_path_processing_p50_us', 'gateway_fast_path_processing_p999_us', 'gateway_latency_mean_ns', 'gateway_latency_p95_ns', 'gateway_latency_p999_ns', 'gateway_inflight_current']) {
+      assert.ok(m.has(name), `${name} exported`);
+    }
   });
 });
 

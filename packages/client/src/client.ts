@@ -257,11 +257,8 @@ export class SwitchyardClient extends EventEmitter<ClientEventMap> {
     const seq = this.lastSeq + 1;
     try {
       const byId = 'orderId' in target;
-      const orderId = byId ? target.orderId : null;
+      const orderId = byId ? toOrderId(target.orderId) : null;
       const clientOrderId = byId ? null : target.clientOrderId;
-      if (byId && (!Number.isSafeInteger(orderId) || (orderId as number) <= 0)) {
-        throw new InvalidRequestError(`orderId must be a positive integer, got ${orderId}`);
-      }
       if (!byId && (typeof clientOrderId !== 'string' || clientOrderId === '')) {
         throw new InvalidRequestError('clientOrderId must be a non-empty string');
       }
@@ -602,4 +599,22 @@ export class SwitchyardClient extends EventEmitter<ClientEventMap> {
   private discardOutput(): void {
     this.outStart = this.outEnd;
   }
+}
+
+const U64_MAX = 2n ** 64n - 1n;
+
+/** A 64-bit order id from a decimal string, a bigint or a safe integer; a number when it fits one. */
+function toOrderId(v: string | bigint | number): number | bigint {
+  let big: bigint;
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v) || v <= 0) throw new InvalidRequestError(`orderId must be a positive integer (pass ids above 2^53 as a string or bigint), got ${v}`);
+    return v;
+  }
+  if (typeof v === 'string') {
+    if (!/^\d{1,20}$/.test(v)) throw new InvalidRequestError(`orderId must be a decimal integer, got ${JSON.stringify(v)}`);
+    big = BigInt(v);
+  } else if (typeof v === 'bigint') big = v;
+  else throw new InvalidRequestError(`orderId must be a string, bigint or number, got ${typeof v}`);
+  if (big <= 0n || big > U64_MAX) throw new InvalidRequestError(`orderId must be in [1, 2^64-1], got ${big}`);
+  return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
 }

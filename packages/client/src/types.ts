@@ -32,7 +32,11 @@ export interface OrderRequest {
 }
 
 /** Names the order to cancel: by the server's order id, or by the clientOrderId given at entry. */
-export type CancelRequest = { orderId: number } | { clientOrderId: string };
+/**
+ * Order ids are 64-bit: give them as the decimal string the gateway printed (HTTP `orderId`), a
+ * bigint, or a number up to 2^53 − 1.
+ */
+export type CancelRequest = { orderId: string | bigint | number } | { clientOrderId: string };
 
 /** A reason name from the shared table, or `UNKNOWN_<code>` for a code this build does not know. */
 export type ReasonName = WireReason | `UNKNOWN_${number}`;

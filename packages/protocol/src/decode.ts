@@ -98,8 +98,9 @@ export function decodePayload(buf: Buffer, start: number, len: number, from: Sen
       if (body !== BODY.CANCEL_FIXED + n) return badLength(type, body, `${BODY.CANCEL_FIXED} + clientOrderId length ${n}`);
       const clientSeq = getU64(buf, b);
       if (clientSeq < 0) return badField('clientSeq');
-      const orderId = getU64(buf, b + 8);
-      if (orderId < 0) return badField('orderId');
+      const small = getU64(buf, b + 8);
+      // An id above 2^53 − 1 is a valid u64 (kept as a bigint): it names no order of this gateway.
+      const orderId = small < 0 ? getBigU64(buf, b + 8) : small;
       if ((orderId === 0) === (n === 0)) {
         return new ProtocolError('PROTOCOL_BAD_FIELD', 'Cancel must name exactly one of orderId or clientOrderId');
       }

@@ -10,6 +10,8 @@ import {
   type LoginMsg, type LoginRejectedMsg, type Message, type NewOrderMsg, type RejectMsg,
 } from './messages.js';
 
+const U64_MAX = 2n ** 64n - 1n;
+
 function checkU64(v: number, field: string): void {
   if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${field} must be an integer in [0, 2^53-1], got ${v}`);
 }
@@ -153,14 +155,19 @@ export function encodeCancel(buf: Buffer, off: number, m: Fields<CancelMsg>): nu
   const byClientId = m.clientOrderId !== null && m.clientOrderId !== '';
   if (byId === byClientId) throw new RangeError('cancel needs exactly one of orderId or clientOrderId');
   if (byId) {
-    checkU64(m.orderId as number, 'orderId');
-    if (m.orderId === 0) throw new RangeError('orderId 0 is reserved for "absent"');
+    if (typeof m.orderId === 'bigint') {
+      if (m.orderId <= 0n || m.orderId > U64_MAX) throw new RangeError(`orderId must be an integer in [1, 2^64-1], got ${m.orderId}`);
+    } else {
+      checkU64(m.orderId as number, 'orderId');
+      if (m.orderId === 0) throw new RangeError('orderId 0 is reserved for "absent"');
+    }
   }
   const idLen = byClientId ? asciiLength(m.clientOrderId, MAX_CLIENT_ORDER_ID_BYTES, 'clientOrderId') : 0;
   const size = cancelFrameSize(idLen);
   const b = header(buf, off, size, MsgType.Cancel);
   putU64(buf, b, m.clientSeq);
-  putU64(buf, b + 8, byId ? (m.orderId as number) : 0);
+  if (typeof m.orderId === 'bigint') putBigU64(buf, b + 8, m.orderId);
+  else putU64(buf, b + 8, byId ? (m.orderId as number) : 0);
   buf[b + 16] = idLen;
   if (idLen > 0) putAscii(buf, b + 17, m.clientOrderId as string, idLen);
   return size;

@@ -188,8 +188,12 @@ export interface NewOrderMsg {
 export interface CancelMsg {
   readonly type: MsgType.Cancel;
   clientSeq: number;
-  /** null when the order is named by clientOrderId (0 on the wire) */
-  orderId: number | null;
+  /**
+   * null when the order is named by clientOrderId (0 on the wire). Order ids are u64 on the wire: a
+   * bigint carries one above 2^53 − 1 (the gateway issues ids below that, so such a cancel names no
+   * order and is answered ORDER_NOT_FOUND).
+   */
+  orderId: number | bigint | null;
   /** null when the order is named by orderId (length 0 on the wire) */
   clientOrderId: string | null;
 }

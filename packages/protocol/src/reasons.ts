@@ -36,6 +36,8 @@ export const REASONS = {
   V3_ACCOUNT_KILLED: 55,
   V3_SHARD_KILLED: 56,
   V3_SESSION_KILLED: 57,
+  /** the original's optional third watermark (V3_HARD_REJECT_PCT), between soft and kill */
+  V3_BACKPRESSURE_HARD: 58,
   IDEMPOTENCY_KEY_REUSED: 60,
   IDEMPOTENCY_REQUIRED: 61,
   // order lifecycle

@@ -105,7 +105,7 @@ function scopeOf(p: Principal, q: URLSearchParams): string | null {
   if (asked !== null && asked !== '' && !ACCOUNT_RE.test(asked)) throw new BadRequest(400, 'InvalidAccountId');
   const want = asked === null || asked === '' ? null : asked;
   if (p.isAdmin) return want;
-  if (want !== null && want !== p.accountId) throw new BadRequest(403, 'Forbidden');
+  if (want !== null && want !== p.accountId) throw new BadRequest(403, 'forbidden');
   return p.accountId;
 }
 

@@ -61,6 +61,16 @@ export function rejectBody(statusWord: string, reason: Reason, message?: string)
   return b;
 }
 
+/** {@link rejectBody} without its closing brace, for callers that append fields. */
+const rejectOpenBodies = new Map<string, string>();
+export function rejectBodyOpen(statusWord: string, reason: Reason, message?: string): string {
+  if (message !== undefined) return rejectBody(statusWord, reason, message).slice(0, -1);
+  const k = statusWord + reason;
+  let b = rejectOpenBodies.get(k);
+  if (b === undefined) rejectOpenBodies.set(k, (b = rejectBody(statusWord, reason).slice(0, -1)));
+  return b;
+}
+
 /**
  * The answer to malformed HTTP (an llhttp error code, or node:http's timeout): the status node:http
  * itself would send, with an `{"error":...}` body naming the problem, and `Connection: close`.

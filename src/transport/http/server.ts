@@ -262,7 +262,10 @@ export class HttpTransport {
         this.counters.badRequests++;
         return sendJson(res, 400, rejectBody('REJECTED', 'INVALID_QUERY', 'sessionSeq must be an integer >= 1'));
       }
-      sendJsonUtf8(res, 200, Confirmations.json(this.d.confirm!.status(sessionId, seq)));
+      // No order known under this number: 404, with the original's body fields (status UNKNOWN,
+      // updatedAtNs, shardId) plus the reason, in words, and where this run's numbering starts.
+      const view = this.d.confirm!.status(sessionId, seq);
+      sendJsonUtf8(res, view.status === 'UNKNOWN' ? 404 : 200, Confirmations.json(view));
     };
     const p = this.d.auth.resolve(header(req, 'authorization'), answer, null);
     if (p !== undefined) answer(p);

@@ -14,7 +14,7 @@ import type { Reason } from '../../contract/reasons.js';
 import { DecimalFormatter } from '../../lib/decimal.js';
 import type { FastPath } from '../../fastpath/fast-path.js';
 import { CONFLICT, IdempotencyWindow, MISS } from '../../fastpath/idempotency-window.js';
-import { errorBody, isAscii, rejectBody } from './respond.js';
+import { errorBody, isAscii, rejectBodyOpen } from './respond.js';
 import { httpStatus, statusWord } from './status.js';
 import type { HttpCounters, HttpStages } from './counters.js';
 
@@ -37,14 +37,20 @@ export interface V3EntryDeps {
 
 const nsText = new DecimalFormatter();
 
-/** The 202 body of an accepted /v3 order. */
+/**
+ * The 202 body of an accepted /v3 order; `attemptId` is the original's (`att_<sessionSeq>`). The
+ * sequence number is formatted once and used twice (bench:v3 figures in BENCHMARKS.md).
+ */
 export function acceptBody(sessionIdJson: string, sessionSeq: number, orderId: string, receivedAtNs: number): string {
+  const seq = '' + sessionSeq;
   return (
     '{"status":"VOLATILE_ACCEPT","sessionId":' +
     sessionIdJson +
     ',"sessionSeq":' +
-    sessionSeq +
-    ',"orderId":"' +
+    seq +
+    ',"attemptId":"att_' +
+    seq +
+    '","orderId":"' +
     orderId +
     '","receivedAtNs":' +
     nsText.format(receivedAtNs) +
@@ -101,7 +107,7 @@ export class V3OrderEntry {
     st.parse.since(tLive, tParsed);
     if (order instanceof ContractViolation) {
       fp.reject(order.reason);
-      return this.reject(r, t0, tLive, order.status, 'REJECTED', order.reason, order.message);
+      return this.reject(r, auth, t0, tLive, order.status, 'REJECTED', order.reason, order.message);
     }
 
     // Idempotency-Key: the original answer for a replay within the window
@@ -112,7 +118,7 @@ export class V3OrderEntry {
       if (slot === CONFLICT) {
         this.d.counters.idempotencyConflicts++;
         fp.reject('IDEMPOTENCY_KEY_REUSED');
-        return this.reject(r, t0, tLive, 409, 'REJECTED', 'IDEMPOTENCY_KEY_REUSED');
+        return this.reject(r, auth, t0, tLive, 409, 'REJECTED', 'IDEMPOTENCY_KEY_REUSED');
       }
       if (slot !== MISS) {
         this.d.counters.idempotentReplays++;
@@ -125,7 +131,7 @@ export class V3OrderEntry {
 
     const reason = fp.submit(auth.accountId, fp.session(auth.sessionId), order);
     if (reason !== null) {
-      return this.reject(r, t0, tLive, httpStatus(reason), statusWord(reason), reason);
+      return this.reject(r, auth, t0, tLive, httpStatus(reason), statusWord(reason), reason);
     }
 
     const tSer = performance.now();
@@ -140,10 +146,14 @@ export class V3OrderEntry {
     return r;
   }
 
-  private reject(r: V3Reply, t0: number, tLive: number, status: number, word: string, reason: Reason, message?: string): V3Reply {
+  /**
+   * A reject after authentication: the prebuilt `{"status","reason","message"` text, then the
+   * original's `sessionId` and `receivedAtNs` (monotonic ns of the request's arrival).
+   */
+  private reject(r: V3Reply, auth: Principal, t0: number, tLive: number, status: number, word: string, reason: Reason, message?: string): V3Reply {
     if (status < 500) this.d.log.debug({ status, reason, message }, 'order rejected');
     r.status = status;
-    r.body = rejectBody(word, reason, message);
+    r.body = rejectBodyOpen(word, reason, message) + ',"sessionId":' + auth.sessionIdJson + ',"receivedAtNs":' + nsText.format(Math.round(t0 * 1e6)) + '}';
     // A contract message can quote a field name from the body, which may be any text.
     r.ascii = message === undefined || isAscii(r.body);
     const t = performance.now();

@@ -182,7 +182,8 @@ class Connection {
   private cancel(m: CancelMsg): void {
     const fp = this.t.fastPath;
     this.t.counters.cancels++;
-    const reason = fp.cancel(this.principal!.accountId, m.orderId ?? 0, m.clientOrderId);
+    // A bigint id lies above every id this gateway issues: -1 names no order (ORDER_NOT_FOUND).
+    const reason = fp.cancel(this.principal!.accountId, typeof m.orderId === 'bigint' ? -1 : (m.orderId ?? 0), m.clientOrderId);
     this.reserve(32);
     if (reason === null) this.outLen += encodeCancelAck(this.out, this.outLen, { clientSeq: m.clientSeq, orderId: fp.lastOrderNo });
     else this.outLen += encodeCancelReject(this.out, this.outLen, { clientSeq: m.clientSeq, reasonCode: REASONS[reason] });

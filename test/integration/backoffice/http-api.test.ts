@@ -90,7 +90,7 @@ describe('back office HTTP API', () => {
       ],
     );
     assert.equal(pos.json.truncated, false);
-    assert.deepEqual((await getJson(base, '/positions?accountId=acct-1', acct3)).json, { error: 'Forbidden' });
+    assert.deepEqual((await getJson(base, '/positions?accountId=acct-1', acct3)).json, { error: 'forbidden' });
     assert.equal((await getJson(base, '/positions?accountId=acct-3', acct3)).status, 200);
     const bal = await getJson(base, '/balances', acct3);
     assert.deepEqual(bal.json.balances.map((b: any) => [b.currency, b.cash, b.fees]), [

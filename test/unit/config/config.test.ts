@@ -19,7 +19,6 @@ describe('configuration', () => {
     assert.equal(c.port, 8081);
     assert.equal(c.tcpPort, 9001);
     assert.equal(c.host, '0.0.0.0');
-    assert.equal(c.queueCapacity, 65536);
     assert.equal(c.fastPath.ingressCapacity, 65536);
     assert.equal(c.fastPath.drainEnabled, true);
     assert.equal(c.fastPath.softRejectPct, 85);
@@ -51,7 +50,7 @@ describe('configuration', () => {
   it('fails naming the variable for invalid values', () => {
     failsOn({ GATEWAY_PORT: 'eighty' }, 'GATEWAY_PORT');
     failsOn({ GATEWAY_PORT: '70000' }, 'GATEWAY_PORT');
-    failsOn({ QUEUE_CAPACITY: '-1' }, 'QUEUE_CAPACITY');
+    assert.match(loadConfig({ QUEUE_CAPACITY: '65536' }).compatWarnings[0]!, /^QUEUE_CAPACITY=65536 has no effect here/);
     failsOn({ V3_RISK_PROFILE: 'extreme' }, 'V3_RISK_PROFILE');
     failsOn({ V3_RISK_MARGIN_MODE: 'fast' }, 'V3_RISK_MARGIN_MODE');
     failsOn({ V3_KILL_RECOVER_PCT: '95' }, 'V3_KILL_RECOVER_PCT');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KillSwitch, utilisationPct } from '../../../src/fastpath/kill-switch.js';
 
-const policy = { softRejectPct: 85, killRejectPct: 95, killAutoRecover: true, killRecoverPct: 60, killRecoverAfterMs: 3000 };
+const policy = { softRejectPct: 85, hardRejectPct: 0, killRejectPct: 95, killAutoRecover: true, killRecoverPct: 60, killRecoverAfterMs: 3000 };
 
 describe('kill switch and watermarks', () => {
   it('computes integer utilisation', () => {
@@ -21,6 +21,17 @@ describe('kill switch and watermarks', () => {
     assert.equal(k.blocked('a', 's', 1), null, 'other shards unaffected');
     assert.equal(k.shardKilledTotal, 1);
     assert.equal(k.engaged, true);
+  });
+
+  it("with the original's third watermark (V3_HARD_REJECT_PCT): 429 soft, then 503 hard, then kill", () => {
+    const k = new KillSwitch({ ...policy, softRejectPct: 70, hardRejectPct: 85 }, 1);
+    assert.equal(k.admit(0, 69, 0), null);
+    assert.equal(k.admit(0, 70, 0), 'V3_BACKPRESSURE_SOFT');
+    assert.equal(k.admit(0, 84, 0), 'V3_BACKPRESSURE_SOFT');
+    assert.equal(k.admit(0, 85, 0), 'V3_BACKPRESSURE_HARD');
+    assert.equal(k.admit(0, 94, 0), 'V3_BACKPRESSURE_HARD');
+    assert.equal(k.blocked('a', 's', 0), null, 'a hard refusal raises no kill');
+    assert.equal(k.admit(0, 95, 0), 'V3_QUEUE_KILLED');
   });
 
   it('recovers with hysteresis: utilisation at or below 60% AND kill older than 3 s', () => {

@@ -86,14 +86,27 @@ describe('risk engine: position, rate, duplicates (medium)', () => {
     assert.equal(e.evaluate(a, order(), T0 + 499), 'RATE_LIMITED');
     assert.equal(e.evaluate(a, order(), T0 + 500), null);
   });
-  it('light profile skips position and rate checks', () => {
-    const e = new RiskEngine(riskConfig({ V3_RISK_MAX_ABS_POSITION_QTY: '1', RISK_RATE_PER_SEC: '1' }));
+  it('light profile skips position and duplicate checks', () => {
+    const e = new RiskEngine(riskConfig({ V3_RISK_MAX_ABS_POSITION_QTY: '1' }));
     const a = e.account('a', T0);
     for (let i = 0; i < 5; i++) {
       assert.equal(e.evaluate(a, order({ clientOrderId: 'same' }), T0), null);
       assert.equal(e.book(a, order({ clientOrderId: 'same' }), T0), null);
     }
   });
+  for (const profile of ['light', 'medium', 'heavy']) {
+    it(`RISK_RATE_PER_SEC applies on the ${profile} profile`, () => {
+      const e = new RiskEngine(riskConfig({ V3_RISK_PROFILE: profile, RISK_RATE_PER_SEC: '2' }));
+      const a = e.account('a', T0);
+      for (let i = 0; i < 2; i++) {
+        assert.equal(e.evaluate(a, order(), T0), null);
+        e.book(a, order(), T0);
+      }
+      assert.equal(e.evaluate(a, order(), T0), 'RATE_LIMITED');
+      assert.equal(e.checkRate(a, T0) ?? e.checkPosition(a, order(), T0), 'RATE_LIMITED');
+      assert.equal(e.evaluate(a, order(), T0 + 500), null);
+    });
+  }
 });
 
 describe('risk engine: margin and daily notional (heavy)', () => {

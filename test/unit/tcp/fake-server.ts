@@ -173,7 +173,7 @@ export class FakeServer extends EventEmitter<{
             break;
           }
           case MsgType.Cancel: {
-            const a = this.opts.cancel?.(m) ?? (m.clientOrderId === 'nope' ? { reject: REASONS.ORDER_NOT_FOUND } : { ack: m.orderId ?? 999 });
+            const a = this.opts.cancel?.(m) ?? (m.clientOrderId === 'nope' ? { reject: REASONS.ORDER_NOT_FOUND } : typeof m.orderId === 'bigint' ? { reject: REASONS.ORDER_NOT_FOUND } : { ack: m.orderId ?? 999 });
             if ('ack' in a) answer(out.subarray(0, encodeCancelAck(out, 0, { clientSeq: m.clientSeq, orderId: a.ack })));
             else answer(out.subarray(0, encodeCancelReject(out, 0, { clientSeq: m.clientSeq, reasonCode: a.reject })));
             break;

@@ -4,7 +4,7 @@
  * /v3 orders routed and still working (restore.ts), and the /v3 orders durable in their shard
  * journals but never routed (drain recovery, above the shard's routing watermark).
  */
-import type { NewOrder } from '../contract/order.js';
+import { type NewOrder, Side } from '../contract/order.js';
 import { EventType, type Order } from '../orders/order.js';
 import type { DurableNew, FastOrder } from '../orders/outbound.js';
 import type { RingRecord } from '../fastpath/ingress-ring.js';
@@ -72,6 +72,10 @@ export function restoreOrders(src: RestoreSources, risk: RiskEngine, router: Ven
     live.notional = st.notional;
     if (st.fills.length > 0) live.fills = st.fills;
     out.working.push(live);
+  }
+  // Fills of routed orders replayed from the journal (a snapshot's positions already hold the earlier ones).
+  for (const d of src.fast?.positions() ?? []) {
+    risk.addPosition(risk.account(d.accountId, now), d.symbol, d.net > 0 ? Side.Buy : Side.Sell, Math.abs(d.net));
   }
   for (const { shard, rec } of src.unrouted) {
     const request = requestOf(rec);

@@ -142,6 +142,10 @@ export class ExecutionService implements DurableListener, VenueEvents {
     for (const [shard, n] of d.restored.fast?.routedUpTo ?? []) this.routedUpTo.set(shard, n);
     const r = restoreOrders(d.restored, d.risk, d.router);
     for (const o of r.working) this.track(o);
+    for (const o of r.done) {
+      this.track(o);
+      this.retire(o);
+    }
     for (const o of r.unsent) this.d.outbound.durable.push(o);
     for (const f of r.unrouted) this.ready.push(f);
     d.progress.subscribe(this);
@@ -156,7 +160,7 @@ export class ExecutionService implements DurableListener, VenueEvents {
   async start(): Promise<void> {
     await Promise.all([...this.d.venues.values()].map((v) => v.start(this)));
     for (const o of this.live.values()) {
-      if (!o.sent) continue;
+      if (!o.sent || isTerminalStatus(o.status)) continue;
       this.counters.reconciles++;
       this.venueOf(o).requestStatus(o.venueOrder);
     }
@@ -176,14 +180,15 @@ export class ExecutionService implements DurableListener, VenueEvents {
   }
 
   /**
-   * The venue state of the /v3 and binary TCP orders routed and still working, as the journal
+   * The venue state of the /v3 and binary TCP orders routed and still working or kept, as the journal
    * has it now (a snapshot's venue section, venue-state.ts): what RoutedRestore would rebuild
    * from the records so far. Call synchronously with reading the journal's head.
    */
   snapshotState(): unknown {
     const working: RestoredState[] = [];
     for (const o of this.live.values()) {
-      if (o.durable !== null || isTerminalStatus(o.status)) continue;
+      // /v3 orders done are kept readable a while (retainDone): kept in the snapshot too.
+      if (o.durable !== null) continue;
       // CANCEL_REQUESTED is journaled as CancelSent on top of the last reported status; a cancel
       // still waiting for the order to be sent is not journaled yet.
       const pending = o.status === 'CANCEL_REQUESTED';

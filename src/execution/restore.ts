@@ -25,22 +25,35 @@ export type { RestoredState } from './venue-state.js';
 export class RoutedRestore {
   /** routed orders still working, by order id (the decimal text of the order number) */
   private readonly working = new Map<string, RestoredState>();
+  /** routed orders done, kept readable (the newest `retainDone`, oldest first) */
+  private readonly done = new Map<string, RestoredState>();
   /** per shard: highest order number routed */
   readonly routedUpTo = new Map<number, number>();
   /** position changes of the fills replayed, by account and symbol */
   private readonly deltas = new Map<string, PositionDelta>();
   anomalies = 0;
 
+  /** @param retainDone  routed orders kept readable once done (ExecutionDeps.retainDone) */
+  constructor(private readonly retainDone = 100_000) {}
+
   /** Starts from a snapshot's venue state (before any record is fed). Throws VenueStateError. */
   restore(state: unknown): void {
     const s = decodeVenueState(state);
     for (const [shard, n] of s.routedUpTo) this.routedUpTo.set(shard, n);
-    for (const o of s.working) this.working.set(String(o.orderNo), o);
+    for (const o of s.working) {
+      if (isTerminalStatus(o.status)) this.finish(String(o.orderNo), o);
+      else this.working.set(String(o.orderNo), o);
+    }
+  }
+
+  private finish(id: string, o: RestoredState): void {
+    this.done.set(id, o);
+    if (this.done.size > this.retainDone) this.done.delete(this.done.keys().next().value!);
   }
 
   /** The state a snapshot would carry now (the venue-state.ts form). */
   snapshot(): unknown {
-    return encodeVenueState({ routedUpTo: this.routedUpTo, working: [...this.working.values()] });
+    return encodeVenueState({ routedUpTo: this.routedUpTo, working: [...this.done.values(), ...this.working.values()] });
   }
 
   /** Position changes of the fills fed. */
@@ -98,18 +111,22 @@ export class RoutedRestore {
     }
     if (typeof d.cumQty === 'number') o.cumQty = d.cumQty;
     o.status = d.status;
-    if (isTerminalStatus(o.status)) this.working.delete(e.orderId);
+    if (isTerminalStatus(o.status)) {
+      this.working.delete(e.orderId);
+      this.finish(e.orderId, o);
+    }
   }
 
-  /** The state of a routed order still working (by order number), or undefined. */
+  /** The state of a routed order still working, or done and still kept (by order number), or undefined. */
   stateOf(orderNo: number): RestoredState | undefined {
-    return this.working.get(String(orderNo));
+    const id = String(orderNo);
+    return this.working.get(id) ?? this.done.get(id);
   }
 
-  /** Per shard, the order numbers routed and still working. */
+  /** Per shard, the order numbers routed and still working or kept: their contents are wanted from the shard journals. */
   workingByShard(shards: number): number[][] {
     const out: number[][] = Array.from({ length: shards }, () => []);
-    for (const o of this.working.values()) if (o.shard < shards) out[o.shard]!.push(o.orderNo);
+    for (const m of [this.done, this.working]) for (const o of m.values()) if (o.shard < shards) out[o.shard]!.push(o.orderNo);
     return out;
   }
 }

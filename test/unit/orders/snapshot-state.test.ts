@@ -214,17 +214,25 @@ describe('snapshot venue state: routed orders still working', () => {
     const b = new RoutedRestore();
     b.restore(state);
     assert.deepEqual([...b.routedUpTo], [...a.routedUpTo]);
-    assert.deepEqual(b.workingByShard(2), [[10, 12], [7]]);
-    for (const n of [10, 12, 7]) assert.deepEqual(b.stateOf(n), a.stateOf(n), `order ${n}`);
+    assert.deepEqual(b.workingByShard(2), [[11, 10, 12], [7]], 'working orders, and done ones kept readable');
+    for (const n of [10, 11, 12, 7]) assert.deepEqual(b.stateOf(n), a.stateOf(n), `order ${n}`);
     assert.deepEqual(b.stateOf(10)!.fills, [{ execId: 'e1', qty: 40, px: 15010, at: T0, venue: 'sim' }]);
-    assert.equal(b.stateOf(11), undefined, 'a filled order is not working');
+    assert.equal(b.stateOf(11)!.status, 'FILLED', 'a filled order is kept, done');
     assert.equal(b.stateOf(12)!.cancelSent, true);
     // Only fills fed after the restore move positions (the snapshot's accounts hold the earlier ones).
     assert.deepEqual(b.positions(), []);
     b.record(6, EventType.ExecutionReport, ev(EventType.ExecutionReport, '10', { status: 'FILLED', cumQty: 100, lastQty: 60, lastPx: 15000, execId: 'e3', side: 'BUY', symbol: 'AAPL' }));
     assert.deepEqual(b.positions(), [{ accountId: 'acct-v', symbol: 'AAPL', net: 60 }]);
-    assert.equal(b.stateOf(10), undefined);
+    assert.equal(b.stateOf(10)!.status, 'FILLED');
     assert.deepEqual(a.positions(), [{ accountId: 'acct-v', symbol: 'AAPL', net: 40 - 100 }], 'fills replayed from the journal alone');
+  });
+
+  it('keeps the newest `retainDone` orders done', () => {
+    const r = new RoutedRestore(2);
+    r.record(1, ROUTED_RECORD_TYPE, routed(0, [1, 2, 3, 4]));
+    for (const n of [1, 2, 3]) r.record(1 + n, EventType.ExecutionReport, ev(EventType.ExecutionReport, String(n), { status: 'CANCELED', cumQty: 0 }));
+    assert.equal(r.stateOf(1), undefined, 'the oldest done order is dropped');
+    assert.deepEqual(r.workingByShard(1), [[2, 3, 4]]);
   });
 
   it('refuses a venue section it does not know', () => {

@@ -175,7 +175,13 @@ export async function startDurable<S>(
       snapshotEvents = r.events;
       snapshotOrders = r.orders;
       for (const a of r.anomalies) anomaly(a);
-      if (r.hasVenueState && r.venue !== null) opts.venueSnapshot?.restore(r.venue);
+      if (r.hasVenueState && r.venue !== null && opts.venueSnapshot !== undefined) {
+        try {
+          opts.venueSnapshot.restore(r.venue);
+        } catch (err) {
+          throw new SnapshotFormatError(`its venue section: ${(err as Error).message}`);
+        }
+      }
     } catch (err) {
       if (!(err instanceof SnapshotFormatError)) throw err;
       // Part of it may be applied already (to the shared risk engine too): do not guess.

@@ -385,13 +385,25 @@ export class DurableOrders<S> {
       this.watched = durable;
       durable.then(this.onDurable, this.onJournalFailure);
     }
+    this.countForSnapshot();
+    return seq;
+  }
+
+  /**
+   * Counts a record towards the snapshot cadence (venue records too). The snapshot starts on the
+   * next turn of the event loop, not inside the append: the caller has not finished applying
+   * what it journaled yet (a venue report's state and exposure change right after its append),
+   * and everything a snapshot holds must reflect exactly the records up to its seq.
+   */
+  private countForSnapshot(): void {
     if (this.cfg.snapshotEveryRecords > 0 && ++this.recordsSinceSnapshot >= this.cfg.snapshotEveryRecords && this.snapshotRun === null) {
       this.recordsSinceSnapshot = 0;
-      this.snapshotRun = this.snapshot().finally(() => {
-        this.snapshotRun = null;
-      });
+      this.snapshotRun = new Promise<void>((r) => setImmediate(r))
+        .then(() => (this.writer!.failed ? undefined : this.snapshot()))
+        .finally(() => {
+          this.snapshotRun = null;
+        });
     }
-    return seq;
   }
 
   /** Appends a venue record: the JSON bus-event form (venue events), or a binary routing record. */
@@ -406,6 +418,7 @@ export class DurableOrders<S> {
       this.watched = durable;
       durable.then(this.onDurable, this.onJournalFailure);
     }
+    this.countForSnapshot();
     return seq;
   }
 

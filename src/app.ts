@@ -99,6 +99,9 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   const outbound = routing ? new OutboundQueue(fc.shardCount) : undefined;
   const progress = new JournalProgress();
   const routed = new RoutedRestore();
+  // The execution stage (5) is built after the durable path; until then a snapshot's venue
+  // section is what recovery rebuilt (no order is routed before stage 5).
+  let execution: ExecutionService | null = null;
 
   // 2. The durable path: its journal is replayed (orders, keys, exposure) before anything listens.
   const answers = new DurableAnswers(stages.ack, cfg.durable.fsync);
@@ -106,6 +109,12 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
     outbound,
     progress,
     venueRecords: routing ? (seq, type, payload) => routed.record(seq, type, payload) : undefined,
+    venueSnapshot: routing
+      ? {
+          take: () => (execution !== null ? execution.snapshotState() : routed.snapshot()),
+          restore: (state) => routed.restore(state),
+        }
+      : undefined,
   });
 
   // 3. Accepted /v3 orders are journaled by the drain workers, which recover their shard journals first.
@@ -180,7 +189,7 @@ export async function startGateway(cfg: GatewayConfig & { auth: { secret: string
   confirm.start();
 
   // 5. Execution: orders go to their venues once journaled; reports come back into orders and risk.
-  const execution = outbound === undefined ? null : startExecution(cfg, log, durable, outbound, progress, fastPath, risk, routed, recovered);
+  execution = outbound === undefined ? null : startExecution(cfg, log, durable, outbound, progress, fastPath, risk, routed, recovered);
   if (execution !== null) {
     try {
       await execution.start();

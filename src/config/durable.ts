@@ -42,6 +42,12 @@ export interface DurableConfig {
   snapshotEveryRecords: number;
   /** SNAPSHOT_KEEP */
   snapshotKeep: number;
+  /**
+   * SNAPSHOT_RETAIN_TERMINAL_SEC: how long a terminal order (FILLED, CANCELED, REJECTED, EXPIRED)
+   * stays in snapshots after its last update, so that it is still readable after a restart
+   * (an order whose idempotency key is still within IDEMPOTENCY_TTL_SEC is kept too).
+   */
+  snapshotRetainTerminalSec: number;
   /** BACKPRESSURE_INFLIGHT_MAX: orders appended but not yet durable (0 = no cap) → 429 */
   inflightMax: number;
   /** BACKPRESSURE_WAL_AGE_MS_MAX: age of the oldest record not yet durable (0 = off) → 503 */
@@ -103,6 +109,7 @@ export function loadDurableConfig(env: Env, dataDir: string): DurableConfig {
     idempotencyTtlSec: int(env, 'IDEMPOTENCY_TTL_SEC', 86_400, { min: 0, max: 10 * 365 * 86_400 }),
     snapshotEveryRecords: int(env, 'SNAPSHOT_EVERY_RECORDS', 100_000, { min: 0 }),
     snapshotKeep: int(env, 'SNAPSHOT_KEEP', 2, { min: 1, max: 100 }),
+    snapshotRetainTerminalSec: int(env, 'SNAPSHOT_RETAIN_TERMINAL_SEC', 86_400, { min: 0, max: 10 * 365 * 86_400 }),
     inflightMax: int(env, 'BACKPRESSURE_INFLIGHT_MAX', 10_000, { min: 0 }),
     walAgeMsMax: int(env, 'BACKPRESSURE_WAL_AGE_MS_MAX', 0, { min: 0 }),
     softWalAgeMsMax: int(env, 'BACKPRESSURE_SOFT_WAL_AGE_MS_MAX', 0, { min: 0 }),

@@ -10,7 +10,9 @@
  * chain head from the replay (`tail`) rather than reading it a second time.
  *
  * Rebuilt: orders and their events, idempotency keys (still within their TTL), exposure in the
- * shared risk engine, the acceptSeq counter and the event clock.
+ * shared risk engine, the acceptSeq counter and the event clock. A format-2 snapshot holds state
+ * (working orders, terminal orders still retained, positions, the execution stage's venue state):
+ * nothing before its seq is read.
  */
 import { promises as fsp } from 'node:fs';
 import type { Logger } from 'pino';
@@ -19,7 +21,7 @@ import { type JournalIo, JournalIntegrityError, JournalWriter, listSegments, loa
 import { releaseDecodeBuffers } from '../orders/event-codec.js';
 import type { RiskEngine } from '../risk/engine.js';
 import { EventDecodeError, MAX_ORDER_RECORD_TYPE } from '../orders/events.js';
-import { loadSnapshot, SnapshotFormatError } from '../orders/snapshot.js';
+import { loadSnapshot, SnapshotFormatError, snapshotHeader, type SnapshotHeader } from '../orders/snapshot.js';
 import { type ChainBreak, checkChain, checkChainInWorker } from '../journal/chain-check.js';
 import { startIoThread } from '../journal/io-thread.js';
 import { loadJournalKeys } from './keys.js';
@@ -44,9 +46,14 @@ const MAX_PRESIZED_ORDERS = 1 << 21;
 /** Anomalies logged one by one before only counting them. */
 const MAX_LOGGED_ANOMALIES = 20;
 
-async function segmentBytes(dir: string): Promise<number> {
+/** Bytes of the journal's segments; with `afterSeq`, only of those that can hold records after it. */
+async function segmentBytes(dir: string, afterSeq = 0): Promise<number> {
   let total = 0;
-  for (const s of await listSegments(dir)) {
+  const segs = await listSegments(dir);
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i]!;
+    const next = segs[i + 1];
+    if (next !== undefined && next.firstSeq <= afterSeq + 1) continue;
     try {
       total += (await fsp.stat(s.path)).size;
     } catch {
@@ -86,6 +93,19 @@ export interface StartDurableOptions {
    * the execution stage's own recovery.
    */
   venueRecords?: (seq: number, type: number, payload: Buffer) => void;
+  /**
+   * The execution stage's part of a snapshot: `take` is called when a snapshot is taken (the
+   * state of the orders it routed that this book does not hold, JSON-serialisable), `restore`
+   * with what the snapshot loaded at start-up holds, before the journal after it is replayed
+   * through `venueRecords`.
+   */
+  venueSnapshot?: VenueSnapshot;
+}
+
+/** The execution stage's state in snapshots (StartDurableOptions.venueSnapshot). */
+export interface VenueSnapshot {
+  take(): unknown;
+  restore(state: unknown): void;
 }
 
 export async function startDurable<S>(
@@ -99,7 +119,34 @@ export async function startDurable<S>(
   const t0 = performance.now();
   const { keys, activeKeyId } = await loadJournalKeys(cfg, log);
   const now = Date.now();
+
+  // 1. Snapshot: read first, so that the indexes are sized from it and the records after it.
+  const ts = performance.now();
+  let snap = await loadLatestSnapshot(cfg.snapshotDir, (file, reason) => log.warn({ file, reason }, 'snapshot skipped'));
+  let header: SnapshotHeader | null = null;
+  if (snap !== null) {
+    try {
+      header = snapshotHeader(snap.bytes);
+    } catch (err) {
+      if (!(err instanceof SnapshotFormatError)) throw err;
+      throw new Error(
+        `snapshot ${snap.seq} in ${cfg.snapshotDir} passed its checksum but cannot be read (${err.message}); move it away to recover from the journal alone`,
+      );
+    }
+    if (header.v === 1 && opts.venueRecords !== undefined) {
+      // Format 1 holds the book's events only: the routing records and venue events of the
+      // /v3 orders before it would be missing. The journal alone has them.
+      log.warn(
+        { snapshotSeq: snap.seq, snapshotDir: cfg.snapshotDir },
+        'snapshot in format 1 (history, no venue state) ignored while venues are configured: recovering from the whole journal; the next snapshot is written in format 2',
+      );
+      snap = null;
+      header = null;
+    }
+  }
   const journalBytesAtOpen = await segmentBytes(cfg.journalDir);
+  const bytesToReplay = snap === null ? journalBytesAtOpen : await segmentBytes(cfg.journalDir, snap.seq);
+  const snapshotOrdersHint = header === null ? 0 : header.v === 1 ? (header.events ?? 0) : Math.ceil(snap!.bytes.length / 150);
   const svc = new DurableOrders({
     cfg,
     log,
@@ -110,24 +157,31 @@ export async function startDurable<S>(
     orderIdPrefix: opts.orderIdPrefix,
     outbound: opts.outbound,
     progress: opts.progress,
-    expectedOrders: Math.min(MAX_PRESIZED_ORDERS, Math.ceil(journalBytesAtOpen / BYTES_PER_ORDER_ESTIMATE)),
+    venueState: opts.venueSnapshot === undefined ? undefined : () => opts.venueSnapshot!.take(),
+    expectedOrders: Math.min(MAX_PRESIZED_ORDERS, snapshotOrdersHint + Math.ceil(bytesToReplay / BYTES_PER_ORDER_ESTIMATE)),
   });
   let anomalies = 0;
   const anomaly = (what: string): void => {
     if (++anomalies <= MAX_LOGGED_ANOMALIES) log.warn({ anomaly: what }, 'journal record skipped during recovery');
   };
 
-  // 1. Snapshot.
   let snapshotSeq = 0;
   let snapshotEvents = 0;
-  const ts = performance.now();
-  const snap = await loadLatestSnapshot(cfg.snapshotDir, (file, reason) => log.warn({ file, reason }, 'snapshot skipped'));
+  let snapshotOrders = 0;
   if (snap !== null) {
     try {
       const r = loadSnapshot(svc.book, snap.bytes, now);
       snapshotSeq = snap.seq;
       snapshotEvents = r.events;
+      snapshotOrders = r.orders;
       for (const a of r.anomalies) anomaly(a);
+      if (r.hasVenueState && r.venue !== null && opts.venueSnapshot !== undefined) {
+        try {
+          opts.venueSnapshot.restore(r.venue);
+        } catch (err) {
+          throw new SnapshotFormatError(`its venue section: ${(err as Error).message}`);
+        }
+      }
     } catch (err) {
       if (!(err instanceof SnapshotFormatError)) throw err;
       // Part of it may be applied already (to the shared risk engine too): do not guess.
@@ -278,6 +332,8 @@ export async function startDurable<S>(
   const stats: RecoveryStats = {
     totalMs: performance.now() - t0,
     snapshotSeq,
+    snapshotFormat: header?.v ?? 0,
+    snapshotOrders,
     snapshotEvents,
     snapshotMs,
     replayedRecords: replayed,
@@ -294,6 +350,8 @@ export async function startDurable<S>(
     {
       recoveryMs: Math.round(stats.totalMs),
       snapshotSeq,
+      snapshotFormat: stats.snapshotFormat,
+      snapshotOrders,
       snapshotEvents,
       snapshotMs: Math.round(snapshotMs),
       replayedRecords: replayed,

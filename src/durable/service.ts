@@ -55,10 +55,15 @@ export interface DurableDeps<S> {
   outbound?: OutboundQueue;
   /** told how far the journal is durable */
   progress?: JournalProgress;
+  /**
+   * The execution stage's state for a snapshot (the venue state of the orders it routed that are
+   * not in this book), taken synchronously with the snapshot's journal seq; absent: none.
+   */
+  venueState?: () => unknown;
 }
 
 const EMPTY_RECOVERY: RecoveryStats = {
-  totalMs: 0, snapshotSeq: 0, snapshotEvents: 0, snapshotMs: 0, replayedRecords: 0, replayMs: 0, lastSeq: 0, orders: 0, anomalies: 0, tornTail: false,
+  totalMs: 0, snapshotSeq: 0, snapshotFormat: 0, snapshotOrders: 0, snapshotEvents: 0, snapshotMs: 0, replayedRecords: 0, replayMs: 0, lastSeq: 0, orders: 0, anomalies: 0, tornTail: false,
   chainVerified: false, chainBreaks: 0,
 };
 
@@ -110,6 +115,7 @@ export class DurableOrders<S> {
   private recordsSinceSnapshot = 0;
   private snapshotRun: Promise<void> | null = null;
   private diskTimer: NodeJS.Timeout | null = null;
+  private readonly venueState: (() => unknown) | null;
 
   constructor(d: DurableDeps<S>) {
     this.responder = d.responder;
@@ -120,6 +126,7 @@ export class DurableOrders<S> {
     this.kill = d.kill;
     this.keys = d.keys;
     this.clock = d.clock ?? { nowMs: Date.now };
+    this.venueState = d.venueState ?? null;
     this.book = new OrderBook(d.risk, { idempotencyTtlMs: d.cfg.idempotencyTtlSec * 1000, orderIdPrefix: d.orderIdPrefix, expectedOrders: d.expectedOrders });
   }
 
@@ -378,13 +385,25 @@ export class DurableOrders<S> {
       this.watched = durable;
       durable.then(this.onDurable, this.onJournalFailure);
     }
+    this.countForSnapshot();
+    return seq;
+  }
+
+  /**
+   * Counts a record towards the snapshot cadence (venue records too). The snapshot starts on the
+   * next turn of the event loop, not inside the append: the caller has not finished applying
+   * what it journaled yet (a venue report's state and exposure change right after its append),
+   * and everything a snapshot holds must reflect exactly the records up to its seq.
+   */
+  private countForSnapshot(): void {
     if (this.cfg.snapshotEveryRecords > 0 && ++this.recordsSinceSnapshot >= this.cfg.snapshotEveryRecords && this.snapshotRun === null) {
       this.recordsSinceSnapshot = 0;
-      this.snapshotRun = this.snapshot().finally(() => {
-        this.snapshotRun = null;
-      });
+      this.snapshotRun = new Promise<void>((r) => setImmediate(r))
+        .then(() => (this.writer!.failed ? undefined : this.snapshot()))
+        .finally(() => {
+          this.snapshotRun = null;
+        });
     }
-    return seq;
   }
 
   /** Appends a venue record: the JSON bus-event form (venue events), or a binary routing record. */
@@ -399,6 +418,7 @@ export class DurableOrders<S> {
       this.watched = durable;
       durable.then(this.onDurable, this.onJournalFailure);
     }
+    this.countForSnapshot();
     return seq;
   }
 
@@ -505,7 +525,13 @@ export class DurableOrders<S> {
   snapshot(): Promise<void> {
     const w = this.writer!;
     const seq = w.lastSeq;
-    const cursor = new SnapshotCursor(this.book, seq);
+    // Everything the snapshot holds besides the book's events is taken here, with `seq`.
+    const cursor = new SnapshotCursor(this.book, seq, {
+      nowMs: this.clock.nowMs(),
+      retention: { terminalMs: this.cfg.snapshotRetainTerminalSec * 1000, keyTtlMs: this.cfg.idempotencyTtlSec * 1000 },
+      accounts: this.book.risk.accountStates(),
+      venue: this.venueState === null ? null : this.venueState(),
+    });
     const t0 = performance.now();
     const chunks: Buffer[] = [];
     return new Promise<void>((resolve) => {
@@ -518,13 +544,13 @@ export class DurableOrders<S> {
         do chunks.push(Buffer.from(cursor.next(SNAPSHOT_SLICE_EVENTS), 'utf8'));
         while (!cursor.done && performance.now() < until);
         if (!cursor.done) return void setImmediate(step);
-        void this.finishSnapshot(seq, chunks, t0).then(resolve);
+        void this.finishSnapshot(seq, chunks, t0, cursor).then(resolve);
       };
       setImmediate(step);
     });
   }
 
-  private async finishSnapshot(seq: number, chunks: Buffer[], t0: number): Promise<void> {
+  private async finishSnapshot(seq: number, chunks: Buffer[], t0: number, cursor: SnapshotCursor): Promise<void> {
     const w = this.writer!;
     try {
       while (w.lastDurableSeq < seq) {
@@ -538,7 +564,8 @@ export class DurableOrders<S> {
       c.snapshotLastSeq = seq;
       c.snapshotLastMs = performance.now() - t0;
       c.snapshotLastBytes = bytes.length;
-      this.log.info({ seq, bytes: bytes.length, ms: Math.round(c.snapshotLastMs) }, 'snapshot written');
+      c.snapshotLastOrders = cursor.orders;
+      this.log.info({ seq, bytes: bytes.length, orders: cursor.orders, events: cursor.events, eventsLeftOut: cursor.skipped, ms: Math.round(c.snapshotLastMs) }, 'snapshot written');
     } catch (err) {
       this.counters.snapshotFailures++;
       this.log.error({ err, seq }, 'snapshot failed (recovery replays more of the journal until the next one)');

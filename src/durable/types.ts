@@ -54,6 +54,8 @@ export class DurableCounters {
   snapshotLastSeq = 0;
   snapshotLastMs = 0;
   snapshotLastBytes = 0;
+  /** orders the last snapshot held */
+  snapshotLastOrders = 0;
   batches = 0;
   records = 0;
 }
@@ -61,6 +63,10 @@ export class DurableCounters {
 export interface RecoveryStats {
   totalMs: number;
   snapshotSeq: number;
+  /** format of the snapshot loaded (0: none; 1: history, 2: state) */
+  snapshotFormat: number;
+  /** orders the snapshot held */
+  snapshotOrders: number;
   snapshotEvents: number;
   snapshotMs: number;
   replayedRecords: number;

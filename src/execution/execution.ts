@@ -33,6 +33,8 @@ import type { Venue, VenueCancelReject, VenueEvents, VenueReport, VenueSessionSt
 import { LiveOrder, venueEventJson } from './live-order.js';
 import { type Applied, applyReport, cancelRefused, isTerminalStatus } from './reports.js';
 import { restoreOrders, type RestoreSources } from './restore-orders.js';
+import type { RestoredState } from './restore.js';
+import { encodeVenueState } from './venue-state.js';
 
 /** The durable journal and book, as the execution stage uses them (the durable service). */
 export interface ExecutionJournal {
@@ -131,6 +133,8 @@ export class ExecutionService implements DurableListener, VenueEvents {
   private closed = false;
   private readonly clock: { nowMs(): number };
   private readonly retainDone: number;
+  /** per shard: highest /v3 order number whose routing record is journaled */
+  private readonly routedUpTo = new Map<number, number>();
 
   constructor(private readonly d: ExecutionDeps) {
     this.clock = d.clock ?? { nowMs: Date.now };
@@ -139,8 +143,13 @@ export class ExecutionService implements DurableListener, VenueEvents {
       this.sessions.set(v, 'CONNECTING');
       this.openAt.set(v, 0);
     }
+    for (const [shard, n] of d.restored.fast?.routedUpTo ?? []) this.routedUpTo.set(shard, n);
     const r = restoreOrders(d.restored, d.risk, d.router);
     for (const o of r.working) this.track(o);
+    for (const o of r.done) {
+      this.track(o);
+      this.retire(o);
+    }
     for (const o of r.unsent) this.d.outbound.durable.push(o);
     for (const f of r.unrouted) this.ready.push(f);
     d.progress.subscribe(this);
@@ -155,7 +164,7 @@ export class ExecutionService implements DurableListener, VenueEvents {
   async start(): Promise<void> {
     await Promise.all([...this.d.venues.values()].map((v) => v.start(this)));
     for (const o of this.live.values()) {
-      if (!o.sent) continue;
+      if (!o.sent || isTerminalStatus(o.status)) continue;
       this.counters.reconciles++;
       this.venueOf(o).requestStatus(o.venueOrder);
     }
@@ -172,6 +181,33 @@ export class ExecutionService implements DurableListener, VenueEvents {
   /** A routed order by id (a /v3 order stays readable a while after it is done). */
   find(orderId: string): LiveOrder | undefined {
     return this.live.get(orderId);
+  }
+
+  /**
+   * The venue state of the /v3 and binary TCP orders routed and still working or kept, as the journal
+   * has it now (a snapshot's venue section, venue-state.ts): what RoutedRestore would rebuild
+   * from the records so far. Call synchronously with reading the journal's head.
+   */
+  snapshotState(): unknown {
+    const working: RestoredState[] = [];
+    for (const o of this.live.values()) {
+      // /v3 orders done are kept readable a while (retainDone): kept in the snapshot too.
+      if (o.durable !== null) continue;
+      // CANCEL_REQUESTED is journaled as CancelSent on top of the last reported status; a cancel
+      // still waiting for the order to be sent is not journaled yet.
+      const pending = o.status === 'CANCEL_REQUESTED';
+      working.push({
+        orderNo: o.orderNo,
+        shard: o.shard,
+        venue: o.venue,
+        status: pending ? (o.cumQty > 0 ? 'PARTIALLY_FILLED' : 'ACCEPTED') : o.status,
+        cumQty: o.cumQty,
+        notional: o.notional,
+        fills: o.fills ?? [],
+        cancelSent: pending && o.sent && !o.cancelBeforeSend,
+      });
+    }
+    return encodeVenueState({ routedUpTo: this.routedUpTo, working });
   }
 
   get workingCount(): number {
@@ -288,6 +324,9 @@ export class ExecutionService implements DurableListener, VenueEvents {
       return;
     }
     for (const o of orders) this.track(o);
+    let max = this.routedUpTo.get(shard) ?? -1;
+    for (const n of orderNos) if (n > max) max = n;
+    this.routedUpTo.set(shard, max);
     this.counters.routed += orders.length;
     this.pending.push({ seq, kind: SENT, order: orders[0]!, batch: orders, applied: null, execType: 'NEW', at: now });
   }

@@ -4,7 +4,7 @@
  * /v3 orders routed and still working (restore.ts), and the /v3 orders durable in their shard
  * journals but never routed (drain recovery, above the shard's routing watermark).
  */
-import type { NewOrder } from '../contract/order.js';
+import { type NewOrder, Side } from '../contract/order.js';
 import { EventType, type Order } from '../orders/order.js';
 import type { DurableNew, FastOrder } from '../orders/outbound.js';
 import type { RingRecord } from '../fastpath/ingress-ring.js';
@@ -12,6 +12,7 @@ import type { RiskEngine } from '../risk/engine.js';
 import type { VenueRouter } from '../venue/router.js';
 import { LiveOrder } from './live-order.js';
 import type { RoutedRestore } from './restore.js';
+import { isTerminalStatus } from './reports.js';
 
 export interface RestoreSources {
   /** the durable book's working orders */
@@ -26,12 +27,14 @@ export interface RestoreSources {
 
 export interface Restored {
   working: LiveOrder[];
+  /** routed orders done before the restart, kept readable */
+  done: LiveOrder[];
   unsent: DurableNew[];
   unrouted: FastOrder[];
 }
 
 export function restoreOrders(src: RestoreSources, risk: RiskEngine, router: VenueRouter): Restored {
-  const out: Restored = { working: [], unsent: [], unrouted: [] };
+  const out: Restored = { working: [], done: [], unsent: [], unrouted: [] };
   const now = Date.now();
   const t0 = performance.now();
   src.book?.forEachWorking((o) => {
@@ -61,9 +64,9 @@ export function restoreOrders(src: RestoreSources, risk: RiskEngine, router: Ven
     const st = src.fast?.stateOf(rec.orderNo);
     if (st === undefined) continue;
     const request = requestOf(rec);
-    const acct = risk.account(rec.accountId, now);
+    const terminal = isTerminalStatus(st.status);
     const remaining = request.qty - st.cumQty;
-    const handle = remaining > 0 ? risk.book(acct, { ...request, qty: remaining }, now) : null;
+    const handle = remaining > 0 && !terminal ? risk.book(risk.account(rec.accountId, now), { ...request, qty: remaining }, now) : null;
     const venue = router.isVenue(st.venue) ? st.venue : router.venueOfOrder(st.venue);
     const live = new LiveOrder(String(rec.orderNo), rec.accountId, rec.sessionId, request, venue, null, handle, rec.orderNo, shard, t0);
     live.sent = true;
@@ -73,7 +76,11 @@ export function restoreOrders(src: RestoreSources, risk: RiskEngine, router: Ven
     live.cumQty = st.cumQty;
     live.notional = st.notional;
     if (st.fills.length > 0) live.fills = st.fills;
-    out.working.push(live);
+    (terminal ? out.done : out.working).push(live);
+  }
+  // Fills of routed orders replayed from the journal (a snapshot's positions already hold the earlier ones).
+  for (const d of src.fast?.positions() ?? []) {
+    risk.addPosition(risk.account(d.accountId, now), d.symbol, d.net > 0 ? Side.Buy : Side.Sell, Math.abs(d.net));
   }
   for (const { shard, rec } of src.unrouted) {
     const request = requestOf(rec);

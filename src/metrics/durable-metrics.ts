@@ -84,6 +84,8 @@ export function registerDurableMetrics(m: MetricsRegistry, svc: DurableOrders<un
     svc.recovery.replayMs > 0 ? Math.round((svc.recovery.replayedRecords * 1000) / svc.recovery.replayMs) : 0,
   );
   m.gauge('gateway_recovery_snapshot_seq', 'Seq of the snapshot recovery started from (0 = none)', () => svc.recovery.snapshotSeq);
+  m.gauge('gateway_recovery_snapshot_format', 'Format of the snapshot recovery started from (0 = none, 1 = history, 2 = state)', () => svc.recovery.snapshotFormat);
+  m.gauge('gateway_recovery_snapshot_orders', 'Orders loaded from the snapshot at start-up', () => svc.recovery.snapshotOrders);
   m.gauge('gateway_recovery_snapshot_events', 'Events loaded from the snapshot at start-up', () => svc.recovery.snapshotEvents);
   m.gauge('gateway_recovery_snapshot_ms', 'Snapshot load time at start-up, ms', () => Math.round(svc.recovery.snapshotMs));
   m.gauge('gateway_recovery_anomalies', 'Journal records skipped at recovery as inconsistent', () => svc.recovery.anomalies);
@@ -92,4 +94,5 @@ export function registerDurableMetrics(m: MetricsRegistry, svc: DurableOrders<un
   m.gauge('gateway_snapshot_last_seq', 'Journal seq of the last snapshot written', () => c.snapshotLastSeq);
   m.gauge('gateway_snapshot_last_ms', 'Duration of the last snapshot (serialise + write), ms', () => Math.round(c.snapshotLastMs));
   m.gauge('gateway_snapshot_last_bytes', 'Size of the last snapshot', () => c.snapshotLastBytes);
+  m.gauge('gateway_snapshot_last_orders', 'Orders held by the last snapshot (working ones and terminal ones still retained)', () => c.snapshotLastOrders);
 }

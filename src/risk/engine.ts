@@ -84,6 +84,16 @@ export class AccountRisk {
   }
 }
 
+/** An account's risk state beyond its open orders (snapshots). */
+export interface AccountState {
+  accountId: string;
+  /** day number (epoch ms / 86 400 000) of dailyNotional, -1 when none */
+  day: number;
+  dailyNotional: number;
+  /** (symbol, filled net position) of every symbol not flat */
+  nets: Array<[string, number]>;
+}
+
 export type StageName = 'limits' | 'position' | 'margin';
 
 export class RiskEngine {
@@ -269,6 +279,37 @@ export class RiskEngine {
     a.positionNotional -= Math.abs(e.net) * ref;
     e.net += side === Side.Buy ? qty : -qty;
     a.positionNotional += Math.abs(e.net) * ref;
+  }
+
+  /**
+   * What a snapshot keeps of each account beyond its open orders (whose exposure is booked again
+   * when they are restored): filled net positions and the day's notional. Every account is
+   * listed (one whose positions are flat too: restoring its orders' fills must not move it).
+   */
+  accountStates(): AccountState[] {
+    const out: AccountState[] = [];
+    for (const a of this.accounts.values()) {
+      const nets: Array<[string, number]> = [];
+      for (const e of a.exposures.values()) if (e.net !== 0) nets.push([e.symbol, e.net]);
+      out.push({ accountId: a.accountId, day: a.day, dailyNotional: a.dailyNotional, nets });
+    }
+    return out;
+  }
+
+  /**
+   * Sets an account's net positions and day notional to what a snapshot kept (absolute values:
+   * whatever restoring its open orders moved is overwritten). Symbols it does not list are flat.
+   */
+  restoreAccountState(s: AccountState, nowMs: number): void {
+    const a = this.account(s.accountId, nowMs);
+    const keep = new Map(s.nets);
+    for (const e of a.exposures.values()) if (!keep.has(e.symbol)) e.net = 0;
+    for (const [symbol, net] of s.nets) a.exposure(symbol).net = net;
+    let pn = 0;
+    for (const e of a.exposures.values()) pn += Math.abs(e.net) * this.refPrice(e.symbol);
+    a.positionNotional = pn;
+    a.day = s.day;
+    a.dailyNotional = s.dailyNotional;
   }
 
   /** The account's positions and open exposure per symbol (a copy). */

@@ -35,9 +35,16 @@ describe('configuration: durable path', () => {
     assert.equal(d.activeKeyId, undefined);
     assert.equal(d.idempotencyTtlSec, 86_400);
     assert.equal(d.snapshotEveryRecords, 100_000);
+    assert.equal(d.snapshotRetainTerminalSec, 86_400);
     assert.equal(d.inflightMax, 10_000);
     assert.deepEqual([d.walAgeMsMax, d.softWalAgeMsMax, d.walBytesMax, d.diskFreePctMin], [0, 0, 0, 0]);
     assert.equal(loadConfig({}).durable.journalDir, resolve('./var/data/journal'));
+  });
+
+  it('reads the snapshot retention and refuses a bad one by name', () => {
+    assert.equal(loadConfig({ SNAPSHOT_RETAIN_TERMINAL_SEC: '0' }).durable.snapshotRetainTerminalSec, 0);
+    assert.equal(loadConfig({ SNAPSHOT_RETAIN_TERMINAL_SEC: '3600' }).durable.snapshotRetainTerminalSec, 3600);
+    for (const bad of ['-1', 'day', '1.5']) assert.throws(() => loadConfig({ SNAPSHOT_RETAIN_TERMINAL_SEC: bad }), /SNAPSHOT_RETAIN_TERMINAL_SEC/);
   });
 
   it('reads the journal knobs', () => {

@@ -12,6 +12,7 @@ import { loadConfig } from '../../../src/config/config.js';
 import { type NewOrder, OrdType, Side, TimeInForce } from '../../../src/contract/order.js';
 import type { Reason } from '../../../src/contract/reasons.js';
 import { startDurable } from '../../../src/durable/recovery.js';
+import { writeSnapshot } from '../../../src/journal/snapshot.js';
 import { type DurableOrders } from '../../../src/durable/service.js';
 import { AnswerKind, type DurableResponder } from '../../../src/durable/types.js';
 import type { Order } from '../../../src/orders/order.js';
@@ -41,7 +42,7 @@ class Kill {
   }
 }
 
-async function start(t: TestContext, dir: string, env: Record<string, string> = {}, held?: HeldSync) {
+async function start(t: TestContext, dir: string, env: Record<string, string> = {}, held?: HeldSync, venueRecords?: (seq: number, type: number, payload: Buffer) => void) {
   const cfg = loadConfig({ GATEWAY_DATA_DIR: dir, V3_RISK_PROFILE: 'medium', AUDIT_HMAC_KEYS: 'k1:secret-one', AUDIT_SYNC_METHOD: 'fdatasync', ...env }); // the tests hold fdatasync calls
   const risk = new RiskEngine(cfg.risk);
   const kill = new Kill();
@@ -50,7 +51,7 @@ async function start(t: TestContext, dir: string, env: Record<string, string> = 
     answer: (kind, ctx, o) => answers.push({ kind, ctx, order: o, status: o.status }),
     fail: (kind, ctx, o, _t0, reason) => answers.push({ kind, ctx, order: o, reason }),
   };
-  const svc = await startDurable(cfg.durable, log, risk, kill, responder, { io: held?.io, orderIdPrefix: 'ord_u_' });
+  const svc = await startDurable(cfg.durable, log, risk, kill, responder, { io: held?.io, orderIdPrefix: 'ord_u_', venueRecords });
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -177,6 +178,28 @@ describe('durable service', () => {
     assert.equal(risk.account('acct-1', Date.now()).exposures.get('AAPL')!.openBuy, 0);
     assert.equal(svc.cancel('acct-1', o.orderId, 'c3', 0), null);
     assert.equal(answers[4]!.kind, AnswerKind.CancelFinal, 'terminal: 409 ORDER_FINAL at once');
+  });
+
+  it('reads a format-1 snapshot; with venues configured it recovers from the journal alone (format 1 has no venue state)', async (t) => {
+    const dir = await tempDir(t);
+    const a = await start(t, dir);
+    for (let i = 0; i < 3; i++) submit(a.svc, `v1-${i}`, order({ clientOrderId: `v1-${i}` }));
+    await waitFor(() => a.answers.length === 3);
+    await a.close();
+    // What the previous release wrote at seq 2: every event up to it.
+    const ev = (n: number) => `[${n},1,${Date.now()},"ord_u_${n}","acct-1",${n},"v1-${n - 1}","AAPL",${Side.Buy},${OrdType.Limit},100,15000,${TimeInForce.GTC},0,"v1-${n - 1}"]`;
+    const v1 = `{"v":1,"seq":2,"lastAcceptSeq":2,"lastAt":${Date.now()},"events":2}\n[${ev(1)},${ev(2)}]\n`;
+    await writeSnapshot(join(dir, 'snapshots'), 2, Buffer.from(v1));
+
+    const b = await start(t, dir);
+    assert.deepEqual([b.svc.recovery.snapshotFormat, b.svc.recovery.snapshotSeq, b.svc.recovery.replayedRecords], [1, 2, 1]);
+    assert.equal(b.svc.book.store.size, 3);
+    await b.close();
+
+    const seen: number[] = [];
+    const c = await start(t, dir, {}, undefined, (seq) => seen.push(seq));
+    assert.deepEqual([c.svc.recovery.snapshotFormat, c.svc.recovery.snapshotSeq, c.svc.recovery.replayedRecords], [0, 0, 3], 'the whole journal');
+    assert.equal(c.svc.book.store.size, 3);
   });
 
   it('recovers orders, keys, cancels and exposure on restart, from the journal and from a snapshot', async (t) => {

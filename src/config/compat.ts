@@ -30,7 +30,6 @@ const MIRROR = 'no audit mirror: the journal itself is checksummed and HMAC-chai
 const KAFKA = 'no Kafka producer: the event bus is NATS JetStream (BUS_KIND=nats, NATS_URL)';
 const OUTBOX = 'the NATS relay always reads the journal (outbox semantics); its position is kept by JetStream';
 const INFLIGHT = 'no dynamic inflight controller: BACKPRESSURE_INFLIGHT_MAX is a static cap (429 BACKPRESSURE_INFLIGHT_SOFT)';
-const SSE = 'SSE streams are served by a separate change (branch sse) that parses it';
 
 export const COMPAT: Readonly<Record<string, CompatEntry>> = {
   QUEUE_CAPACITY: { action: 'warn', why: 'there is no single FastPath queue: the ingress rings are sized by V3_INGRESS_QUEUE_CAPACITY (per shard)' },
@@ -76,9 +75,7 @@ export const COMPAT: Readonly<Record<string, CompatEntry>> = {
   OUTBOX_OFFSET_PATH: { action: 'warn', why: OUTBOX },
   OUTBOX_BACKOFF_BASE_MS: { action: 'warn', why: OUTBOX },
   OUTBOX_BACKOFF_MAX_MS: { action: 'warn', why: OUTBOX },
-  SSE_BUFFER_SIZE: { action: 'warn', why: SSE },
-  SSE_KEEPALIVE_SEC: { action: 'warn', why: SSE },
-  SSE_DISPATCH_QUEUE_CAPACITY: { action: 'warn', why: SSE },
+  SSE_DISPATCH_QUEUE_CAPACITY: { action: 'warn', why: 'no dispatch queue: the event hub hands each event to the streams as it is journaled; a slow stream is bounded by SSE_MAX_WRITE_BUFFER_BYTES' },
   BACKPRESSURE_INFLIGHT_DYNAMIC: { action: 'warn', why: INFLIGHT, same: FALSE },
   BACKPRESSURE_INFLIGHT_TICK_MS: { action: 'warn', why: INFLIGHT },
   BACKPRESSURE_INFLIGHT_TARGET_WAL_AGE_SEC: { action: 'warn', why: INFLIGHT },

@@ -37,6 +37,7 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
 const TARGETS = (process.env.TARGETS ?? 'bare,none,sim,fix').split(',') as Target[];
 const SECRET = 'bench-secret';
 const ACCOUNTS = 8;
+const LINK_DIR = join(tmpdir(), `sy-bench-venue-link-${process.pid}`);
 
 type Target = 'bare' | 'none' | 'sim' | 'fix';
 
@@ -65,9 +66,9 @@ function gatewayEnv(target: Target, fixPort: number, dataDir: string): Record<st
   const base = { GATEWAY_PORT: '0', GATEWAY_TCP_PORT: '0', GATEWAY_HOST: '127.0.0.1', JWT_HS256_SECRET: SECRET, LOG_LEVEL: 'warn' };
   if (target === 'none') return { ...base, SOR_VENUES: 'none' };
   if (target === 'sim') return { ...base, SOR_VENUES: 'sim' };
-  // a fresh link data directory per round: the acceptor keeps its side's sequence numbers, and a
-  // new CompID pair per round would need a new acceptor; resetting on logon is the simulator's default
-  return { ...base, SOR_VENUES: 'fx', VENUE_FX_KIND: 'fix', VENUE_FX_PORT: String(fixPort), VENUE_FX_DATA_DIR: join(dataDir, 'link') };
+  // one link data directory for every round: the acceptor, shared by the rounds, keeps its side's
+  // sequence numbers, and the gateway's side must resume them
+  return { ...base, SOR_VENUES: 'fx', VENUE_FX_KIND: 'fix', VENUE_FX_PORT: String(fixPort), VENUE_FX_DATA_DIR: LINK_DIR };
 }
 
 async function waitFor(what: string, probe: () => Promise<boolean>, boundMs = 30_000): Promise<void> {
@@ -154,6 +155,7 @@ async function main(): Promise<void> {
   } finally {
     fix?.proc.kill('SIGTERM');
     rmSync(venueDir, { recursive: true, force: true });
+    rmSync(LINK_DIR, { recursive: true, force: true });
   }
 
   const of = (t: Target) => rounds.filter((r) => r.target === t);

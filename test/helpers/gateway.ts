@@ -148,3 +148,14 @@ export async function metrics(base: string): Promise<Map<string, number>> {
   }
   return m;
 }
+
+/** Polls `probe` until it returns a value (not undefined); fails the test after `boundMs`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, boundMs = 60_000): Promise<T> {
+  const end = Date.now() + boundMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`still waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -13,7 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { get, metrics, post, type RunningGateway, startGateway, token } from '../helpers/gateway.js';
+import { get, metrics, post, type RunningGateway, startGateway, token, until } from '../helpers/gateway.js';
 
 /**
  * The embedded venue, seeded, and its liquidity provider quoting once (no walk, no requote
@@ -31,16 +31,6 @@ const SIM = {
   V3_LOSS_GAP_TIMEOUT_MS: '60000',
   SNAPSHOT_EVERY_RECORDS: '25',
 };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, boundMs = 60_000): Promise<T> {
-  const end = Date.now() + boundMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) assert.fail(`still waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function order(over: Record<string, unknown>): Record<string, unknown> {
   return { symbol: 'AAPL', side: 'BUY', type: 'LIMIT', qty: 50, price: 15_000, timeInForce: 'GTC', ...over };

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { get, metrics, post, ROOT, type RunningGateway, startGateway, token } from '../../helpers/gateway.js';
+import { get, metrics, post, ROOT, type RunningGateway, startGateway, token, until } from '../../helpers/gateway.js';
 
 const SIM = {
   VENUE_SIM_SEED: '11',
@@ -20,16 +20,6 @@ const SIM = {
   VENUE_SIM_WALK_STEP_TICKS: '1',
   VENUE_SIM_WALK_INTERVAL_MS: '5',
 };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, boundMs = 60_000): Promise<T> {
-  const end = Date.now() + boundMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) assert.fail(`still waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const TERMINAL = new Set(['FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']);
 

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SwitchyardClient } from '@switchyard/client';
-import { get, post, type RunningGateway, startGateway, token } from '../../helpers/gateway.js';
+import { get, post, type RunningGateway, startGateway, token, until } from '../../helpers/gateway.js';
 
 /** A fast walk and thin book: resting orders near the touch fill in several parts. */
 const SIM = {
@@ -23,16 +23,6 @@ const SIM = {
   VENUE_SIM_WALK_INTERVAL_MS: '5',
   V3_LOSS_GAP_TIMEOUT_MS: '60000',
 };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, boundMs = 60_000): Promise<T> {
-  const end = Date.now() + boundMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) assert.fail(`still waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function order(over: Record<string, unknown>): Record<string, unknown> {
   return { symbol: 'AAPL', side: 'BUY', type: 'LIMIT', qty: 50, price: 15_000, timeInForce: 'GTC', ...over };

@@ -111,7 +111,7 @@ export class ExecutionService implements DurableListener, VenueEvents {
     for (const o of this.live.values()) {
       if (!o.sent || isTerminalStatus(o.status)) continue;
       this.counters.reconciles++;
-      this.venueOf(o).requestStatus(o.venueOrder);
+      this.venueOf(o).requestStatus(o);
     }
     this.pump();
   }
@@ -293,7 +293,7 @@ export class ExecutionService implements DurableListener, VenueEvents {
 
   private send(o: LiveOrder): void {
     o.sent = true;
-    this.venueOf(o).send(o.venueOrder);
+    this.venueOf(o).send(o);
     if (o.cancelBeforeSend) {
       o.cancelBeforeSend = false;
       this.sendCancel(o);
@@ -318,7 +318,7 @@ export class ExecutionService implements DurableListener, VenueEvents {
         return;
       case CANCEL_SENT:
         this.counters.cancelsSent++;
-        this.venueOf(o).cancel(o.venueOrder);
+        this.venueOf(o).cancel(o);
         return;
       case REPORT:
         for (const l of this.listeners) {
@@ -352,7 +352,7 @@ export class ExecutionService implements DurableListener, VenueEvents {
       o.resent = true;
       this.counters.resent++;
       this.d.log.warn({ orderId: o.orderId, venue: o.venue }, 'venue does not know a restored order: sending it again');
-      this.venueOf(o).send(o.venueOrder);
+      this.venueOf(o).send(o);
       return;
     }
     const a = applyReport(o, r);
@@ -390,7 +390,7 @@ export class ExecutionService implements DurableListener, VenueEvents {
     for (const o of this.live.values()) {
       if (o.venue === venue && o.sent && !isTerminalStatus(o.status)) {
         this.counters.reconciles++;
-        v.requestStatus(o.venueOrder);
+        v.requestStatus(o);
       }
     }
   }

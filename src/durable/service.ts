@@ -26,14 +26,15 @@ import { checkSemantics } from '../contract/order-request.js';
 import { REASONS, type Reason } from '../contract/reasons.js';
 import { JournalClosedError, JournalFailedError, type JournalWriter, type BatchInfo } from '../journal/index.js';
 import { verifyJournal, type VerifyResult } from '../journal/verify.js';
-import { writeSnapshot } from '../journal/snapshot.js';
 import { LatencyHistogram } from '../lib/latency.js';
 import type { RiskEngine } from '../risk/engine.js';
 import { KEY_CONFLICT, OrderBook } from '../orders/book.js';
 import { BINARY_TYPE_OFFSET, encodeEvent, maxEncodedBytes } from '../orders/event-codec.js';
 import { cancelDecision, type EventType, type Order, type OrderEvent, type OrderStatus } from '../orders/order.js';
-import { SnapshotCursor } from '../orders/snapshot.js';
+import { backpressure } from './backpressure.js';
 import { PendingAnswers } from './pending-answers.js';
+import { Snapshotter } from './snapshotter.js';
+import { UnackedEvents } from './unacked.js';
 import type { JournalProgress } from './progress.js';
 import type { OutboundQueue } from '../orders/outbound.js';
 import { eventJson } from '../orders/events.js';
@@ -66,10 +67,6 @@ const EMPTY_RECOVERY: RecoveryStats = {
   totalMs: 0, snapshotSeq: 0, snapshotFormat: 0, snapshotOrders: 0, snapshotEvents: 0, snapshotMs: 0, replayedRecords: 0, replayMs: 0, lastSeq: 0, orders: 0, anomalies: 0, tornTail: false,
   chainVerified: false, chainBreaks: 0,
 };
-
-/** Orders answered per dispatched snapshot slice before yielding to the event loop. */
-const SNAPSHOT_SLICE_EVENTS = 2000;
-const SNAPSHOT_SLICE_MS = 4;
 
 export class DurableOrders<S> {
   readonly book: OrderBook;
@@ -104,18 +101,15 @@ export class DurableOrders<S> {
   /** new orders appended but not yet durable (the inflight count) */
   inflight = 0;
 
-  // Events journaled but not yet durable (what a journal failure rolls back).
-  private unacked: OrderEvent[] = [];
-  private unackedHead = 0;
+  /** events journaled but not yet durable (what a journal failure rolls back) */
+  private readonly unacked = new UnackedEvents();
 
   /** promise of the newest batch we appended to (one handler per batch) */
   private watched: Promise<void> | null = null;
   private readonly scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
-  private recordsSinceSnapshot = 0;
-  private snapshotRun: Promise<void> | null = null;
+  private readonly snapshots: Snapshotter;
   private diskTimer: NodeJS.Timeout | null = null;
-  private readonly venueState: (() => unknown) | null;
 
   constructor(d: DurableDeps<S>) {
     this.responder = d.responder;
@@ -126,8 +120,8 @@ export class DurableOrders<S> {
     this.kill = d.kill;
     this.keys = d.keys;
     this.clock = d.clock ?? { nowMs: Date.now };
-    this.venueState = d.venueState ?? null;
     this.book = new OrderBook(d.risk, { idempotencyTtlMs: d.cfg.idempotencyTtlSec * 1000, orderIdPrefix: d.orderIdPrefix, expectedOrders: d.expectedOrders });
+    this.snapshots = new Snapshotter({ cfg: d.cfg, log: d.log, book: this.book, counters: this.counters, clock: this.clock, venueState: d.venueState ?? null });
   }
 
   /** Binds the journal writer (after recovery) and starts the disk-space probe. */
@@ -187,8 +181,11 @@ export class DurableOrders<S> {
     const w = this.writer!;
     if (w.failed) return this.reject('WAL_DURABILITY_FAILED');
     if (this.closing) return this.reject('SERVER_SHUTDOWN');
-    const bp = this.backpressure(w);
-    if (bp !== null) return this.reject(bp);
+    const bp = backpressure(this.cfg, this.inflight, w.pendingBytes, w.oldestPendingAgeMs, this.diskFreePct);
+    if (bp !== null) {
+      this.counters.countBackpressure(bp);
+      return this.reject(bp);
+    }
 
     const semantic = checkSemantics(request, now);
     if (semantic !== null) return this.reject(semantic);
@@ -214,31 +211,6 @@ export class DurableOrders<S> {
     this.inflight++;
     this.enqueue(AnswerKind.Accepted, sink, ev.order, seq, t0);
     this.outbound?.durable.push({ order: ev.order, seq, t0 });
-    return null;
-  }
-
-  private backpressure(w: JournalWriter): Reason | null {
-    const c = this.cfg;
-    if (c.inflightMax > 0 && this.inflight >= c.inflightMax) {
-      this.counters.backpressureInflight++;
-      return 'BACKPRESSURE_INFLIGHT_SOFT';
-    }
-    if (c.walBytesMax > 0 && w.pendingBytes > c.walBytesMax) {
-      this.counters.backpressureWalBytes++;
-      return 'BACKPRESSURE_WAL_BYTES';
-    }
-    if (c.walAgeMsMax > 0 && w.oldestPendingAgeMs > c.walAgeMsMax) {
-      this.counters.backpressureWalAge++;
-      return 'BACKPRESSURE_WAL_AGE';
-    }
-    if (c.diskFreePctMin > 0 && this.diskFreePct >= 0 && this.diskFreePct < c.diskFreePctMin) {
-      this.counters.backpressureDiskFree++;
-      return 'BACKPRESSURE_DISK_FREE';
-    }
-    if (c.softWalAgeMsMax > 0 && w.oldestPendingAgeMs > c.softWalAgeMsMax) {
-      this.counters.backpressureSoftWalAge++;
-      return 'BACKPRESSURE_SOFT_WAL_AGE';
-    }
     return null;
   }
 
@@ -381,29 +353,8 @@ export class DurableOrders<S> {
     const { seq, durable } = w.append(ev.type + BINARY_TYPE_OFFSET, buf.subarray(0, n), ev.at);
     ev.seq = seq;
     this.unacked.push(ev);
-    if (durable !== this.watched) {
-      this.watched = durable;
-      durable.then(this.onDurable, this.onJournalFailure);
-    }
-    this.countForSnapshot();
+    this.watch(w, durable);
     return seq;
-  }
-
-  /**
-   * Counts a record towards the snapshot cadence (venue records too). The snapshot starts on the
-   * next turn of the event loop, not inside the append: the caller has not finished applying
-   * what it journaled yet (a venue report's state and exposure change right after its append),
-   * and everything a snapshot holds must reflect exactly the records up to its seq.
-   */
-  private countForSnapshot(): void {
-    if (this.cfg.snapshotEveryRecords > 0 && ++this.recordsSinceSnapshot >= this.cfg.snapshotEveryRecords && this.snapshotRun === null) {
-      this.recordsSinceSnapshot = 0;
-      this.snapshotRun = new Promise<void>((r) => setImmediate(r))
-        .then(() => (this.writer!.failed ? undefined : this.snapshot()))
-        .finally(() => {
-          this.snapshotRun = null;
-        });
-    }
   }
 
   /** Appends a venue record: the JSON bus-event form (venue events), or a binary routing record. */
@@ -414,12 +365,25 @@ export class DurableOrders<S> {
       ev.seq = seq;
       this.unacked.push(ev);
     }
+    this.watch(w, durable);
+    return seq;
+  }
+
+  /** One durability handler per journal batch; every record counts towards the snapshot cadence. */
+  private watch(w: JournalWriter, durable: Promise<void>): void {
     if (durable !== this.watched) {
       this.watched = durable;
       durable.then(this.onDurable, this.onJournalFailure);
     }
-    this.countForSnapshot();
-    return seq;
+    this.snapshots.count(w);
+  }
+
+  /**
+   * Writes a snapshot of the book as of the current journal head (SNAPSHOT_EVERY_RECORDS takes
+   * them on a cadence; snapshotter.ts).
+   */
+  snapshot(): Promise<void> {
+    return this.snapshots.take(this.writer!);
   }
 
   private appendFailure(err: unknown): Reason {
@@ -441,17 +405,7 @@ export class DurableOrders<S> {
   /** A batch is durable: answer every pending request whose record is now on disk. */
   private readonly onDurable = (): void => {
     const d = this.writer!.lastDurableSeq;
-    const un = this.unacked;
-    let h = this.unackedHead;
-    while (h < un.length && un[h]!.seq <= d) un[h++] = undefined as never;
-    if (h === un.length) {
-      un.length = 0;
-      h = 0;
-    } else if (h > 4096 && h * 2 > un.length) {
-      un.splice(0, h);
-      h = 0;
-    }
-    this.unackedHead = h;
+    this.unacked.settle(d);
 
     const r = this.responder;
     const now = performance.now();
@@ -485,17 +439,7 @@ export class DurableOrders<S> {
     this.failedHandled = true;
     const d = this.writer!.lastDurableSeq;
     this.log.fatal({ err, durableSeq: d }, 'journal failed: records not yet durable are rolled back and their requests answered 500 WAL_DURABILITY_FAILED; restart the gateway to resume the durable path');
-    const un = this.unacked;
-    let rolledBack = 0;
-    for (let i = un.length - 1; i >= this.unackedHead; i--) {
-      const ev = un[i]!;
-      if (ev.seq > d) {
-        this.book.rollback(ev);
-        rolledBack++;
-      }
-    }
-    un.length = 0;
-    this.unackedHead = 0;
+    const rolledBack = this.unacked.rollBackAbove(d, this.undo);
     const r = this.responder;
     const q = this.pending;
     while (q.size > 0) {
@@ -515,62 +459,7 @@ export class DurableOrders<S> {
     this.log.error({ rolledBack }, 'book rolled back to the durable head');
   };
 
-  // ---- snapshots ---------------------------------------------------------------------------
-
-  /**
-   * Writes a snapshot of the book as of the current journal head, without holding the event
-   * loop: the state is serialised a slice at a time (the cursor pins what it covers), the file
-   * is written only once every record it reflects is durable, then written asynchronously.
-   */
-  snapshot(): Promise<void> {
-    const w = this.writer!;
-    const seq = w.lastSeq;
-    // Everything the snapshot holds besides the book's events is taken here, with `seq`.
-    const cursor = new SnapshotCursor(this.book, seq, {
-      nowMs: this.clock.nowMs(),
-      retention: { terminalMs: this.cfg.snapshotRetainTerminalSec * 1000, keyTtlMs: this.cfg.idempotencyTtlSec * 1000 },
-      accounts: this.book.risk.accountStates(),
-      venue: this.venueState === null ? null : this.venueState(),
-    });
-    const t0 = performance.now();
-    const chunks: Buffer[] = [];
-    return new Promise<void>((resolve) => {
-      const step = (): void => {
-        if (w.failed) {
-          this.counters.snapshotFailures++;
-          return resolve();
-        }
-        const until = performance.now() + SNAPSHOT_SLICE_MS;
-        do chunks.push(Buffer.from(cursor.next(SNAPSHOT_SLICE_EVENTS), 'utf8'));
-        while (!cursor.done && performance.now() < until);
-        if (!cursor.done) return void setImmediate(step);
-        void this.finishSnapshot(seq, chunks, t0, cursor).then(resolve);
-      };
-      setImmediate(step);
-    });
-  }
-
-  private async finishSnapshot(seq: number, chunks: Buffer[], t0: number, cursor: SnapshotCursor): Promise<void> {
-    const w = this.writer!;
-    try {
-      while (w.lastDurableSeq < seq) {
-        if (w.failed) throw new Error('journal failed before the snapshot was covered');
-        await new Promise((r) => setTimeout(r, 2));
-      }
-      const bytes = Buffer.concat(chunks);
-      await writeSnapshot(this.cfg.snapshotDir, seq, bytes, { keep: this.cfg.snapshotKeep });
-      const c = this.counters;
-      c.snapshots++;
-      c.snapshotLastSeq = seq;
-      c.snapshotLastMs = performance.now() - t0;
-      c.snapshotLastBytes = bytes.length;
-      c.snapshotLastOrders = cursor.orders;
-      this.log.info({ seq, bytes: bytes.length, orders: cursor.orders, events: cursor.events, eventsLeftOut: cursor.skipped, ms: Math.round(c.snapshotLastMs) }, 'snapshot written');
-    } catch (err) {
-      this.counters.snapshotFailures++;
-      this.log.error({ err, seq }, 'snapshot failed (recovery replays more of the journal until the next one)');
-    }
-  }
+  private readonly undo = (ev: OrderEvent): void => this.book.rollback(ev);
 
   // ---- lifecycle ---------------------------------------------------------------------------
 
@@ -588,7 +477,7 @@ export class DurableOrders<S> {
   async close(): Promise<void> {
     this.closing = true;
     if (this.diskTimer !== null) clearInterval(this.diskTimer);
-    await this.snapshotRun;
+    await this.snapshots.running;
     if (this.writer !== null) {
       try {
         await this.writer.close();

@@ -4,6 +4,7 @@
  * of the kill switch it respects, its counters and what recovery found.
  */
 import type { Reason } from '../contract/reasons.js';
+import type { BackpressureReason } from './backpressure.js';
 import type { Order } from '../orders/order.js';
 
 /** What a pending (or immediate) answer is about. */
@@ -49,6 +50,14 @@ export class DurableCounters {
   backpressureWalAge = 0;
   backpressureSoftWalAge = 0;
   backpressureDiskFree = 0;
+
+  countBackpressure(r: BackpressureReason): void {
+    if (r === 'BACKPRESSURE_INFLIGHT_SOFT') this.backpressureInflight++;
+    else if (r === 'BACKPRESSURE_WAL_BYTES') this.backpressureWalBytes++;
+    else if (r === 'BACKPRESSURE_WAL_AGE') this.backpressureWalAge++;
+    else if (r === 'BACKPRESSURE_DISK_FREE') this.backpressureDiskFree++;
+    else this.backpressureSoftWalAge++;
+  }
   snapshots = 0;
   snapshotFailures = 0;
   snapshotLastSeq = 0;

@@ -6,32 +6,12 @@
  * nothing for it.
  */
 import { LatencyMark } from '../lib/latency.js';
-import type { ConsoleSources, JournalView, BusStatus, KillView, ShardView, VenueSession } from './sources.js';
+import type { LatencySample, Sample } from './sample.js';
+import type { ConsoleSources } from './sources.js';
+
+export type { LatencySample, Sample } from './sample.js';
 
 export const PERCENTILES = [50, 99, 99.9] as const;
-
-export interface LatencySample {
-  name: string;
-  /** acks in the interval */
-  count: number;
-  p50Us: number;
-  p99Us: number;
-  p999Us: number;
-}
-
-export interface Sample {
-  t: number;
-  /** orders accepted per second over the interval */
-  acceptedPerSec: number;
-  rejectedPerSec: number;
-  acceptedTotal: number;
-  latency: LatencySample[];
-  shards: ShardView[];
-  kill: KillView;
-  journal: JournalView;
-  bus: BusStatus | null;
-  venues: VenueSession[];
-}
 
 export class Sampler {
   private lastT: number;

@@ -4,64 +4,9 @@
  * open; none may block.
  */
 import type { LatencyHistogram } from '../lib/latency.js';
+import type { BusStatus, JournalView, KillView, ShardView, VenueSession } from './sample.js';
 
-/**
- * The event bus publisher, as far as the console shows it (a structural subset of the bus
- * publisher's own status, so it can be passed as is). A null source result: bus off.
- */
-export interface BusStatus {
-  kind: string;
-  connected: boolean;
-  /** events published since start */
-  published: number;
-  /** journal records not yet acknowledged by the bus */
-  lagRecords: number;
-  /** age of the oldest such record, ms */
-  lagMs: number;
-  lastError: string | null;
-}
-
-/** One venue session. */
-export interface VenueSession {
-  venue: string;
-  /** CONNECTING, UP, DOWN, ... as the execution stage reports it */
-  state: string;
-  /** orders working at the venue */
-  openOrders: number;
-}
-
-/** One ingress shard. */
-export interface ShardView {
-  shard: number;
-  depth: number;
-  capacity: number;
-  utilisationPct: number;
-  killed: boolean;
-  reason: string | null;
-}
-
-export interface KillEntry {
-  id: string;
-  reason: string;
-  sinceMs: number;
-  manual: boolean;
-}
-
-export interface KillView {
-  engaged: boolean;
-  global: { reason: string; sinceMs: number; manual: boolean } | null;
-  accounts: KillEntry[];
-  sessions: KillEntry[];
-}
-
-export interface JournalView {
-  /** the durable /orders journal: OK or FAILED */
-  durable: 'OK' | 'FAILED';
-  /** last journaled sequence of the durable journal */
-  lastSeq: number;
-  /** /v3 shard journals on (false: /v3 orders stay VOLATILE_ACCEPT) */
-  v3Journaled: boolean;
-}
+export type { BusStatus, JournalView, KillEntry, KillView, ShardView, VenueSession } from './sample.js';
 
 export interface ConsoleSources {
   /** orders accepted since start, every entry path */

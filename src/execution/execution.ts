@@ -250,7 +250,7 @@ export class ExecutionService implements DurableListener, VenueEvents {
     const venueOf: number[] = [];
     const orderNos: number[] = [];
     for (const o of batch) {
-      if (this.cancelBeforeRoute.delete(o.orderId)) {
+      if (this.cancelBeforeRoute.size > 0 && this.cancelBeforeRoute.delete(o.orderId)) {
         this.track(o);
         this.applyLocal(o, { status: 'CANCELED', cumQty: 0, fillQty: 0, fillPx: 0, notional: 0, reason: 'CLIENT_CANCEL' }, 'CANCELED', now);
         continue;
@@ -268,7 +268,15 @@ export class ExecutionService implements DurableListener, VenueEvents {
       for (const o of orders) this.refused(o, 'routing record', seq);
       return;
     }
-    for (const o of orders) this.track(o);
+    // Fresh order numbers, all working: one Map write each, open counts once per venue.
+    const live = this.live;
+    for (const o of orders) live.set(o.orderId, o);
+    const open = this.openAt;
+    for (let v = 0; v < venues.length; v++) {
+      let n = 0;
+      for (const x of venueOf) if (x === v) n++;
+      open.set(venues[v]!, (open.get(venues[v]!) ?? 0) + n);
+    }
     let max = this.routedUpTo.get(shard) ?? -1;
     for (const n of orderNos) if (n > max) max = n;
     this.routedUpTo.set(shard, max);

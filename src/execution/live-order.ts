@@ -35,7 +35,7 @@ const F_FIRST_FILL_SEEN = 32;
  * Kept small on purpose: an order resting at a venue lives for seconds to days, so every one of
  * these survives the young generation and is copied by each scavenge until it is promoted. Its
  * flags share one integer field, and it is its own {@link VenueOrder} (getters over `request`)
- * rather than holding a copy: 336 → 184 bytes retained per working order (heap profile of
+ * rather than holding a copy: about 320 → 190 bytes retained per working order (heap profile of
  * bench:v3 with the embedded venue), which is most of what the venue loop costs the event loop
  * while orders rest.
  */

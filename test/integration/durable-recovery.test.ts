@@ -4,52 +4,14 @@
  * segment), snapshot + journal tail, and the crash test (kill -9 under load).
  */
 import assert from 'node:assert/strict';
-import { openSync, readdirSync, readSync, closeSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { crc32c } from '../../src/journal/crc32c.js';
+import { readAt, recordOffsets, segments, writeAt } from '../helpers/journal-files.js';
 import { get, metrics, ORDER, post, startFailing, startGateway, token } from '../helpers/gateway.js';
 
 const KEYS = { AUDIT_HMAC_KEYS: 'k1:recovery-secret' };
-
-function segments(dataDir: string): string[] {
-  return readdirSync(join(dataDir, 'journal'))
-    .filter((f) => f.endsWith('.seg'))
-    .sort()
-    .map((f) => join(dataDir, 'journal', f));
-}
-
-/** Reads `len` bytes at `pos` of a file. */
-function readAt(path: string, pos: number, len: number): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const b = Buffer.alloc(len);
-    readSync(fd, b, 0, len, pos);
-    return b;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function writeAt(path: string, pos: number, bytes: Buffer): void {
-  const fd = openSync(path, 'r+');
-  try {
-    writeSync(fd, bytes, 0, bytes.length, pos);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Offsets of the records of a segment (each starts with its u32 total length). */
-function recordOffsets(path: string): number[] {
-  const size = statSync(path).size;
-  const out: number[] = [];
-  for (let pos = 64; pos + 4 <= size; ) {
-    out.push(pos);
-    pos += readAt(path, pos, 4).readUInt32LE(0);
-  }
-  return out;
-}
 
 const order = (coid: string) => ({ ...ORDER, clientOrderId: coid });
 
@@ -91,7 +53,7 @@ describe('durable path: recovery', () => {
     const last = (await post(gw.base, '/orders', tok, order('t-last'))).json;
     assert.equal(await gw.stop(), 0);
     // Cut the newest segment in the middle of its last record.
-    const seg = segments(gw.dataDir).pop()!;
+    const seg = segments(join(gw.dataDir, 'journal')).pop()!;
     const offs = recordOffsets(seg);
     const lastAt = offs[offs.length - 1]!;
     truncateSync(seg, lastAt + 40);
@@ -120,7 +82,7 @@ describe('durable path: recovery', () => {
     const tok = await token('acct-f');
     try {
       for (let i = 0; i < 80; i++) assert.equal((await post(gw.base, '/orders', tok, order(`f-${i}`))).status, 202);
-      const segs = segments(gw.dataDir);
+      const segs = segments(join(gw.dataDir, 'journal'));
       assert.ok(segs.length >= 3, `several segments (${segs.length})`);
       const first = segs[0]!;
       const offs = recordOffsets(first);
@@ -166,7 +128,7 @@ describe('durable path: recovery', () => {
     const tok = await token('acct-d');
     for (let i = 0; i < 5; i++) await post(gw.base, '/orders', tok, order(`d-${i}`));
     assert.equal(await gw.stop(), 0);
-    const seg = segments(gw.dataDir).pop()!;
+    const seg = segments(join(gw.dataDir, 'journal')).pop()!;
     const offs = recordOffsets(seg);
     const b = readAt(seg, offs[1]! + 40, 1);
     writeAt(seg, offs[1]! + 40, Buffer.from([b[0]! ^ 0xff]));

@@ -5,48 +5,14 @@
  * and every acknowledged order is still there.
  */
 import assert from 'node:assert/strict';
-import { openSync, readdirSync, readFileSync, readSync, closeSync, rmSync, statSync, writeSync } from 'node:fs';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { crc32c } from '../../src/journal/crc32c.js';
+import { readAt, recordOffsets, segments, writeAt } from '../helpers/journal-files.js';
 import { get, ORDER, post, startFailing, startGateway, token } from '../helpers/gateway.js';
 
 const KEYS = { AUDIT_HMAC_KEYS: 'k1:integrity-secret' };
-
-function segments(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.seg'))
-    .sort()
-    .map((f) => join(dir, f));
-}
-
-function readAt(path: string, pos: number, len: number): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const b = Buffer.alloc(len);
-    readSync(fd, b, 0, len, pos);
-    return b;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function writeAt(path: string, pos: number, bytes: Buffer): void {
-  const fd = openSync(path, 'r+');
-  try {
-    writeSync(fd, bytes, 0, bytes.length, pos);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function recordOffsets(path: string): number[] {
-  const size = statSync(path).size;
-  const out: number[] = [];
-  for (let pos = 64; pos + 4 <= size; pos += readAt(path, pos, 4).readUInt32LE(0)) out.push(pos);
-  return out;
-}
 
 const order = (coid: string) => ({ ...ORDER, clientOrderId: coid });
 

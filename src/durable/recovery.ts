@@ -28,8 +28,9 @@ import { loadJournalKeys } from './keys.js';
 import { DurableOrders } from './service.js';
 import type { JournalProgress } from './progress.js';
 import { type OutboundQueue, ROUTED_RECORD_TYPE } from '../orders/outbound.js';
+import { OrderBook } from '../orders/book.js';
 import { isVenueEvent } from '../orders/order.js';
-import { type DurableResponder, type KillView, type RecoveryStats } from './types.js';
+import { type DurableResponder, JournalBatchStats, type KillView, type RecoveryStats } from './types.js';
 
 /**
  * Journal bytes per order, a little under what an OrderAccepted record takes (about 150 bytes
@@ -147,19 +148,14 @@ export async function startDurable<S>(
   const journalBytesAtOpen = await segmentBytes(cfg.journalDir);
   const bytesToReplay = snap === null ? journalBytesAtOpen : await segmentBytes(cfg.journalDir, snap.seq);
   const snapshotOrdersHint = header === null ? 0 : header.v === 1 ? (header.events ?? 0) : Math.ceil(snap!.bytes.length / 150);
-  const svc = new DurableOrders({
-    cfg,
-    log,
-    risk,
-    kill,
-    responder,
-    keys,
+  // The book is recovered first; the service that appends to its journal is built last, around
+  // the recovered book and the writer opened at the journal's end.
+  const book = new OrderBook(risk, {
+    idempotencyTtlMs: cfg.idempotencyTtlSec * 1000,
     orderIdPrefix: opts.orderIdPrefix,
-    outbound: opts.outbound,
-    progress: opts.progress,
-    venueState: opts.venueSnapshot === undefined ? undefined : () => opts.venueSnapshot!.take(),
     expectedOrders: Math.min(MAX_PRESIZED_ORDERS, snapshotOrdersHint + Math.ceil(bytesToReplay / BYTES_PER_ORDER_ESTIMATE)),
   });
+  const journalStats = new JournalBatchStats();
   let anomalies = 0;
   const anomaly = (what: string): void => {
     if (++anomalies <= MAX_LOGGED_ANOMALIES) log.warn({ anomaly: what }, 'journal record skipped during recovery');
@@ -170,7 +166,7 @@ export async function startDurable<S>(
   let snapshotOrders = 0;
   if (snap !== null) {
     try {
-      const r = loadSnapshot(svc.book, snap.bytes, now);
+      const r = loadSnapshot(book, snap.bytes, now);
       snapshotSeq = snap.seq;
       snapshotEvents = r.events;
       snapshotOrders = r.orders;
@@ -199,7 +195,6 @@ export async function startDurable<S>(
   //    a corrupt complete record and a broken chain stop the start (the last one unless
   //    JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN says otherwise).
   let replayMs = 0;
-  const book = svc.book;
   let replayed = 0;
   let replayedTo = snapshotSeq;
   let chainBreaks = 0;
@@ -290,7 +285,7 @@ export async function startDurable<S>(
       tornTail = true;
       log.warn(info, `journal tail truncated: the last write never completed (it was never acknowledged); the ${info.bytesCut} bytes cut are kept in ${info.savedTo}`);
     },
-    onBatch: svc.onBatch,
+    onBatch: journalStats.onBatch,
     onFailed: (err) => log.fatal({ err }, 'journal writer failed'),
     io,
   }).catch(async (err: unknown) => {
@@ -345,7 +340,21 @@ export async function startDurable<S>(
     chainVerified: verifyChain,
     chainBreaks,
   };
-  svc.attach(writer, stats, journalBytesAtOpen);
+  const svc = new DurableOrders<S>({
+    cfg,
+    log,
+    book,
+    writer,
+    journalStats,
+    recovery: stats,
+    journalBytesAtOpen,
+    kill,
+    responder,
+    keys,
+    outbound: opts.outbound,
+    progress: opts.progress,
+    venueState: opts.venueSnapshot === undefined ? undefined : () => opts.venueSnapshot!.take(),
+  });
   log.info(
     {
       recoveryMs: Math.round(stats.totalMs),

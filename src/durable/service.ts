@@ -24,11 +24,10 @@ import type { DurableConfig } from '../config/durable.js';
 import type { NewOrder } from '../contract/order.js';
 import { checkSemantics } from '../contract/order-request.js';
 import { REASONS, type Reason } from '../contract/reasons.js';
-import { JournalClosedError, JournalFailedError, type JournalWriter, type BatchInfo } from '../journal/index.js';
+import { JournalClosedError, JournalFailedError, type JournalWriter } from '../journal/index.js';
 import { verifyJournal, type VerifyResult } from '../journal/verify.js';
 import { LatencyHistogram } from '../lib/latency.js';
-import type { RiskEngine } from '../risk/engine.js';
-import { KEY_CONFLICT, OrderBook } from '../orders/book.js';
+import { KEY_CONFLICT, type OrderBook } from '../orders/book.js';
 import { BINARY_TYPE_OFFSET, encodeEvent, maxEncodedBytes } from '../orders/event-codec.js';
 import { cancelDecision, type EventType, type Order, type OrderEvent, type OrderStatus } from '../orders/order.js';
 import { backpressure } from './backpressure.js';
@@ -38,52 +37,49 @@ import { UnackedEvents } from './unacked.js';
 import type { JournalProgress } from './progress.js';
 import type { OutboundQueue } from '../orders/outbound.js';
 import { eventJson } from '../orders/events.js';
-import { AnswerKind, DurableCounters, type DurableResponder, type KillView, type RecoveryStats } from './types.js';
+import { AnswerKind, DurableCounters, type JournalBatchStats, type DurableResponder, type KillView, type RecoveryStats } from './types.js';
 
 export interface DurableDeps<S> {
   cfg: DurableConfig;
   log: Logger;
-  risk: RiskEngine;
+  /** the recovered book (its risk engine holds the recovered exposure) */
+  book: OrderBook;
+  /** the journal writer, opened after recovery at the journal's end */
+  writer: JournalWriter;
+  /** what the writer reports per batch (its onBatch) */
+  journalStats: JournalBatchStats;
+  recovery: RecoveryStats;
+  /** bytes of journal segments on disk when the writer was opened */
+  journalBytesAtOpen: number;
   kill: KillView;
   /** writes the answers (the transport) */
   responder: DurableResponder<S>;
   keys: ReadonlyMap<string, Uint8Array>;
   clock?: { nowMs(): number };
-  orderIdPrefix?: string;
-  /** see OrderBookOptions.expectedOrders */
-  expectedOrders?: number;
   /** where accepted orders and cancels go to reach a venue (absent: no venue, cancels complete here) */
   outbound?: OutboundQueue;
   /** told how far the journal is durable */
   progress?: JournalProgress;
   /**
    * The execution stage's state for a snapshot (the venue state of the orders it routed that are
-   * not in this book), taken synchronously with the snapshot's journal seq; absent: none.
+   * not in this book), taken synchronously with the snapshot's seq; absent: none.
    */
   venueState?: () => unknown;
 }
-
-const EMPTY_RECOVERY: RecoveryStats = {
-  totalMs: 0, snapshotSeq: 0, snapshotFormat: 0, snapshotOrders: 0, snapshotEvents: 0, snapshotMs: 0, replayedRecords: 0, replayMs: 0, lastSeq: 0, orders: 0, anomalies: 0, tornTail: false,
-  chainVerified: false, chainBreaks: 0,
-};
 
 export class DurableOrders<S> {
   readonly book: OrderBook;
   readonly counters = new DurableCounters();
   /** request start → durable answer of a new order */
   readonly durableAck = new LatencyHistogram();
-  /** duration of each journal fdatasync */
-  readonly fdatasync = new LatencyHistogram();
-  /** records per journal batch (values are counts, not ns) */
-  readonly batchRecords = new LatencyHistogram();
-  recovery: RecoveryStats = EMPTY_RECOVERY;
+  readonly journalStats: JournalBatchStats;
+  readonly recovery: RecoveryStats;
   /** free space of the journal's file system in percent, -1 until measured */
   diskFreePct = -1;
   /** bytes of journal segments on disk when the writer was opened */
-  journalBytesAtOpen = 0;
+  readonly journalBytesAtOpen: number;
 
-  private writer: JournalWriter | null = null;
+  private readonly writer: JournalWriter;
   private readonly responder: DurableResponder<S>;
   private readonly outbound: OutboundQueue | null;
   private readonly progress: JournalProgress | null;
@@ -112,6 +108,11 @@ export class DurableOrders<S> {
   private diskTimer: NodeJS.Timeout | null = null;
 
   constructor(d: DurableDeps<S>) {
+    this.book = d.book;
+    this.writer = d.writer;
+    this.journalStats = d.journalStats;
+    this.recovery = d.recovery;
+    this.journalBytesAtOpen = d.journalBytesAtOpen;
     this.responder = d.responder;
     this.outbound = d.outbound ?? null;
     this.progress = d.progress ?? null;
@@ -120,15 +121,7 @@ export class DurableOrders<S> {
     this.kill = d.kill;
     this.keys = d.keys;
     this.clock = d.clock ?? { nowMs: Date.now };
-    this.book = new OrderBook(d.risk, { idempotencyTtlMs: d.cfg.idempotencyTtlSec * 1000, orderIdPrefix: d.orderIdPrefix, expectedOrders: d.expectedOrders });
     this.snapshots = new Snapshotter({ cfg: d.cfg, log: d.log, book: this.book, counters: this.counters, clock: this.clock, venueState: d.venueState ?? null });
-  }
-
-  /** Binds the journal writer (after recovery) and starts the disk-space probe. */
-  attach(writer: JournalWriter, recovery: RecoveryStats, journalBytesAtOpen: number): void {
-    this.writer = writer;
-    this.recovery = recovery;
-    this.journalBytesAtOpen = journalBytesAtOpen;
     if (this.cfg.diskFreePctMin > 0) {
       this.probeDisk();
       this.diskTimer = setInterval(this.probeDisk, 1000);
@@ -136,28 +129,28 @@ export class DurableOrders<S> {
     }
   }
 
+  /** duration of each journal fdatasync */
+  get fdatasync(): LatencyHistogram {
+    return this.journalStats.fdatasync;
+  }
+
+  /** records per journal batch (values are counts, not ns) */
+  get batchRecords(): LatencyHistogram {
+    return this.journalStats.batchRecords;
+  }
+
   get journal(): JournalWriter {
-    if (this.writer === null) throw new Error('durable path not started');
     return this.writer;
   }
 
   /** False when fsync is off (benchmarks): acknowledgements then say `"durable":false`. */
   get fsyncOn(): boolean {
-    return this.writer?.durableMode === 'fdatasync';
+    return this.writer.durableMode === 'fdatasync';
   }
 
   get journalFailed(): boolean {
-    return this.writer?.failed === true;
+    return this.writer.failed;
   }
-
-  /** Called by the journal writer after each batch (metrics). */
-  readonly onBatch = (b: BatchInfo): void => {
-    const c = this.counters;
-    c.batches++;
-    c.records += b.records;
-    if (b.syncUs > 0) this.fdatasync.record(b.syncUs * 1000);
-    this.batchRecords.record(b.records);
-  };
 
   // ---- new orders --------------------------------------------------------------------------
 
@@ -167,7 +160,7 @@ export class DurableOrders<S> {
    */
   submit(accountId: string, key: string, request: NewOrder, sink: S, t0: number): Reason | null {
     // Answer what has become durable first (an I/O thread's finished write, see io-thread.ts).
-    this.writer?.poll();
+    this.writer.poll();
     const book = this.book;
     const now = this.clock.nowMs();
     const hit = book.lookup(accountId, key, request, now);
@@ -178,7 +171,7 @@ export class DurableOrders<S> {
     }
     const killed = this.kill.blockedAccount(accountId);
     if (killed !== null) return this.reject(killed);
-    const w = this.writer!;
+    const w = this.writer;
     if (w.failed) return this.reject('WAL_DURABILITY_FAILED');
     if (this.closing) return this.reject('SERVER_SHUTDOWN');
     const bp = backpressure(this.cfg, this.inflight, w.pendingBytes, w.oldestPendingAgeMs, this.diskFreePct);
@@ -231,7 +224,7 @@ export class DurableOrders<S> {
    * Never blocked by the kill switch or backpressure.
    */
   cancel(accountId: string, orderId: string, sink: S, t0: number): Reason | null {
-    this.writer?.poll();
+    this.writer.poll();
     const book = this.book;
     const o = book.getFor(accountId, orderId);
     if (o === undefined) return 'ORDER_NOT_FOUND';
@@ -244,7 +237,7 @@ export class DurableOrders<S> {
       this.whenDurable(AnswerKind.Cancel, sink, o, o.lastSeq, t0);
       return null;
     }
-    const w = this.writer!;
+    const w = this.writer;
     if (w.failed) return 'WAL_DURABILITY_FAILED';
     if (this.closing) return 'SERVER_SHUTDOWN';
     const at = book.clock(this.clock.nowMs());
@@ -292,7 +285,7 @@ export class DurableOrders<S> {
    * take it: nothing changed then).
    */
   venueEvent(o: Order, type: EventType, at: number, status: OrderStatus | null, filledQty: number, reason: string | null, data: string): number | string {
-    const w = this.writer!;
+    const w = this.writer;
     if (w.failed) return 'WAL_DURABILITY_FAILED';
     const ev = this.book.venueEvent(o, type, this.book.clock(at), status, filledQty, reason, data);
     if (typeof ev === 'string') return ev;
@@ -310,7 +303,7 @@ export class DurableOrders<S> {
    * seq, or why it could not be journaled.
    */
   appendVenueRecord(type: number, payload: string | Buffer, at: number): number | string {
-    const w = this.writer!;
+    const w = this.writer;
     if (w.failed) return 'WAL_DURABILITY_FAILED';
     try {
       return this.appendJson(type, payload, null, at);
@@ -326,7 +319,7 @@ export class DurableOrders<S> {
 
   /** Seq of the last durable journal record (what reads may show). */
   get durableSeq(): number {
-    return this.writer?.lastDurableSeq ?? 0;
+    return this.writer.lastDurableSeq;
   }
 
   // ---- audit -------------------------------------------------------------------------------
@@ -346,7 +339,7 @@ export class DurableOrders<S> {
 
   /** Appends an event's record; sets and returns its seq. Throws what the writer throws. */
   private append(ev: OrderEvent): number {
-    const w = this.writer!;
+    const w = this.writer;
     const need = maxEncodedBytes(ev);
     const buf = need <= this.scratch.length ? this.scratch : Buffer.allocUnsafe(need);
     const n = encodeEvent(ev, buf);
@@ -359,7 +352,7 @@ export class DurableOrders<S> {
 
   /** Appends a venue record: the JSON bus-event form (venue events), or a binary routing record. */
   private appendJson(type: number, payload: string | Buffer, ev: OrderEvent | null, at = ev?.at ?? 0): number {
-    const w = this.writer!;
+    const w = this.writer;
     const { seq, durable } = w.append(type, typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload, at);
     if (ev !== null) {
       ev.seq = seq;
@@ -383,7 +376,7 @@ export class DurableOrders<S> {
    * them on a cadence; snapshotter.ts).
    */
   snapshot(): Promise<void> {
-    return this.snapshots.take(this.writer!);
+    return this.snapshots.take(this.writer);
   }
 
   private appendFailure(err: unknown): Reason {
@@ -393,8 +386,8 @@ export class DurableOrders<S> {
   }
 
   private whenDurable(kind: AnswerKind, sink: S, o: Order, seq: number, t0: number): void {
-    if (seq <= this.writer!.lastDurableSeq) this.responder.answer(kind, sink, o, t0);
-    else if (this.writer!.failed) this.responder.fail(kind, sink, o, t0, 'WAL_DURABILITY_FAILED');
+    if (seq <= this.writer.lastDurableSeq) this.responder.answer(kind, sink, o, t0);
+    else if (this.writer.failed) this.responder.fail(kind, sink, o, t0, 'WAL_DURABILITY_FAILED');
     else this.enqueue(kind, sink, o, seq, t0);
   }
 
@@ -404,7 +397,7 @@ export class DurableOrders<S> {
 
   /** A batch is durable: answer every pending request whose record is now on disk. */
   private readonly onDurable = (): void => {
-    const d = this.writer!.lastDurableSeq;
+    const d = this.writer.lastDurableSeq;
     this.unacked.settle(d);
 
     const r = this.responder;
@@ -437,7 +430,7 @@ export class DurableOrders<S> {
   private readonly onJournalFailure = (err: unknown): void => {
     if (this.failedHandled) return;
     this.failedHandled = true;
-    const d = this.writer!.lastDurableSeq;
+    const d = this.writer.lastDurableSeq;
     this.log.fatal({ err, durableSeq: d }, 'journal failed: records not yet durable are rolled back and their requests answered 500 WAL_DURABILITY_FAILED; restart the gateway to resume the durable path');
     const rolledBack = this.unacked.rollBackAbove(d, this.undo);
     const r = this.responder;
@@ -478,12 +471,10 @@ export class DurableOrders<S> {
     this.closing = true;
     if (this.diskTimer !== null) clearInterval(this.diskTimer);
     await this.snapshots.running;
-    if (this.writer !== null) {
-      try {
-        await this.writer.close();
-      } catch (err) {
-        this.log.error({ err }, 'journal close failed');
-      }
+    try {
+      await this.writer.close();
+    } catch (err) {
+      this.log.error({ err }, 'journal close failed');
     }
   }
 }

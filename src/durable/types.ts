@@ -4,6 +4,8 @@
  * of the kill switch it respects, its counters and what recovery found.
  */
 import type { Reason } from '../contract/reasons.js';
+import type { BatchInfo } from '../journal/index.js';
+import { LatencyHistogram } from '../lib/latency.js';
 import type { BackpressureReason } from './backpressure.js';
 import type { Order } from '../orders/order.js';
 
@@ -65,8 +67,6 @@ export class DurableCounters {
   snapshotLastBytes = 0;
   /** orders the last snapshot held */
   snapshotLastOrders = 0;
-  batches = 0;
-  records = 0;
 }
 
 export interface RecoveryStats {
@@ -89,4 +89,25 @@ export interface RecoveryStats {
   chainVerified: boolean;
   /** chain breaks stepped over (JOURNAL_RECOVERY_ALLOW_BROKEN_CHAIN) */
   chainBreaks: number;
+}
+
+/**
+ * The journal writer's per-batch figures (its `onBatch` callback): batches and records made
+ * durable, fdatasync time and records per batch. Built before the writer is opened, so that the
+ * writer reports to it from its first batch.
+ */
+export class JournalBatchStats {
+  batches = 0;
+  records = 0;
+  /** duration of each journal fdatasync */
+  readonly fdatasync = new LatencyHistogram();
+  /** records per journal batch (values are counts, not ns) */
+  readonly batchRecords = new LatencyHistogram();
+
+  readonly onBatch = (b: BatchInfo): void => {
+    this.batches++;
+    this.records += b.records;
+    if (b.syncUs > 0) this.fdatasync.record(b.syncUs * 1000);
+    this.batchRecords.record(b.records);
+  };
 }

@@ -27,8 +27,8 @@ export function registerDurableMetrics(m: MetricsRegistry, svc: DurableOrders<un
   m.gauge('gateway_wal_batch_records_p50', 'Records per journal batch (group commit), p50', () => svc.batchRecords.percentileNs(50));
   m.gauge('gateway_wal_batch_records_p99', 'Records per journal batch (group commit), p99', () => svc.batchRecords.percentileNs(99));
   m.gauge('gateway_wal_batch_records_max', 'Records per journal batch (group commit), max', () => svc.batchRecords.maxNs);
-  m.counter('gateway_wal_batches_total', 'Journal batches written (one fdatasync each when fsync is on)', () => c.batches);
-  m.counter('gateway_wal_records_total', 'Journal records made durable since start', () => c.records);
+  m.counter('gateway_wal_batches_total', 'Journal batches written (one fdatasync each when fsync is on)', () => svc.journalStats.batches);
+  m.counter('gateway_wal_records_total', 'Journal records made durable since start', () => svc.journalStats.records);
 
   // --- journal state ------------------------------------------------------------------------
   m.gauge('gateway_wal_bytes', 'Bytes of journal segments on disk', () => svc.journalBytesAtOpen + w().bytesWritten);

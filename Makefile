@@ -7,7 +7,8 @@
 	pure-hft-absolute-gate pure-hft-absolute-gate-loop perf-gate-rust perf-gate-rust-ci \
 	perf-gate-rust-nightly perf-gate-rust-bless perf-gate-rust-full pure-hft-open-loop-probe \
 	pure-hft-local-strict-gate pure-hft-capacity-sweep fdatasync-ab fdatasync-adaptive-sweep \
-	durability-tuning-scan durability-tuning-criteria perf-noise-guard openloop-generator-check
+	durability-tuning-scan durability-tuning-criteria perf-noise-guard openloop-generator-check \
+	release-gate
 
 help:
 	@sed -n 's/^\([a-z0-9-]*\):.*## \(.*\)/\1\t\2/p' Makefile
@@ -74,3 +75,6 @@ perf-noise-guard: ## load, busiest processes, CPU probe (STRICT=1 fails when bus
 
 openloop-generator-check: ## which open-loop generator is precise enough on this machine
 	npm run bench:openloop:check
+
+release-gate: ## the release in one command: absolute, perf (CI), open-loop (enforced), durability gates (RELEASE_GATES)
+	npm run gate:release

@@ -27,6 +27,7 @@ import { EventType, type Order } from '../orders/order.js';
 import { type FastOrder, ROUTED_RECORD_TYPE } from '../orders/outbound.js';
 import { encodeRouted } from './routed-record.js';
 import type { Venue, VenueCancelReject, VenueEvents, VenueReport, VenueSessionState } from '../venue/venue.js';
+import { LiveIndex } from './live-index.js';
 import { LiveOrder, venueEventJson } from './live-order.js';
 import { type Applied, applyReport, cancelRefused, isTerminalStatus } from './reports.js';
 import { restoreOrders } from './restore-orders.js';
@@ -63,7 +64,7 @@ export class ExecutionService implements DurableListener, VenueEvents {
   /** per venue: orders working there */
   readonly openAt = new Map<string, number>();
 
-  private readonly live = new Map<string, LiveOrder>();
+  private readonly live = new LiveIndex<LiveOrder>();
   /** terminal orders kept readable a while (oldest first) */
   private readonly done = new Fifo<string>();
   private readonly pending = new Fifo<PendingEvent>();
@@ -268,9 +269,9 @@ export class ExecutionService implements DurableListener, VenueEvents {
       for (const o of orders) this.refused(o, 'routing record', seq);
       return;
     }
-    // Fresh order numbers, all working: one Map write each, open counts once per venue.
+    // Fresh order numbers, all working: one window slot each, open counts once per venue.
     const live = this.live;
-    for (const o of orders) live.set(o.orderId, o);
+    for (const o of orders) live.add(o);
     const open = this.openAt;
     for (let v = 0; v < venues.length; v++) {
       let n = 0;
@@ -452,7 +453,7 @@ export class ExecutionService implements DurableListener, VenueEvents {
 
   private track(o: LiveOrder): void {
     if (this.live.has(o.orderId)) return;
-    this.live.set(o.orderId, o);
+    this.live.add(o);
     if (!isTerminalStatus(o.status)) this.openAt.set(o.venue, (this.openAt.get(o.venue) ?? 0) + 1);
   }
 

@@ -6,6 +6,8 @@
  *    BACKOFFICE_ACK_WAIT_MS;
  *  - each message: id = `Nats-Msg-Id` header (else `jetstream.<stream>.<stream seq>`, stable across
  *    redeliveries), handed to the sink, acked only after the sink says it committed;
+ *  - batches: the sink gets the next message together with those already buffered by the pull
+ *    consumer (up to BACKOFFICE_BATCH_MAX; `getPending()` of the iterator), never waiting for more;
  *  - rewind at start: events delivered to the last incarnation but never acked would come back
  *    only after their ack wait, behind newer ones. When the durable consumer has such events (or
  *    a configuration that does not fit), it is re-created from its ack floor (+1), so they come
@@ -13,9 +15,9 @@
  *  - NATS unreachable (at start or later): a clear log line and reconnects with backoff; the
  *    client itself reconnects a dropped connection and the consumer resumes.
  *
- * Owner: the event loop; one message in the sink at a time.
+ * Owner: the event loop; one batch in the sink at a time.
  */
-import { AckPolicy, type ConsumerConfig, type ConsumerMessages, DeliverPolicy, jetstream, type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, type ConsumerConfig, type ConsumerMessages, DeliverPolicy, jetstream, type JetStreamManager, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { allAccountsFilter, ensureStream, MSG_ID_HEADER } from '../../bus/stream.js';
@@ -98,16 +100,35 @@ export class NatsInput implements EventInput {
       this.st.lastError = null;
       onReady();
       const fallback = `jetstream.${this.cfg.stream.stream}.`;
-      for await (const m of messages) {
-        const header = m.headers?.get(MSG_ID_HEADER);
-        const id = header !== undefined && header !== '' ? header : fallback + m.seq;
-        this.st.pending = m.info.pending;
-        if (!(await sink(decodeEvent(id, m.string())))) break;
-        try {
-          m.ack();
-        } catch {
-          // connection closing: the event is redelivered and deduplicated
+      const it = messages[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          let next = await it.next();
+          if (next.done === true) break;
+          const batch: JsMsg[] = [next.value];
+          // Only what is buffered already: next() then resolves without waiting for the server.
+          while (batch.length < this.cfg.batchMax && messages.getPending() > 0) {
+            next = await it.next();
+            if (next.done === true) break;
+            batch.push(next.value);
+          }
+          const deliveries = batch.map((m) => {
+            const header = m.headers?.get(MSG_ID_HEADER);
+            return decodeEvent(header !== undefined && header !== '' ? header : fallback + m.seq, m.string());
+          });
+          this.st.pending = batch[batch.length - 1]!.info.pending;
+          if (!(await sink(deliveries))) break;
+          for (const m of batch) {
+            try {
+              m.ack();
+            } catch {
+              // connection closing: the event is redelivered and deduplicated
+            }
+          }
+          if (next.done === true) break;
         }
+      } finally {
+        await it.return?.();
       }
     } finally {
       this.messages = null;

@@ -25,9 +25,16 @@ import { parseFixed } from '../domain/decimal.js';
 import type { LedgerRecord } from '../domain/booking.js';
 import type { BalanceRecord } from '../domain/reconcile.js';
 import { StorageError, storageError } from './errors.js';
-import { iso, STATE_QUERY, type Statement, writeStatement } from './sql.js';
+import { APPLIED_QUERY, BATCH_ORDERS_QUERY, BATCH_POSITIONS_QUERY, iso, STATE_QUERY, type Statement, writeStatement } from './sql.js';
+import { BatchState } from '../domain/batch-state.js';
 
 export type ApplyResult = { fresh: false } | { fresh: true; writes: Writes };
+
+/** One event of a batch. */
+export interface BatchItem {
+  key: AppliedKey;
+  step: Step;
+}
 
 export interface Scope {
   /** null: every account (admin) */
@@ -136,11 +143,15 @@ export class Books {
     }
   }
 
-  /** Applies one event (see the header). Throws StorageError `LOCKED` while another back office writes. */
-  async apply(key: AppliedKey, step: Step): Promise<ApplyResult> {
+  private async writerLocked(): Promise<void> {
     if (this.kind === 'postgres' && this.lockClient === null && !(await this.lockWriter())) {
       throw new StorageError('LOCKED', 'another back office holds the writer lock of this database');
     }
+  }
+
+  /** Applies one event (see the header). Throws StorageError `LOCKED` while another back office writes. */
+  async apply(key: AppliedKey, step: Step): Promise<ApplyResult> {
+    await this.writerLocked();
     if (step.kind === 'direct') {
       const rows = await this.q('apply', writeStatement(key, step.writes));
       return rows[0]?.fresh === 1 ? { fresh: true, writes: step.writes } : { fresh: false };
@@ -152,6 +163,92 @@ export class Books {
     const writes = step.decide(stateOf(row, ref.accountId));
     const out = await this.q('apply', writeStatement(key, writes));
     return out[0]?.fresh === 1 ? { fresh: true, writes } : { fresh: false };
+  }
+
+  /**
+   * Applies a batch of events in ONE transaction, in order; results in the same order. Each event
+   * is still keyed by its id (a duplicate, before or inside the batch, changes nothing), and each
+   * ExecutionReport is decided on the committed state overlaid with the earlier events of the
+   * batch (domain/batch-state.ts). Round trips: BEGIN, the applied ids, the orders and positions
+   * the batch refers to, one statement per new event, COMMIT. All or nothing: any error rolls the
+   * whole batch back and throws StorageError (`REJECTED` when the database refused some event's
+   * data — the caller then applies the events one by one to find it).
+   */
+  async applyBatch(items: readonly BatchItem[]): Promise<ApplyResult[]> {
+    await this.writerLocked();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw storageError('batch', err);
+    }
+    let broken = false;
+    try {
+      await this.q('begin', 'BEGIN', client);
+      const ids = items.map((it) => it.key.id);
+      const applied = new Set((await this.q('applied ids', { ...APPLIED_QUERY, values: [ids] }, client)).map((r) => s(r.event_id)));
+      const state = await this.batchState(items, applied, client);
+      const seen = new Set<string>();
+      const out: ApplyResult[] = [];
+      const statements: Statement[] = [];
+      for (const { key, step } of items) {
+        if (applied.has(key.id) || seen.has(key.id)) {
+          out.push({ fresh: false });
+          continue;
+        }
+        seen.add(key.id);
+        const writes = step.kind === 'direct' ? step.writes : step.decide(state.state(step.ref));
+        state.absorb(writes);
+        statements.push(writeStatement(key, writes));
+        out.push({ fresh: true, writes });
+      }
+      for (const stmt of statements) {
+        const rows = await this.q('apply', stmt, client);
+        // The id was not in applied_events at the start of the transaction and we are the only
+        // writer: anything else means another writer, and nothing of this batch may stand.
+        if (rows[0]?.fresh !== 1) throw new StorageError('FAILED', `batch: ${stmt.values[0]} was applied by someone else meanwhile (two writers?)`);
+      }
+      await this.q('commit', 'COMMIT', client);
+      return out;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw storageError('batch', err);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** The committed orders and positions the new events of a batch refer to. */
+  private async batchState(items: readonly BatchItem[], applied: ReadonlySet<string>, client: pg.PoolClient): Promise<BatchState> {
+    const orders = new Map<string, [string, string]>();
+    const positions = new Map<string, [string, string]>();
+    for (const { key, step } of items) {
+      if (applied.has(key.id)) continue;
+      if (step.kind === 'stateful') {
+        const { accountId, orderId, symbol } = step.ref;
+        orders.set(`${accountId}\u0000${orderId}`, [accountId, orderId]);
+        positions.set(`${accountId}\u0000${symbol}`, [accountId, symbol]);
+      } else if (step.writes.orderMeta !== undefined) {
+        const { accountId, orderId } = step.writes.orderMeta;
+        orders.set(`${accountId}\u0000${orderId}`, [accountId, orderId]);
+      }
+    }
+    const state = new BatchState();
+    if (orders.size > 0) {
+      const pairs = [...orders.values()];
+      const rows = await this.q('batch orders', { ...BATCH_ORDERS_QUERY, values: [pairs.map((p) => p[0]), pairs.map((p) => p[1])] }, client);
+      for (const r of rows) state.loadOrder(orderOf(r, s(r.o_acct))!);
+    }
+    if (positions.size > 0) {
+      const pairs = [...positions.values()];
+      const rows = await this.q('batch positions', { ...BATCH_POSITIONS_QUERY, values: [pairs.map((p) => p[0]), pairs.map((p) => p[1])] }, client);
+      for (const r of rows) state.loadPosition(positionOf(r, s(r.p_acct))!);
+    }
+    return state;
   }
 
   /** The last applied event id of every gateway stream (the feed cursor). */
@@ -337,7 +434,12 @@ async function ledgerPage(books: Books, client: pg.Pool | pg.PoolClient, scope: 
 
 /** The order and position rows of the state query, as domain records. */
 function stateOf(r: Row, accountId: string): BookState {
-  const order: OrderRecord | null =
+  return { order: orderOf(r, accountId), position: positionOf(r, accountId) };
+}
+
+/** The `o_*` columns of a state row (null when there is no order). */
+function orderOf(r: Row, accountId: string): OrderRecord | null {
+  return (
     r.o_id === null
       ? null
       : {
@@ -354,8 +456,13 @@ function stateOf(r: Row, accountId: string): BookState {
           status: r.o_status === null ? null : s(r.o_status),
           acceptedAt: r.o_accepted === null ? null : s(r.o_accepted),
           updatedAt: s(r.o_updated),
-        };
-  const position: PositionRecord | null =
+        }
+  );
+}
+
+/** The `p_*` columns of a state row (null when there is no position). */
+function positionOf(r: Row, accountId: string): PositionRecord | null {
+  return (
     r.p_symbol === null
       ? null
       : {
@@ -367,6 +474,6 @@ function stateOf(r: Row, accountId: string): BookState {
           realized: parseFixed(s(r.p_realized)),
           fees: parseFixed(s(r.p_fees)),
           updatedAt: s(r.p_updated),
-        };
-  return { order, position };
+        }
+  );
 }

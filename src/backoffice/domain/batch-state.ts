@@ -21,6 +21,8 @@ const positionKey = (accountId: string, symbol: string): string => `${accountId}
 export class BatchState {
   private readonly orders = new Map<string, OrderRecord>();
   private readonly positions = new Map<string, PositionRecord>();
+  private readonly changedOrderKeys = new Set<string>();
+  private readonly changedPositionKeys = new Set<string>();
 
   /** Seeds a committed order row (as read from the books). */
   loadOrder(o: OrderRecord): void {
@@ -51,6 +53,7 @@ export class BatchState {
           ? { ...m, cumQty: 0n, bookedNotional: 0n, leavesQty: null, status: null, updatedAt: m.acceptedAt }
           : { ...o, qty: m.qty, price: m.price, clientOrderId: m.clientOrderId, acceptedAt: m.acceptedAt },
       );
+      this.changedOrderKeys.add(k);
     }
     const n = w.order;
     if (n !== undefined) {
@@ -60,12 +63,24 @@ export class BatchState {
         k,
         o === undefined ? n : { ...o, cumQty: n.cumQty, bookedNotional: n.bookedNotional, leavesQty: n.leavesQty, status: n.status, updatedAt: n.updatedAt },
       );
+      this.changedOrderKeys.add(k);
     }
     const p = w.position;
     if (p !== undefined) {
       const k = positionKey(p.accountId, p.symbol);
       const o = this.positions.get(k);
       this.positions.set(k, o === undefined ? p : { ...p, currency: o.currency });
+      this.changedPositionKeys.add(k);
     }
+  }
+
+  /** The final state of every order the absorbed writes changed (complete rows). */
+  changedOrders(): OrderRecord[] {
+    return [...this.changedOrderKeys].map((k) => this.orders.get(k)!);
+  }
+
+  /** The final state of every position the absorbed writes changed. */
+  changedPositions(): PositionRecord[] {
+    return [...this.changedPositionKeys].map((k) => this.positions.get(k)!);
   }
 }

@@ -27,6 +27,7 @@ import type { BalanceRecord } from '../domain/reconcile.js';
 import { StorageError, storageError } from './errors.js';
 import { APPLIED_QUERY, BATCH_ORDERS_QUERY, BATCH_POSITIONS_QUERY, iso, STATE_QUERY, type Statement, writeStatement } from './sql.js';
 import { BatchState } from '../domain/batch-state.js';
+import { type BatchEntry, batchWriteStatement } from './batch-sql.js';
 
 export type ApplyResult = { fresh: false } | { fresh: true; writes: Writes };
 
@@ -169,8 +170,9 @@ export class Books {
    * Applies a batch of events in ONE transaction, in order; results in the same order. Each event
    * is still keyed by its id (a duplicate, before or inside the batch, changes nothing), and each
    * ExecutionReport is decided on the committed state overlaid with the earlier events of the
-   * batch (domain/batch-state.ts). Round trips: BEGIN, the applied ids, the orders and positions
-   * the batch refers to, one statement per new event, COMMIT. All or nothing: any error rolls the
+   * batch (domain/batch-state.ts). Round trips, whatever the batch's size: BEGIN, the applied ids,
+   * the orders and positions the batch refers to, ONE statement writing every table
+   * (batch-sql.ts), COMMIT. All or nothing: any error rolls the
    * whole batch back and throws StorageError (`REJECTED` when the database refused some event's
    * data — the caller then applies the events one by one to find it).
    */
@@ -190,7 +192,7 @@ export class Books {
       const state = await this.batchState(items, applied, client);
       const seen = new Set<string>();
       const out: ApplyResult[] = [];
-      const statements: Statement[] = [];
+      const entries: BatchEntry[] = [];
       for (const { key, step } of items) {
         if (applied.has(key.id) || seen.has(key.id)) {
           out.push({ fresh: false });
@@ -199,14 +201,16 @@ export class Books {
         seen.add(key.id);
         const writes = step.kind === 'direct' ? step.writes : step.decide(state.state(step.ref));
         state.absorb(writes);
-        statements.push(writeStatement(key, writes));
+        entries.push({ key, writes });
         out.push({ fresh: true, writes });
       }
-      for (const stmt of statements) {
-        const rows = await this.q('apply', stmt, client);
-        // The id was not in applied_events at the start of the transaction and we are the only
+      if (entries.length > 0) {
+        const rows = await this.q('apply batch', batchWriteStatement(entries, state.changedOrders(), state.changedPositions()), client);
+        // The ids were not in applied_events at the start of the transaction and we are the only
         // writer: anything else means another writer, and nothing of this batch may stand.
-        if (rows[0]?.fresh !== 1) throw new StorageError('FAILED', `batch: ${stmt.values[0]} was applied by someone else meanwhile (two writers?)`);
+        if (rows[0]?.fresh !== entries.length) {
+          throw new StorageError('FAILED', `batch: ${entries.length - Number(rows[0]?.fresh ?? 0)} of its event ids were applied by someone else meanwhile (two writers?)`);
+        }
       }
       await this.q('commit', 'COMMIT', client);
       return out;

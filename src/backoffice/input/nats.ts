@@ -6,8 +6,9 @@
  *    BACKOFFICE_ACK_WAIT_MS;
  *  - each message: id = `Nats-Msg-Id` header (else `jetstream.<stream>.<stream seq>`, stable across
  *    redeliveries), handed to the sink, acked only after the sink says it committed;
- *  - batches: the sink gets the next message together with those already buffered by the pull
- *    consumer (up to BACKOFFICE_BATCH_MAX; `getPending()` of the iterator), never waiting for more;
+ *  - batches: the sink gets the next message together with those the client has already received
+ *    (up to BACKOFFICE_BATCH_MAX; whatever the iterator yields before a setImmediate), never
+ *    waiting for more;
  *  - rewind at start: events delivered to the last incarnation but never acked would come back
  *    only after their ack wait, behind newer ones. When the durable consumer has such events (or
  *    a configuration that does not fit), it is re-created from its ack floor (+1), so they come
@@ -28,6 +29,10 @@ import { decodeEvent, type EventInput, type Sink } from './delivery.js';
 
 const NS_PER_MS = 1_000_000;
 const STOP_GRACE_MS = 2_000;
+
+const IDLE = Symbol('idle');
+/** Resolves after the pending microtasks and I/O callbacks of this turn of the event loop. */
+const turn = (): Promise<typeof IDLE> => new Promise((resolve) => setImmediate(resolve, IDLE));
 
 function isConsumerNotFound(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown };
@@ -101,16 +106,30 @@ export class NatsInput implements EventInput {
       onReady();
       const fallback = `jetstream.${this.cfg.stream.stream}.`;
       const it = messages[Symbol.asyncIterator]();
+      // A next() that was still waiting when its batch was closed: the first of the next batch.
+      let waiting: Promise<IteratorResult<JsMsg>> | null = null;
+      let ended = false;
       try {
-        for (;;) {
-          let next = await it.next();
-          if (next.done === true) break;
-          const batch: JsMsg[] = [next.value];
-          // Only what is buffered already: next() then resolves without waiting for the server.
-          while (batch.length < this.cfg.batchMax && messages.getPending() > 0) {
-            next = await it.next();
-            if (next.done === true) break;
-            batch.push(next.value);
+        while (!ended) {
+          const first = await (waiting ?? it.next());
+          waiting = null;
+          if (first.done === true) break;
+          const batch: JsMsg[] = [first.value];
+          // Only what the client holds already: a buffered message resolves next() within
+          // microtasks, before a setImmediate. (The iterator's getPending() counts the consumer's
+          // own pull requests too, so waiting on it could stall a batch until a pull expired.)
+          while (batch.length < this.cfg.batchMax) {
+            const p = it.next();
+            const r = await Promise.race([p, turn()]);
+            if (r === IDLE) {
+              waiting = p;
+              break;
+            }
+            if (r.done === true) {
+              ended = true;
+              break;
+            }
+            batch.push(r.value);
           }
           const deliveries = batch.map((m) => {
             const header = m.headers?.get(MSG_ID_HEADER);
@@ -125,10 +144,11 @@ export class NatsInput implements EventInput {
               // connection closing: the event is redelivered and deduplicated
             }
           }
-          if (next.done === true) break;
         }
       } finally {
-        await it.return?.();
+        // a next() may still wait: stopping the messages ends it, then the iterator can return
+        messages.stop();
+        await it.return?.(undefined);
       }
     } finally {
       this.messages = null;

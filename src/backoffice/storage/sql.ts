@@ -160,14 +160,23 @@ export const APPLIED_QUERY = {
   text: `SELECT event_id FROM applied_events WHERE event_id = ANY($1::text[])`,
 };
 
-/** The committed orders of a batch: `$1` accounts, `$2` order ids (pairwise). */
+/**
+ * The committed orders of a batch: `$1` accounts, `$2` order ids (pairwise). A LATERAL lookup per
+ * key, so that it is one primary-key probe each whatever the planner estimates for the unnest
+ * (EXPLAIN of the generic plan over 200 000 orders: Nested Loop → Index Scan using orders_pkey);
+ * a plain join leaves the planner free to hash-join a scan of the whole table.
+ */
 export const BATCH_ORDERS_QUERY = {
   name: 'bo_batch_orders',
-  text: `SELECT ${ORDER_COLUMNS} FROM orders o JOIN unnest($1::text[], $2::text[]) AS k(account_id, order_id) ON o.account_id = k.account_id AND o.order_id = k.order_id`,
+  text:
+    `SELECT ${ORDER_COLUMNS} FROM unnest($1::text[], $2::text[]) AS k(account_id, order_id) ` +
+    `CROSS JOIN LATERAL (SELECT * FROM orders WHERE orders.account_id = k.account_id AND orders.order_id = k.order_id) o`,
 };
 
-/** The committed positions of a batch: `$1` accounts, `$2` symbols (pairwise). */
+/** The committed positions of a batch: `$1` accounts, `$2` symbols (pairwise); one probe each. */
 export const BATCH_POSITIONS_QUERY = {
   name: 'bo_batch_positions',
-  text: `SELECT ${POSITION_COLUMNS} FROM positions p JOIN unnest($1::text[], $2::text[]) AS k(account_id, symbol) ON p.account_id = k.account_id AND p.symbol = k.symbol`,
+  text:
+    `SELECT ${POSITION_COLUMNS} FROM unnest($1::text[], $2::text[]) AS k(account_id, symbol) ` +
+    `CROSS JOIN LATERAL (SELECT * FROM positions WHERE positions.account_id = k.account_id AND positions.symbol = k.symbol) p`,
 };

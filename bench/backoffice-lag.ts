@@ -54,7 +54,7 @@ type Db = 'postgres' | 'pglite';
 interface Round {
   db: Db;
   round: number;
-  client: { offeredRps: number; accepted: number; scheduled: number; p99Us: number };
+  client: { offeredRps: number; accepted: number; scheduled: number; p99Us: number; byStatus: Record<string, number>; byReason: Record<string, number> };
   gatewayPublished: number;
   gatewayFills: number;
   /** events the back office applied (every outcome) and duplicates */
@@ -193,7 +193,7 @@ async function measure(db: Db, round: number, admin: string): Promise<Round> {
     return {
       db,
       round,
-      client: { offeredRps: gen.offeredRps, accepted: gen.accepted, scheduled: gen.scheduled, p99Us: gen.latencyUs.p99 },
+      client: { offeredRps: gen.offeredRps, accepted: gen.accepted, scheduled: gen.scheduled, p99Us: gen.latencyUs.p99, byStatus: gen.byStatus, byReason: gen.byReason },
       gatewayPublished: gwm.get('gateway_bus_published_total') ?? NaN,
       gatewayFills: gwm.get('gateway_venue_fills_total') ?? NaN,
       applied: last.applied,
@@ -227,7 +227,8 @@ async function main(): Promise<void> {
       const res = await measure(db, r, admin);
       rounds.push(res);
       console.error(
-        `[bench] round ${r + 1}/${RUNS} ${db}: offered ${res.client.offeredRps}/s, ${res.applied} events booked (${res.bookedPerSecDuringLoad}/s during the load), ` +
+        `[bench] round ${r + 1}/${RUNS} ${db}: offered ${res.client.offeredRps}/s, ${res.client.accepted}/${res.client.scheduled} orders accepted ` +
+          `(${JSON.stringify(res.client.byStatus)}${Object.keys(res.client.byReason).length > 0 ? ` ${JSON.stringify(res.client.byReason)}` : ''}), ${res.gatewayPublished} events published, ${res.applied} events booked (${res.bookedPerSecDuringLoad}/s during the load), ` +
           `lag p50 ${res.lagP50Us} µs p99 ${res.lagP99Us} µs, caught up ${res.caughtUp ? `${res.catchUpMs} ms` : 'NOT'} after the load, ${res.batches} batches, reconcile ${res.reconcile}`,
       );
     }
@@ -240,6 +241,8 @@ async function main(): Promise<void> {
         db,
         {
           offeredRps: Math.round(med((x) => x.client.offeredRps)),
+          ordersAccepted: Math.round(med((x) => x.client.accepted)),
+          eventsPublished: Math.round(med((x) => x.gatewayPublished)),
           eventsBooked: Math.round(med((x) => x.applied)),
           bookedPerSecDuringLoad: Math.round(med((x) => x.bookedPerSecDuringLoad)),
           lagP50Us: med((x) => x.lagP50Us),
@@ -254,10 +257,10 @@ async function main(): Promise<void> {
   );
   const lines = [
     `bench:backoffice:lag ${new Date().toISOString()}  RATE=${RATE} orders/s DURATION=${DURATION}s RUNS=${RUNS} BACKOFFICE_BATCH_MAX=${process.env.BACKOFFICE_BATCH_MAX ?? '256 (default)'} (medians over rounds)`,
-    `${'db'.padEnd(9)} ${'offered/s'.padStart(9)} ${'booked'.padStart(8)} ${'booked/s'.padStart(9)} ${'lag p50'.padStart(12)} ${'lag p99'.padStart(12)} ${'catch-up'.padStart(9)} ${'ev/batch'.padStart(8)}  reconcile`,
+    `${'db'.padEnd(9)} ${'offered/s'.padStart(9)} ${'accepted'.padStart(8)} ${'published'.padStart(9)} ${'booked'.padStart(8)} ${'booked/s'.padStart(9)} ${'lag p50'.padStart(12)} ${'lag p99'.padStart(12)} ${'catch-up'.padStart(9)} ${'ev/batch'.padStart(8)}  reconcile`,
     ...Object.entries(summary).map(
       ([db, s]) =>
-        `${db.padEnd(9)} ${String(s.offeredRps).padStart(9)} ${String(s.eventsBooked).padStart(8)} ${String(s.bookedPerSecDuringLoad).padStart(9)} ` +
+        `${db.padEnd(9)} ${String(s.offeredRps).padStart(9)} ${String(s.ordersAccepted).padStart(8)} ${String(s.eventsPublished).padStart(9)} ${String(s.eventsBooked).padStart(8)} ${String(s.bookedPerSecDuringLoad).padStart(9)} ` +
         `${`${s.lagP50Us} µs`.padStart(12)} ${`${s.lagP99Us} µs`.padStart(12)} ${`${s.catchUpMs} ms`.padStart(9)} ${String(s.eventsPerBatch).padStart(8)}  ${s.reconcile}${s.allCaughtUp ? '' : ' (did NOT catch up within CATCHUP_TIMEOUT_SEC)'}`,
     ),
   ];

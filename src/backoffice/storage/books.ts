@@ -11,10 +11,17 @@
  *  - ExecutionReport: first read the order and the position (and whether the id was seen), then
  *    decide (pure) and run the statement with the new absolute state: two round trips.
  * Reading outside the writing transaction is sound because the books have ONE writer, which
- * applies one event at a time: with PostgreSQL the back office holds an advisory lock for its
- * life ({@link Books.lockWriter}, checked before every apply); PGlite lives in one process and its
- * directory is locked (dir-lock.ts). An explicit BEGIN … COMMIT around the read would double the
- * round trips (measured with bench:backoffice: 4 → 2 per ExecutionReport).
+ * applies one event (or one batch) at a time: with PostgreSQL the back office holds an advisory
+ * lock for its life ({@link Books.lockWriter}, checked before every apply); PGlite lives in one
+ * process and its directory is locked (dir-lock.ts). An explicit BEGIN … COMMIT around the read
+ * would double the round trips (measured with bench:backoffice: 4 → 2 per ExecutionReport).
+ *
+ * Batches ({@link Books.applyBatch}): the events the input has already received, in ONE
+ * transaction — which ids were applied before, the order and position rows the batch needs, then
+ * every event decided in order on that state overlaid with the batch's own earlier writes
+ * (domain/batch-state.ts), and one statement writing it all (batch-sql.ts). Each event is still
+ * keyed by its id: one applied before, or earlier in the same batch, is a duplicate and writes
+ * nothing. Nothing is cached across batches, so a rolled-back batch leaves nothing to undo.
  *
  * Owner: the event loop. Reads use other pooled connections (PostgreSQL) or queue behind the
  * writer (PGlite, one connection).

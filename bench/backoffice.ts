@@ -1,20 +1,28 @@
 /**
  * `npm run bench:backoffice`: events booked per second and apply latency of the back office's
  * books, on PostgreSQL and on PGlite, each next to a bare insert loop on the same database in the
- * same run.
+ * same run. Four modes per database:
  *
  *  - booking: a synthetic order flow (per order: OrderAccepted, OrderSent, a partial and a final
- *    ExecutionReport; accounts × symbols, buys and sells) applied one event at a time through the
- *    Booker, exactly as the service does (one transaction per event, keyed by its id);
+ *    ExecutionReport; accounts × symbols, buys and sells) applied one event per transaction
+ *    through the Booker (what the service does when events arrive one at a time);
+ *  - booking-batch: the same flow in batches of BATCH events, one transaction each, through the
+ *    Booker (what the service does with a backlog: BACKOFFICE_BATCH_MAX);
  *  - bare: `INSERT INTO bench_bare (id, body) VALUES ($1, $2)` with the same count, each INSERT its
- *    own transaction: the ceiling of one-transaction-per-event on that database.
+ *    own transaction: the ceiling of one-transaction-per-event on that database;
+ *  - bare-batch: the same rows, BATCH per transaction as ONE multi-row INSERT (`unnest` of an id
+ *    array): the ceiling of batched booking, which writes a batch with one multi-row statement
+ *    (storage/batch-sql.ts) after reading the state it needs.
  *
- * RUNS rounds; in each, for each database, bare and booking alternate which goes first. Medians
- * over rounds are reported, each round listed too. PostgreSQL: a fresh database on
- * BENCH_PG_URL's server (dropped at the end), skipped when it does not answer; PGlite: a fresh
- * data directory on disk, as the service uses it. Results in var/results/bench-backoffice-<ts>.{json,txt}.
+ * Latency is per event: its transaction's start to its commit (for a batch, the whole batch).
+ * RUNS rounds; in each, for each database, the order of the modes rotates. Medians over rounds
+ * are reported, each round listed too. PostgreSQL: a fresh database on BENCH_PG_URL's server
+ * (dropped at the end), skipped when it does not answer; PGlite: a fresh data directory on disk,
+ * as the service uses it. Results in var/results/bench-backoffice-<ts>.{json,txt}.
  *
- * Env: RUNS (3), EVENTS (20000 per round and mode), BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres).
+ * Env: RUNS (3), EVENTS (20000 per round and mode), BATCH (256, as BACKOFFICE_BATCH_MAX),
+ * BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres). The lag at an offered order rate,
+ * through a real gateway and NATS, is bench/backoffice-lag.ts.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +43,7 @@ import { median } from './lib/proc.js';
 
 const RUNS = Math.max(1, Number(process.env.RUNS ?? 3));
 const EVENTS = Math.max(4, Number(process.env.EVENTS ?? 20_000));
+const BATCH = Math.max(1, Number(process.env.BATCH ?? 256));
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const log = pino({ level: 'warn' });
 const rules = loadBackofficeConfig({}).booking;
@@ -77,6 +86,9 @@ function flow(gw: string, n: number): Delivery[] {
   return out.slice(0, n);
 }
 
+const MODES = ['bare', 'booking', 'bare-batch', 'booking-batch'] as const;
+type Mode = (typeof MODES)[number];
+
 interface Result {
   perSec: number;
   p50Us: number;
@@ -92,6 +104,37 @@ async function bookingRound(ob: OpenBooks, gw: string): Promise<Result> {
   const sec = (performance.now() - t0) / 1000;
   if (stats.appliedTotal !== EVENTS) throw new Error(`booked ${stats.appliedTotal} of ${EVENTS}`);
   return { perSec: EVENTS / sec, p50Us: stats.apply.percentileUs(50), p99Us: stats.apply.percentileUs(99) };
+}
+
+async function bookingBatchRound(ob: OpenBooks, gw: string): Promise<Result> {
+  const stats = new BackofficeStats();
+  const booker = new Booker(ob.books, rules, stats, { retryMinMs: 10, retryMaxMs: 100 }, log);
+  const events = flow(gw, EVENTS);
+  const t0 = performance.now();
+  for (let i = 0; i < events.length; i += BATCH) await booker.bookBatch(events.slice(i, i + BATCH));
+  const sec = (performance.now() - t0) / 1000;
+  if (stats.appliedTotal !== EVENTS) throw new Error(`booked ${stats.appliedTotal} of ${EVENTS}`);
+  return { perSec: EVENTS / sec, p50Us: stats.apply.percentileUs(50), p99Us: stats.apply.percentileUs(99) };
+}
+
+async function bareBatchRound(pool: pg.Pool, tag: string): Promise<Result> {
+  const h = new LatencyHistogram();
+  const body = JSON.stringify(flow('x', 1)[0]!.event);
+  const t0 = performance.now();
+  for (let i = 0; i < EVENTS; i += BATCH) {
+    const n = Math.min(BATCH, EVENTS - i);
+    const ids = Array.from({ length: n }, (_, j) => `${tag}.${i + j}`);
+    const s = performance.now();
+    await pool.query({
+      name: 'bench_bare_batch',
+      text: 'INSERT INTO bench_bare (id, body) SELECT id, $2::text FROM unnest($1::text[]) AS u(id)',
+      values: [ids, body],
+    });
+    const e = performance.now();
+    for (let j = 0; j < n; j++) h.since(s, e);
+  }
+  const sec = (performance.now() - t0) / 1000;
+  return { perSec: EVENTS / sec, p50Us: h.percentileUs(50), p99Us: h.percentileUs(99) };
 }
 
 async function bareRound(pool: pg.Pool, tag: string): Promise<Result> {
@@ -160,13 +203,17 @@ async function targets(): Promise<Target[]> {
 async function main(): Promise<void> {
   const ts = timestamp();
   const all = await targets();
-  const rounds: Record<string, { booking: Result[]; bare: Result[] }> = {};
-  for (const t of all) rounds[t.name] = { booking: [], bare: [] };
+  const rounds: Record<string, Record<Mode, Result[]>> = {};
+  for (const t of all) rounds[t.name] = { booking: [], 'booking-batch': [], bare: [], 'bare-batch': [] };
   for (let r = 0; r < RUNS; r++) {
     for (const t of all) {
-      const order = r % 2 === 0 ? (['bare', 'booking'] as const) : (['booking', 'bare'] as const);
+      const order = MODES.map((_, i) => MODES[(i + r) % MODES.length]!);
       for (const mode of order) {
-        const res = mode === 'bare' ? await bareRound(t.ob.pool, `r${r}`) : await bookingRound(t.ob, `bench${r}`);
+        let res: Result;
+        if (mode === 'bare') res = await bareRound(t.ob.pool, `r${r}`);
+        else if (mode === 'bare-batch') res = await bareBatchRound(t.ob.pool, `rb${r}`);
+        else if (mode === 'booking') res = await bookingRound(t.ob, `bench${r}`);
+        else res = await bookingBatchRound(t.ob, `benchb${r}`);
         rounds[t.name]![mode].push(res);
         console.error(`[bench] round ${r + 1}/${RUNS} ${t.name} ${mode}: ${res.perSec.toFixed(0)}/s p50 ${res.p50Us} µs p99 ${res.p99Us} µs`);
       }
@@ -177,32 +224,25 @@ async function main(): Promise<void> {
   for (const t of all) await t.cleanup();
 
   const med = (xs: Result[], k: keyof Result): number => median(xs.map((x) => x[k]));
+  const row = (xs: Result[]): Result => ({ perSec: Math.round(med(xs, 'perSec')), p50Us: med(xs, 'p50Us'), p99Us: med(xs, 'p99Us') });
   const summary = Object.fromEntries(
-    Object.entries(rounds).map(([name, { booking, bare }]) => [
-      name,
-      {
-        bookedPerSec: Math.round(med(booking, 'perSec')),
-        applyP50Us: med(booking, 'p50Us'),
-        applyP99Us: med(booking, 'p99Us'),
-        bareInsertsPerSec: Math.round(med(bare, 'perSec')),
-        bareP50Us: med(bare, 'p50Us'),
-        bareP99Us: med(bare, 'p99Us'),
-        ratioToBare: Math.round((med(booking, 'perSec') / med(bare, 'perSec')) * 100) / 100,
-        reconcile: checks[name],
-      },
-    ]),
+    Object.entries(rounds).map(([name, m]) => {
+      const modes = Object.fromEntries(MODES.map((mode) => [mode, row(m[mode])])) as Record<Mode, Result>;
+      const ratio = (a: Mode, b: Mode): number => Math.round((modes[a].perSec / modes[b].perSec) * 100) / 100;
+      return [name, { ...modes, bookingToBare: ratio('booking', 'bare'), batchToBareBatch: ratio('booking-batch', 'bare-batch'), batchToBooking: ratio('booking-batch', 'booking'), reconcile: checks[name] }];
+    }),
   );
   const lines = [
-    `bench:backoffice ${new Date().toISOString()}  RUNS=${RUNS} EVENTS=${EVENTS} (per round and mode; medians over rounds)`,
-    `${'db'.padEnd(9)} ${'booked/s'.padStart(9)} ${'apply p50'.padStart(10)} ${'apply p99'.padStart(10)} ${'bare ins/s'.padStart(11)} ${'bare p50'.padStart(9)} ${'bare p99'.padStart(9)} ${'ratio'.padStart(6)}  reconcile`,
-    ...Object.entries(summary).map(
-      ([name, s]) =>
-        `${name.padEnd(9)} ${String(s.bookedPerSec).padStart(9)} ${`${s.applyP50Us} µs`.padStart(10)} ${`${s.applyP99Us} µs`.padStart(10)} ${String(s.bareInsertsPerSec).padStart(11)} ${`${s.bareP50Us} µs`.padStart(9)} ${`${s.bareP99Us} µs`.padStart(9)} ${s.ratioToBare.toFixed(2).padStart(6)}  ${s.reconcile}`,
-    ),
+    `bench:backoffice ${new Date().toISOString()}  RUNS=${RUNS} EVENTS=${EVENTS} BATCH=${BATCH} (per round and mode; medians over rounds; latency per event, transaction start to commit)`,
+    `${'db'.padEnd(9)} ${'mode'.padEnd(14)} ${'events/s'.padStart(9)} ${'p50'.padStart(10)} ${'p99'.padStart(10)}`,
+    ...Object.entries(summary).flatMap(([name, s]) => [
+      ...MODES.map((mode) => `${name.padEnd(9)} ${mode.padEnd(14)} ${String(s[mode].perSec).padStart(9)} ${`${s[mode].p50Us} µs`.padStart(10)} ${`${s[mode].p99Us} µs`.padStart(10)}`),
+      `${name.padEnd(9)} booking/bare ${s.bookingToBare.toFixed(2)}, booking-batch/bare-batch ${s.batchToBareBatch.toFixed(2)}, booking-batch/booking ${s.batchToBooking.toFixed(2)}; reconcile ${s.reconcile}`,
+    ]),
   ];
   const outDir = join(ROOT, 'var', 'results');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, `bench-backoffice-${ts}.json`), JSON.stringify({ runs: RUNS, events: EVENTS, summary, rounds }, null, 2) + '\n');
+  writeFileSync(join(outDir, `bench-backoffice-${ts}.json`), JSON.stringify({ runs: RUNS, events: EVENTS, batch: BATCH, summary, rounds }, null, 2) + '\n');
   writeFileSync(join(outDir, `bench-backoffice-${ts}.txt`), lines.join('\n') + '\n');
   console.log(lines.join('\n'));
   console.log(`\nresults: var/results/bench-backoffice-${ts}.{json,txt}`);

@@ -47,6 +47,11 @@ export interface InputConfig {
   ackWaitMs: number;
   /** BACKOFFICE_PULL_BATCH: events pulled ahead from JetStream */
   pullBatch: number;
+  /**
+   * BACKOFFICE_BATCH_MAX: at most this many of the events already received are booked in one
+   * transaction (1 = one transaction per event); a batch never waits to fill
+   */
+  batchMax: number;
   /** BACKOFFICE_GATEWAY_URL: base of the gateway's event feed (BUS_KIND=none) */
   gatewayUrl: string;
   /** BACKOFFICE_FEED_IDLE_MS: reconnect when the feed sends nothing (not even keep-alives) this long */
@@ -156,6 +161,7 @@ export function loadBackofficeConfig(env: Env = process.env): BackofficeConfig {
       consumer,
       ackWaitMs: int(env, 'BACKOFFICE_ACK_WAIT_MS', 30_000, { min: 1_000, max: 3_600_000 }),
       pullBatch: int(env, 'BACKOFFICE_PULL_BATCH', 256, { min: 1, max: 10_000 }),
+      batchMax: int(env, 'BACKOFFICE_BATCH_MAX', 256, { min: 1, max: 10_000 }),
       gatewayUrl: parseUrl(env, 'BACKOFFICE_GATEWAY_URL', 'http://127.0.0.1:8081', ['http:', 'https:']),
       feedIdleMs: int(env, 'BACKOFFICE_FEED_IDLE_MS', 45_000, { min: 100, max: 3_600_000 }),
       retryMinMs,

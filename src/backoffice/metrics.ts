@@ -7,9 +7,10 @@
  *   backoffice_events_applied_total{outcome}   booked | updated | recorded | stale | rejected
  *   backoffice_events_duplicate_total          redelivered ids that changed nothing
  *   backoffice_fills_total                     fills booked
+ *   backoffice_batches_total                   transactions of several events committed
  *   backoffice_events_per_second               applied events per second over the last 10 s
  *   backoffice_apply_seconds (histogram), backoffice_apply_p50_us / _p99_us / _p999_us
- *                                              one event's transaction, decode to commit
+ *                                              one event, decode to commit (of its batch)
  *   backoffice_event_lag_p50_us / _p99_us      commit time − the event's `at` (end-to-end lag)
  *   backoffice_consumer_pending                events in the bus not yet delivered (JetStream's
  *                                              count; -1 when the input cannot tell: the feed)
@@ -57,6 +58,8 @@ export class BackofficeStats {
   readonly applied = new Map<OutcomeClass, number>(OUTCOME_CLASSES.map((o) => [o, 0]));
   duplicates = 0;
   fills = 0;
+  /** transactions of more than one event committed */
+  batches = 0;
   readonly storageErrors = new Map<string, number>();
   readonly apply = new LatencyHistogram();
   readonly lag = new LatencyHistogram();
@@ -90,6 +93,7 @@ export function backofficeRegistry(stats: BackofficeStats, input: () => InputSta
   reg.family('backoffice_events_applied_total', 'Events applied, by outcome', 'counter', () => [...stats.applied].map(([outcome, v]) => [{ outcome }, v]));
   reg.counter('backoffice_events_duplicate_total', 'Redelivered events (id applied before) that changed nothing', () => stats.duplicates);
   reg.counter('backoffice_fills_total', 'Fills booked', () => stats.fills);
+  reg.counter('backoffice_batches_total', 'Transactions of several events committed (BACKOFFICE_BATCH_MAX)', () => stats.batches);
   reg.gauge('backoffice_events_per_second', 'Events applied per second over the last 10 s', () => stats.rate.perSecond);
   reg.histogram('backoffice_apply_seconds', 'One event applied: decode to commit', [[{}, stats.apply]]);
   reg.percentiles('backoffice_apply', 'Event apply time', stats.apply, [

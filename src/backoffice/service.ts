@@ -84,8 +84,8 @@ export async function startBackoffice(cfg: BackofficeConfig, log: Logger, opts: 
       log,
     );
   }
-  const consuming = input.run(async (d) => {
-    const ok = await booker.handle(d);
+  const consuming = input.run(async (batch) => {
+    const ok = await booker.handleBatch(batch);
     // PGlite answers without ever leaving the microtask queue: give timers and sockets a turn.
     await yieldToLoop();
     return ok;
@@ -129,6 +129,7 @@ export async function startBackoffice(cfg: BackofficeConfig, log: Logger, opts: 
         applied: Object.fromEntries(stats.applied),
         duplicates: stats.duplicates,
         fills: stats.fills,
+        batches: stats.batches,
         perSecond: Math.round(stats.rate.perSecond * 10) / 10,
         lastId: stats.lastEventId,
         lastAt: stats.lastEventAt,

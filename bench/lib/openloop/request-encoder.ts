@@ -8,7 +8,9 @@
  *   POST <path>, Content-Type: application/json, Authorization: Bearer <token of account i mod N>,
  *   Idempotency-Key: <key>, body {"symbol":"AAPL","side":"BUY","type":"LIMIT","qty":100,
  *   "price":15000,"timeInForce":"GTC","clientOrderId":"<key>"}, key = <runId>-<i, 10 digits>.
- * Fixed-width keys keep Content-Length constant.
+ * Fixed-width keys keep Content-Length constant. With `order: 'market'` the body is a MARKET order
+ * of qty 1 instead ("price":null), BUY for even accounts and SELL for odd ones: marketable against
+ * the embedded venue simulator, so that every order fills (bench/backoffice-lag.ts).
  */
 
 const DIGITS = 10;
@@ -22,6 +24,8 @@ export interface EncoderOptions {
   tokens: string[];
   /** makes keys unique across runs (letters, digits, '-', '_') */
   runId: string;
+  /** `limit` (default): the original's resting LIMIT BUY; `market`: marketable MARKET orders */
+  order?: 'limit' | 'market';
 }
 
 interface Template {
@@ -38,8 +42,10 @@ export class RequestEncoder {
     if (!/^[A-Za-z0-9_-]{1,40}$/.test(o.runId)) throw new RangeError(`runId must be 1–40 of [A-Za-z0-9_-], got ${JSON.stringify(o.runId)}`);
     const placeholder = '#'.repeat(DIGITS);
     const key = `${o.runId}-${placeholder}`;
-    const body = `{"symbol":"AAPL","side":"BUY","type":"LIMIT","qty":100,"price":15000,"timeInForce":"GTC","clientOrderId":"${key}"}`;
-    this.templates = o.tokens.map((t) => {
+    const limit = `{"symbol":"AAPL","side":"BUY","type":"LIMIT","qty":100,"price":15000,"timeInForce":"GTC","clientOrderId":"${key}"}`;
+    const market = (side: string): string => `{"symbol":"AAPL","side":"${side}","type":"MARKET","qty":1,"price":null,"timeInForce":"GTC","clientOrderId":"${key}"}`;
+    this.templates = o.tokens.map((t, i) => {
+      const body = o.order === 'market' ? market(i % 2 === 0 ? 'BUY' : 'SELL') : limit;
       const text =
         `POST ${o.path} HTTP/1.1\r\nHost: ${o.host}:${o.port}\r\nContent-Type: application/json\r\n` +
         `Authorization: Bearer ${t}\r\nIdempotency-Key: ${key}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;

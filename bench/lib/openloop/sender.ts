@@ -41,6 +41,8 @@ export interface SenderConfig {
   mode: 'timer' | 'spin';
   /** spin mode: poll with setImmediate when the next send is closer than this (µs) */
   spinBelowUs: number;
+  /** the order sent (request-encoder.ts); default `limit` */
+  order?: 'limit' | 'market';
 }
 
 export interface LatencyStats {
@@ -103,7 +105,7 @@ const nowNs = (): number => performance.now() * 1e6;
 const rec = (h: Histogram, ns: number): void => h.recordValue(Math.max(1, Math.round(ns)));
 
 export function runSender(cfg: SenderConfig): Promise<SenderResult> {
-  const enc = new RequestEncoder({ host: cfg.host, port: cfg.port, path: cfg.path, tokens: cfg.tokens, runId: cfg.runId });
+  const enc = new RequestEncoder({ host: cfg.host, port: cfg.port, path: cfg.path, tokens: cfg.tokens, runId: cfg.runId, order: cfg.order });
   const intervalNs = 1e9 / cfg.ratePerSec;
   const warmup = Math.floor(cfg.ratePerSec * cfg.warmupSec);
   const total = warmup + Math.floor(cfg.ratePerSec * cfg.durationSec);

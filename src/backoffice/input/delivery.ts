@@ -15,14 +15,19 @@ export interface Delivery {
 }
 
 /**
- * Takes one event; resolves true once it is committed (the input may acknowledge it), false when
- * the back office is stopping (the input must not acknowledge, and should stop).
+ * Takes a batch of events, in order (1 to BACKOFFICE_BATCH_MAX of them: those the input had
+ * received when it called); resolves true once all are committed (the input may acknowledge
+ * them), false when the back office is stopping (the input must acknowledge none, and should
+ * stop).
  */
-export type Sink = (d: Delivery) => Promise<boolean>;
+export type Sink = (batch: readonly Delivery[]) => Promise<boolean>;
 
 /** A source of events in order: JetStream (nats.ts) or the gateway's feed (feed.ts). */
 export interface EventInput {
-  /** Delivers events to `sink`, one at a time, until {@link stop}; never rejects. */
+  /**
+   * Delivers events to `sink`, one batch at a time, until {@link stop}; never rejects. A batch is
+   * what has already arrived: the input never waits for more to fill one.
+   */
   run(sink: Sink): Promise<void>;
   stop(): Promise<void>;
   status(): InputStatus;

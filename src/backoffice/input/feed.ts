@@ -11,9 +11,9 @@
  * The SSE framing is parsed by `eventsource-parser`; this file owns the connection: reconnects
  * with backoff on any error, end of stream or silence longer than BACKOFFICE_FEED_IDLE_MS, and
  * reads the next chunk only once the events of the last one are committed (backpressure through
- * the socket).
+ * the socket). The events of one chunk go to the sink in batches of up to BACKOFFICE_BATCH_MAX.
  *
- * Owner: the event loop; one event in the sink at a time.
+ * Owner: the event loop; one batch in the sink at a time.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Logger } from 'pino';
@@ -137,10 +137,11 @@ export class FeedInput implements EventInput {
           if (bad !== null) throw new FeedError('BAD_STREAM', bad);
           if (queue.length === 0) continue;
           clearTimeout(idle); // our own work is not the gateway's silence
-          for (const e of queue.splice(0)) {
-            if (e.event !== undefined && e.event !== 'message') continue;
-            if (!(await sink(decodeEvent(e.id ?? '', e.data)))) return;
-            this.delivered++;
+          const events = queue.splice(0).filter((e) => e.event === undefined || e.event === 'message');
+          for (let i = 0; i < events.length; i += this.cfg.batchMax) {
+            const batch = events.slice(i, i + this.cfg.batchMax).map((e) => decodeEvent(e.id ?? '', e.data));
+            if (!(await sink(batch))) return;
+            this.delivered += batch.length;
           }
           arm();
         }

@@ -6,6 +6,9 @@
  *    BACKOFFICE_ACK_WAIT_MS;
  *  - each message: id = `Nats-Msg-Id` header (else `jetstream.<stream>.<stream seq>`, stable across
  *    redeliveries), handed to the sink, acked only after the sink says it committed;
+ *  - batches: the sink gets the next message together with those the client has already received
+ *    (up to BACKOFFICE_BATCH_MAX; whatever the iterator yields before a setImmediate), never
+ *    waiting for more;
  *  - rewind at start: events delivered to the last incarnation but never acked would come back
  *    only after their ack wait, behind newer ones. When the durable consumer has such events (or
  *    a configuration that does not fit), it is re-created from its ack floor (+1), so they come
@@ -13,9 +16,9 @@
  *  - NATS unreachable (at start or later): a clear log line and reconnects with backoff; the
  *    client itself reconnects a dropped connection and the consumer resumes.
  *
- * Owner: the event loop; one message in the sink at a time.
+ * Owner: the event loop; one batch in the sink at a time.
  */
-import { AckPolicy, type ConsumerConfig, type ConsumerMessages, DeliverPolicy, jetstream, type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, type ConsumerConfig, type ConsumerMessages, DeliverPolicy, jetstream, type JetStreamManager, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { allAccountsFilter, ensureStream, MSG_ID_HEADER } from '../../bus/stream.js';
@@ -26,6 +29,10 @@ import { decodeEvent, type EventInput, type Sink } from './delivery.js';
 
 const NS_PER_MS = 1_000_000;
 const STOP_GRACE_MS = 2_000;
+
+const IDLE = Symbol('idle');
+/** Resolves after the pending microtasks and I/O callbacks of this turn of the event loop. */
+const turn = (): Promise<typeof IDLE> => new Promise((resolve) => setImmediate(resolve, IDLE));
 
 function isConsumerNotFound(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown };
@@ -98,16 +105,50 @@ export class NatsInput implements EventInput {
       this.st.lastError = null;
       onReady();
       const fallback = `jetstream.${this.cfg.stream.stream}.`;
-      for await (const m of messages) {
-        const header = m.headers?.get(MSG_ID_HEADER);
-        const id = header !== undefined && header !== '' ? header : fallback + m.seq;
-        this.st.pending = m.info.pending;
-        if (!(await sink(decodeEvent(id, m.string())))) break;
-        try {
-          m.ack();
-        } catch {
-          // connection closing: the event is redelivered and deduplicated
+      const it = messages[Symbol.asyncIterator]();
+      // A next() that was still waiting when its batch was closed: the first of the next batch.
+      let waiting: Promise<IteratorResult<JsMsg>> | null = null;
+      let ended = false;
+      try {
+        while (!ended) {
+          const first = await (waiting ?? it.next());
+          waiting = null;
+          if (first.done === true) break;
+          const batch: JsMsg[] = [first.value];
+          // Only what the client holds already: a buffered message resolves next() within
+          // microtasks, before a setImmediate. (The iterator's getPending() counts the consumer's
+          // own pull requests too, so waiting on it could stall a batch until a pull expired.)
+          while (batch.length < this.cfg.batchMax) {
+            const p = it.next();
+            const r = await Promise.race([p, turn()]);
+            if (r === IDLE) {
+              waiting = p;
+              break;
+            }
+            if (r.done === true) {
+              ended = true;
+              break;
+            }
+            batch.push(r.value);
+          }
+          const deliveries = batch.map((m) => {
+            const header = m.headers?.get(MSG_ID_HEADER);
+            return decodeEvent(header !== undefined && header !== '' ? header : fallback + m.seq, m.string());
+          });
+          this.st.pending = batch[batch.length - 1]!.info.pending;
+          if (!(await sink(deliveries))) break;
+          for (const m of batch) {
+            try {
+              m.ack();
+            } catch {
+              // connection closing: the event is redelivered and deduplicated
+            }
+          }
         }
+      } finally {
+        // a next() may still wait: stopping the messages ends it, then the iterator can return
+        messages.stop();
+        await it.return?.(undefined);
       }
     } finally {
       this.messages = null;

@@ -2,7 +2,9 @@
  * kill -9 of the back office (the compiled main as a child process) while it books a JetStream
  * stream, then a restart: every fill is booked exactly once (none lost, none doubled), positions
  * equal the sum of the fills per account and symbol, and reconcile says PASS. On PGlite (the
- * default) and on PostgreSQL.
+ * default) and on PostgreSQL. The stream is published before each start, so the back office books
+ * it in batches (BACKOFFICE_BATCH_MAX, small here so that the kill falls between many commits):
+ * the test checks that it did.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -92,6 +94,7 @@ for (const storage of ['pglite', 'postgres'] as const) {
         BACKOFFICE_RETRY_MIN_MS: '20',
         BACKOFFICE_RETRY_MAX_MS: '200',
         BACKOFFICE_RECONCILE_INTERVAL_SEC: '0',
+        BACKOFFICE_BATCH_MAX: '16',
         ...(db !== undefined ? { BACKOFFICE_DATABASE_URL: db.url } : {}),
       };
       const admin = await mintToken({ secret: SECRET, accountId: 'ops', roles: ['admin'] });
@@ -101,6 +104,7 @@ for (const storage of ['pglite', 'postgres'] as const) {
         const n = await fillsBooked(bo!);
         return n >= 50 ? n : undefined;
       });
+      const batchesBeforeKill = (await getJson(bo.base, '/stats', admin)).json.events.batches as number;
       await bo.kill();
       assert.equal(bo.proc.signalCode, 'SIGKILL');
       t.diagnostic(`killed with ${atKill} of ${first.fills} fills of the first part booked`);
@@ -118,6 +122,9 @@ for (const storage of ['pglite', 'postgres'] as const) {
         after = page.json.next;
       }
       assert.equal(fills.length, total);
+      const batches = (await getJson(bo.base, '/stats', admin)).json.events.batches as number;
+      t.diagnostic(`transactions of several events: ${batchesBeforeKill} before the kill, ${batches} after the restart`);
+      assert.ok(batchesBeforeKill > 0 && batches > 0, 'the backlog was booked in batches');
       assert.equal(new Set(fills.map((f) => f.eventId)).size, total, 'no event booked twice');
 
       const expected = new Map<string, number>();

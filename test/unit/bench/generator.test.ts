@@ -53,6 +53,23 @@ describe('request encoder', () => {
     assert.throws(() => enc.encode(-1), RangeError);
     assert.throws(() => new RequestEncoder({ host: 'h', port: 1, path: '/', tokens: [], runId: 'x' }), RangeError);
   });
+
+  test("order: 'market' sends marketable MARKET orders, BUY for even accounts and SELL for odd ones", async () => {
+    const s = await server();
+    const enc = new RequestEncoder({ host: '127.0.0.1', port: s.port, path: '/v3/orders', tokens: ['tok-a', 'tok-b'], runId: 'm1', order: 'market' });
+    const sock = connect(s.port, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.write(Buffer.concat([enc.encode(0), enc.encode(1)]));
+    await new Promise<void>((r) => {
+      const t = setInterval(() => s.seen.length === 2 && (clearInterval(t), r()), 5);
+    });
+    sock.destroy();
+    s.srv.close();
+    assert.deepEqual(s.seen.map((x) => x.body), [
+      { symbol: 'AAPL', side: 'BUY', type: 'MARKET', qty: 1, price: null, timeInForce: 'GTC', clientOrderId: 'm1-0000000000' },
+      { symbol: 'AAPL', side: 'SELL', type: 'MARKET', qty: 1, price: null, timeInForce: 'GTC', clientOrderId: 'm1-0000000001' },
+    ]);
+  });
 });
 
 describe('open-loop sender', () => {

@@ -26,18 +26,15 @@
  * BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres).
  * Results: var/results/bench-backoffice-lag-<ts>.{json,txt}.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { mintToken } from '../src/auth/token.js';
 import { ROOT, scrape, timestamp } from './lib/common.js';
 import { accountTokens, newRunId, runGenerator, type SenderResult } from './lib/openloop/generator.js';
 import { median, type Started, startNode } from './lib/proc.js';
 import { BENCH_SECRET, startServer } from './lib/servers.js';
+import { scratchDatabase, startNatsServer } from './lib/services.js';
 
 const RATE = Number(process.env.RATE ?? 10_000);
 const DURATION = Number(process.env.DURATION ?? 30);
@@ -75,62 +72,18 @@ interface Round {
   reconcile: string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const answers = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const c = netConnect(port, '127.0.0.1');
-    c.once('connect', () => (c.destroy(), resolve(true)));
-    c.once('error', () => resolve(false));
-  });
-
-async function startNats(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'sy-bench-bolag-nats-'));
-  const proc: ChildProcess = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], { stdio: 'ignore' });
-  for (let i = 0; i < 300 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!(await answers(port))) throw new Error('nats-server did not start (is it installed?)');
-  return {
-    url: `nats://127.0.0.1:${port}`,
-    async stop() {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 async function storageEnv(db: Db): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }> {
   if (db === 'pglite') {
     const dir = mkdtempSync(join(tmpdir(), 'sy-bench-bolag-'));
     return { env: { GATEWAY_DATA_DIR: dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  const name = `bo_lag_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
+  const db2 = await scratchDatabase(PG_URL, 'bo_lag');
   const dir = mkdtempSync(join(tmpdir(), 'sy-bench-bolag-'));
   return {
-    env: { BACKOFFICE_DATABASE_URL: url.toString(), GATEWAY_DATA_DIR: dir },
+    env: { BACKOFFICE_DATABASE_URL: db2.url, GATEWAY_DATA_DIR: dir },
     async cleanup() {
       rmSync(dir, { recursive: true, force: true });
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await db2.drop();
     },
   };
 }
@@ -144,7 +97,7 @@ async function boFigures(port: number): Promise<{ m: Map<string, number>; applie
 }
 
 async function measure(db: Db, round: number, admin: string): Promise<Round> {
-  const nats = await startNats();
+  const nats = await startNatsServer();
   const storage = await storageEnv(db);
   let bo: Started | undefined;
   let gw: Started | undefined;

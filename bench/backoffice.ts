@@ -27,7 +27,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { pino } from 'pino';
 import { Booker } from '../src/backoffice/booker.js';
@@ -40,6 +39,7 @@ import type { BusEvent } from '../src/contract/bus-event.js';
 import { LatencyHistogram } from '../src/lib/latency.js';
 import { ROOT, timestamp } from './lib/common.js';
 import { median } from './lib/proc.js';
+import { scratchDatabase } from './lib/services.js';
 
 const RUNS = Math.max(1, Number(process.env.RUNS ?? 3));
 const EVENTS = Math.max(4, Number(process.env.EVENTS ?? 20_000));
@@ -171,23 +171,14 @@ interface Target {
 async function targets(): Promise<Target[]> {
   const out: Target[] = [];
   if (await pgAnswers()) {
-    const name = `bo_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(PG_URL);
-    url.pathname = `/${name}`;
-    const ob = await openBooks({ kind: 'postgres', url: url.toString() }, log);
+    const db = await scratchDatabase(PG_URL, 'bo_bench');
+    const ob = await openBooks({ kind: 'postgres', url: db.url }, log);
     out.push({
       name: 'postgres',
       ob,
       cleanup: async () => {
         await ob.close();
-        const c = new pg.Client({ connectionString: PG_URL });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
+        await db.drop();
       },
     });
   } else {

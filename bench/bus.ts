@@ -26,9 +26,7 @@
  * Env: RUNS (5), EVENTS (50000), BATCH (10), RATE (10000), LAG_SECONDS (10), LAG_RUNS (3),
  * BUS_MAX_IN_FLIGHT (4096).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -43,6 +41,7 @@ import { JournalWriter } from '../src/journal/index.js';
 import { LatencyHistogram } from '../src/lib/latency.js';
 import { ROOT, timestamp } from './lib/common.js';
 import { median } from './lib/proc.js';
+import { natsServer } from './lib/services.js';
 
 const RUNS = Math.max(1, Number(process.env.RUNS ?? 5));
 const EVENTS = Math.max(100, Number(process.env.EVENTS ?? 50_000));
@@ -53,44 +52,6 @@ const LAG_RUNS = Math.max(1, Number(process.env.LAG_RUNS ?? 3));
 const WINDOW = Number(process.env.BUS_MAX_IN_FLIGHT ?? 4096);
 const ACCOUNTS = Array.from({ length: 16 }, (_, i) => `acct-${i}`);
 const KEYS = new Map([['k1', Buffer.alloc(32, 7)]]);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = netConnect(port, '127.0.0.1');
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
-}
-
-async function natsServer(): Promise<{ url: string; stop(): void; where: string }> {
-  if (await answers(4222)) return { url: 'nats://127.0.0.1:4222', stop: () => {}, where: '127.0.0.1:4222 (shared)' };
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'sy-bench-nats-'));
-  const proc: ChildProcess = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], { stdio: 'ignore' });
-  for (let i = 0; i < 300 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 50));
-  return {
-    url: `nats://127.0.0.1:${port}`,
-    where: `private nats-server on ${port}`,
-    stop: () => {
-      proc.kill('SIGTERM');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Batch payloads of BATCH orders, one per account rotation (as the drain workers write them). */
 function batchPayloads(): Buffer[] {
@@ -302,7 +263,7 @@ async function main(): Promise<void> {
       console.error(`lag round ${r + 1}/${LAG_RUNS}: p50 ${lag[r]!.p50Ms.toFixed(2)} ms, p99 ${lag[r]!.p99Ms.toFixed(2)} ms, ${lag[r]!.events} events`);
     }
   } finally {
-    nats.stop();
+    await nats.stop();
   }
   const result = {
     nats: nats.where,

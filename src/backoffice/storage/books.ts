@@ -186,24 +186,10 @@ export class Books {
    */
   async applyBatch(items: readonly BatchItem[]): Promise<ApplyResult[]> {
     await this.writerLocked();
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw storageError('batch', err);
-    }
-    let broken = false;
-    // A checked-out client has no 'error' listener of the pool's: a connection lost between two
-    // statements would be an uncaught 'error' (the next query fails anyway).
-    const onError = (): void => {
-      broken = true;
-    };
-    client.on('error', onError);
-    try {
-      // Only key lookups and keyed upserts here. Prepared while the tables were small, the reads
-      // kept a sequential scan: 20 ms per batch at 13 000 applied events, 140 ms at 77 000 (scratch
-      // run of applyBatch on PostgreSQL); without scans, flat at ~13 ms.
-      await this.q('begin', 'BEGIN; SET LOCAL enable_seqscan = off', client);
+    // Only key lookups and keyed upserts here. Prepared while the tables were small, the reads
+    // kept a sequential scan: 20 ms per batch at 13 000 applied events, 140 ms at 77 000 (scratch
+    // run of applyBatch on PostgreSQL); without scans, flat at ~13 ms.
+    return this.transaction('batch', 'BEGIN; SET LOCAL enable_seqscan = off', async (client) => {
       const ids = items.map((it) => it.key.id);
       const applied = new Set((await this.q('applied ids', { ...APPLIED_QUERY, values: [ids] }, client)).map((r) => s(r.event_id)));
       const state = await this.batchState(items, applied, client);
@@ -229,6 +215,32 @@ export class Books {
           throw new StorageError('FAILED', `batch: ${entries.length - Number(rows[0]?.fresh ?? 0)} of its event ids were applied by someone else meanwhile (two writers?)`);
         }
       }
+      return out;
+    });
+  }
+
+  /**
+   * Runs `fn` in one transaction (`begin` opens it) on a connection of its own: COMMIT when `fn`
+   * resolves, ROLLBACK and a StorageError (`what`) when anything throws. A checked-out client
+   * has no 'error' listener of the pool's, so one is added for the duration: a connection lost
+   * between two statements is then not an uncaught 'error' (the next query fails anyway), and
+   * the connection is discarded rather than returned to the pool.
+   */
+  private async transaction<T>(what: string, begin: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw storageError(what, err);
+    }
+    let broken = false;
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
+    try {
+      await this.q('begin', begin, client);
+      const out = await fn(client);
       await this.q('commit', 'COMMIT', client);
       return out;
     } catch (err) {
@@ -237,7 +249,7 @@ export class Books {
       } catch {
         broken = true;
       }
-      throw storageError('batch', err);
+      throw storageError(what, err);
     } finally {
       client.removeListener('error', onError);
       client.release(broken);
@@ -353,15 +365,7 @@ export class Books {
    * ledger and the tables it is compared with are read at the same instant.
    */
   async snapshot<T>(scope: Scope, fn: (r: SnapshotReader) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw storageError('snapshot', err);
-    }
-    let broken = false;
-    try {
-      await this.q('begin', 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', client);
+    return this.transaction('snapshot', 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
       const reader: SnapshotReader = {
         ledgerPage: (after, limit) => ledgerPage(this, client, { accountId: scope.accountId }, { after, limit }),
         positions: async () =>
@@ -379,19 +383,8 @@ export class Books {
             }, client)
           ).map((r) => ({ accountId: s(r.account_id), currency: s(r.currency), cash: parseFixed(s(r.cash)), fees: parseFixed(s(r.fees)) })),
       };
-      const out = await fn(reader);
-      await this.q('commit', 'COMMIT', client);
-      return out;
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
-      throw storageError('snapshot', err);
-    } finally {
-      client.release(broken);
-    }
+      return fn(reader);
+    });
   }
 
   /** Releases the writer lock and the pool's connections. */

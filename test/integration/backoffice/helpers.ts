@@ -4,14 +4,13 @@
  * compiled back office as a child process, and waiting on conditions.
  */
 import { type ChildProcess, execSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { pino, type Logger } from 'pino';
+import { answers, freePort, type ScratchDatabase, scratchDatabase } from '../../../bench/lib/services.js';
 import { ROOT } from '../../helpers/gateway.js';
 
 export { ROOT };
@@ -56,23 +55,8 @@ export async function ensurePostgres(): Promise<string | null> {
 }
 
 /** A new empty database; `drop()` removes it. */
-export async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `bo_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+export function createDatabase(): Promise<ScratchDatabase> {
+  return scratchDatabase(PG_ADMIN_URL, `bo_test_${process.pid}`);
 }
 
 export function tempDir(prefix: string): { path: string; remove(): void } {
@@ -80,27 +64,7 @@ export function tempDir(prefix: string): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = netConnect(port, '127.0.0.1');
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
-}
+export { freePort };
 
 /** Polls `check` until it returns a value other than undefined/false (or throws after `timeoutMs`). */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
@@ -134,7 +98,7 @@ export async function startNats(port?: number): Promise<NatsServer> {
   let proc: ChildProcess | null = null;
   const start = async (): Promise<void> => {
     proc = spawn('/usr/sbin/nats-server', ['-js', '-a', '127.0.0.1', '-p', String(p), '-sd', dir.path], { stdio: 'ignore' });
-    await waitFor('nats-server', () => portAnswers(p), 30_000);
+    await waitFor('nats-server', () => answers(p), 30_000);
   };
   const stop = async (): Promise<void> => {
     const pr = proc;

@@ -21,7 +21,7 @@ export interface OpenLoopLoad {
 
 /** The original probe's knobs (TARGET_RPS, DURATION, LOAD_WORKERS, LOAD_ACCOUNTS, …). */
 export function openLoopLoadFromEnv(defaults: { rate: number; durationSec: number }, env: NodeJS.ProcessEnv = process.env): OpenLoopLoad {
-  const mode = str('GENERATOR_MODE', 'timer', env);
+  const mode = str('GENERATOR_MODE', 'spin', env);
   if (mode !== 'timer' && mode !== 'spin') throw new KnobError(`GENERATOR_MODE: timer or spin, got ${JSON.stringify(mode)}`);
   return {
     rate: num('TARGET_RPS', defaults.rate, { min: 1 }, env),

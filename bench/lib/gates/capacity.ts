@@ -5,7 +5,8 @@
  * the bare p99 at that rate, every request was accepted, nothing was killed, and the generator
  * applied the load. The knee is the highest rate of the unbroken run of holding levels from the
  * bottom; a level where the bare server itself could not take the rate ends the sweep as
- * "machine ceiling", since no ratio can be judged above it.
+ * "machine ceiling", since no ratio can be judged above it — and so does a level that held only
+ * against a bare p99 the generator's own lag may have inflated (a level that broke, broke).
  */
 import { KnobError } from '../env.js';
 import { ceilingProblems, generatorProblems, type GeneratorRun } from './open-loop.js';
@@ -37,10 +38,15 @@ export interface KneeResult {
 export function judgeLevel(l: CapacityLevel, p99RatioMax: number, t: { offeredRatioMin: number; lagMaxFraction: number }): LevelJudgement {
   const p99Ratio = l.bare.p99Us > 0 ? l.gateway.p99Us / l.bare.p99Us : NaN;
   const acceptedRatio = l.gateway.scheduled > 0 ? l.gateway.accepted / l.gateway.scheduled : 0;
-  const ceiling = [...generatorProblems('bare', l.bare, t), ...ceilingProblems('bare', l.bare, t.offeredRatioMin)];
+  const bareGen = generatorProblems('bare', l.bare, t);
+  const bareLag = bareGen.filter((w) => w.includes('generator send lag'));
+  const ceiling = [...bareGen.filter((w) => !bareLag.includes(w)), ...ceilingProblems('bare', l.bare, t.offeredRatioMin)];
   if (ceiling.length > 0) return { rate: l.rate, p99Ratio, acceptedRatio, outcome: 'ceiling', why: ceiling };
   const why: string[] = [];
+  // The generator's lag in the bare run can only have inflated the bare p99 (as in the open-loop
+  // gate): a ratio beyond the limit is a break all the same; one within it cannot be trusted.
   if (!(p99Ratio <= p99RatioMax)) why.push(`p99 ratio ${p99Ratio.toFixed(2)} > ${p99RatioMax}`);
+  else if (bareLag.length > 0) return { rate: l.rate, p99Ratio, acceptedRatio, outcome: 'ceiling', why: bareLag };
   if (acceptedRatio < 1) why.push(`accepted ${(acceptedRatio * 100).toFixed(2)} % < 100 %`);
   if (l.killed > 0) why.push(`${l.killed} killed answers`);
   why.push(...generatorProblems('gateway', l.gateway, t).filter((w) => w.includes('offered')));

@@ -9,11 +9,17 @@
  *   rejected_killed gateway_v3_rejected_killed_total summed                  ≤ TARGET_REJECTED_KILLED_MAX (0)
  *   loss_suspect    gateway_v3_loss_suspect_total summed                     ≤ TARGET_LOSS_SUSPECT_MAX (0)
  *
- * INCONCLUSIVE when the noise guard says so, when the generator was the bottleneck in any
- * round (it offered less than TARGET_OFFERED_RPS_RATIO_MIN (0.99) of the rate, or its own send
- * lag p99 exceeded GENERATOR_LAG_MAX_FRACTION (0.1) of the p99 it measured), or when the bare
+ * INCONCLUSIVE when the noise guard says so, when the generator did not apply the load in any
+ * round (it offered less than TARGET_OFFERED_RPS_RATIO_MIN (0.99) of the rate), or when the bare
  * server itself could not keep up with the rate (it completed less than 0.99 of it): then the
  * machine, at that moment, cannot provide the ceiling the gateway is judged against.
+ *
+ * The generator's own send lag (over GENERATOR_LAG_MAX_FRACTION (0.1) of the p99 it measured)
+ * can only have inflated the latencies it measured, so it makes the verdict inconclusive only in
+ * the direction it could have turned: lag in a bare round inflates the ceiling and flatters the
+ * ratios, so a PASS of the latency checks is not trusted (a FAIL stands: the true ratio is
+ * higher still); lag in a gateway round inflates the gateway's latencies, so a FAIL of them is
+ * not trusted (a PASS stands).
  */
 import { assessNoise, type NoiseAssessment, type NoiseLimits } from '../noise.js';
 import { median, ratios } from '../stats.js';
@@ -77,18 +83,34 @@ export function judgeOpenLoop(rounds: OpenLoopRound[], probeMs: number[], t: Ope
   const p50 = ratios(rounds.map((r) => r.gateway.p50Us), rounds.map((r) => r.bare.p50Us));
   // The ceiling's own spread, on its p99 (the figure the gate compares against).
   const noise = assessNoise({ probeMs, ceilings: rounds.map((r) => r.bare.p99Us) }, lim);
-  const gen = rounds.flatMap((r, i) => [
-    ...generatorProblems(`round ${i + 1} bare`, r.bare, t),
-    ...generatorProblems(`round ${i + 1} gateway`, r.gateway, t),
+  const offered = (label: string, g: GeneratorRun) => generatorProblems(label, g, t).filter((w) => !isLagProblem(w));
+  const lagged = (label: string, g: GeneratorRun) => generatorProblems(label, g, t).filter(isLagProblem);
+  const unconditional = rounds.flatMap((r, i) => [
+    ...offered(`round ${i + 1} bare`, r.bare),
+    ...offered(`round ${i + 1} gateway`, r.gateway),
     ...ceilingProblems(`round ${i + 1}`, r.bare, t.offeredRatioMin),
   ]);
+  const bareLag = rounds.flatMap((r, i) => lagged(`round ${i + 1} bare`, r.bare));
+  const gatewayLag = rounds.flatMap((r, i) => lagged(`round ${i + 1} gateway`, r.gateway));
   const worstAccepted = rounds.length === 0 ? NaN : Math.min(...rounds.map((r) => (r.gateway.scheduled > 0 ? r.gateway.accepted / r.gateway.scheduled : 0)));
+  const latency = [check('p99_ratio', median(p99), '<=', t.p99Ratio), check('p50_ratio', median(p50), '<=', t.p50Ratio)];
   const checks = [
-    check('p99_ratio', median(p99), '<=', t.p99Ratio),
-    check('p50_ratio', median(p50), '<=', t.p50Ratio),
+    ...latency,
     check('accepted_ratio', worstAccepted, '>=', t.acceptedRate),
     check('rejected_killed', rounds.reduce((n, r) => n + r.killed, 0), '<=', t.killedMax),
     check('loss_suspect', rounds.reduce((n, r) => n + r.lossSuspect, 0), '<=', t.lossSuspectMax),
   ];
-  return { ...decide(checks, [...noise.tooNoisy, ...gen]), noise, p99Ratios: p99, p50Ratios: p50 };
+  const latencyFailed = latency.some((c) => c.outcome !== 'pass');
+  const inconclusive = [...noise.tooNoisy, ...unconditional];
+  if (latencyFailed && gatewayLag.length > 0) inconclusive.push(...gatewayLag.map((w) => `${w} (a latency check failed, and this lag may be why)`));
+  if (!latencyFailed && bareLag.length > 0) inconclusive.push(...bareLag.map((w) => `${w} (the latency checks passed against a ceiling this lag may have inflated)`));
+  const d = decide(checks, inconclusive);
+  if (d.verdict === 'FAIL' && bareLag.length > 0) {
+    d.reasons.push(...bareLag.map((w) => `${w}: it can only have lowered the ratios, the failure stands`));
+  }
+  return { ...d, noise, p99Ratios: p99, p50Ratios: p50 };
+}
+
+function isLagProblem(why: string): boolean {
+  return why.includes('generator send lag');
 }

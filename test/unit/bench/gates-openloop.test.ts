@@ -41,6 +41,22 @@ describe('open-loop gate', () => {
     assert.match(d.reasons.join(' '), /generator send lag/);
   });
 
+  test('generator lag in a bare round: a PASS is not trusted, a FAIL stands', () => {
+    // the recorded 14:37 run: bare p99 1.2 ms with the generator's own lag 149 µs (> 10 %)
+    const laggedBare = { p99Us: 1200, sendLagP99Us: 149 };
+    const fail = judgeOpenLoop([1, 2, 3].map(() => round(laggedBare, { p99Us: 66_000, sendLagP99Us: 2100 })), QUIET_PROBE, T, LIMITS);
+    assert.equal(fail.verdict, 'FAIL', fail.reasons.join('; '));
+    assert.match(fail.reasons.join(' '), /failure stands/);
+    const pass = judgeOpenLoop([1, 2, 3].map(() => round(laggedBare, { p99Us: 1300, p50Us: 125 })), QUIET_PROBE, T, LIMITS);
+    assert.equal(pass.verdict, 'INCONCLUSIVE');
+    assert.match(pass.reasons.join(' '), /may have inflated/);
+  });
+
+  test('generator lag in a gateway round: a FAIL is not trusted, a PASS stands', () => {
+    const pass = judgeOpenLoop([1, 2, 3].map(() => round({}, { p99Us: 1200, p50Us: 125, sendLagP99Us: 400 })), QUIET_PROBE, T, LIMITS);
+    assert.equal(pass.verdict, 'PASS', pass.reasons.join('; '));
+  });
+
   test('INCONCLUSIVE when the bare server cannot take the rate (no ceiling to judge against)', () => {
     const rs = [1, 2, 3].map(() => round({ completedRps: 8500, p99Us: 1_700_000 }, { p99Us: 1_000_000 }));
     const d = judgeOpenLoop(rs, QUIET_PROBE, T, LIMITS);
@@ -56,9 +72,9 @@ describe('open-loop gate', () => {
 });
 
 describe('capacity knee', () => {
-  const level = (rate: number, gwP99: number, o: { bareOffered?: number; bareCompleted?: number; accepted?: number; killed?: number } = {}): CapacityLevel => ({
+  const level = (rate: number, gwP99: number, o: { bareOffered?: number; bareCompleted?: number; accepted?: number; killed?: number; bareLag?: number } = {}): CapacityLevel => ({
     rate,
-    bare: gen({ targetRps: rate, offeredRps: o.bareOffered ?? rate, completedRps: o.bareCompleted ?? rate, p99Us: 500, sendLagP99Us: 20 }),
+    bare: gen({ targetRps: rate, offeredRps: o.bareOffered ?? rate, completedRps: o.bareCompleted ?? rate, p99Us: 500, sendLagP99Us: o.bareLag ?? 20 }),
     gateway: gen({ targetRps: rate, offeredRps: rate, completedRps: rate, p99Us: gwP99, accepted: o.accepted ?? 600000 }),
     killed: o.killed ?? 0,
   });
@@ -80,6 +96,16 @@ describe('capacity knee', () => {
     assert.equal(findKnee([level(5000, 600)], 1.5, t).endedBy, 'levels-exhausted');
     // the bare server fell behind (recorded: bare node:http at 10k/s on a loaded machine completed ~8.5k/s)
     assert.equal(findKnee([level(5000, 600), level(10000, 600, { bareCompleted: 8500 })], 1.5, t).endedBy, 'ceiling');
+  });
+
+  test('generator lag in the bare run: a break is a break, a hold is not trusted', () => {
+    // recorded 14:44: at 2500/s the gateway's p99 was 3.4 × bare while the generator lagged 127 µs of a 1.2 ms bare p99
+    const broke = findKnee([level(2500, 1700, { bareLag: 60 })], 1.5, t);
+    assert.equal(broke.endedBy, 'break');
+    assert.ok(Number.isNaN(broke.knee));
+    const held = findKnee([level(2500, 600), level(5000, 600, { bareLag: 60 })], 1.5, t);
+    assert.equal(held.endedBy, 'ceiling');
+    assert.equal(held.knee, 2500);
   });
 
   test('LEVELS accepts rates and the original label:conns:threads form', () => {

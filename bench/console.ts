@@ -10,13 +10,13 @@
  *
  * Env: RUNS (3), DURATION (10), WARMUP (3), CONNECTIONS (50), THREADS (1), CONSOLE_INTERVAL_MS (1000).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { mintToken } from '../src/auth/token.js';
 import { Sampler } from '../src/console/sampler.js';
 import { LatencyHistogram } from '../src/lib/latency.js';
-import { ROOT, scrape, timestamp } from './lib/common.js';
+import { ROOT, scrape, writeReport } from './lib/common.js';
 import { median, type Started, startNode } from './lib/proc.js';
 import { ensureWrk, runWrk, type WrkResult, writeOrderScript } from './lib/wrk.js';
 
@@ -234,11 +234,7 @@ async function main(): Promise<void> {
     `one console sample (4 histograms, state, JSON): ${sampleCost.medianUs} us median, ${sampleCost.p99Us} us p99 of event-loop time, once per interval per gateway (not per console)`,
     `console client per run: ${summary.console.samplesPerRun} samples, ${summary.console.restCallsPerRun} REST calls; non-2xx: gateway ${gateway.non2xx}, console ${withConsole.non2xx}`,
   ];
-  const out = join(ROOT, `var/results/bench-console-${timestamp()}`);
-  writeFileSync(`${out}.json`, JSON.stringify(summary, null, 2));
-  writeFileSync(`${out}.txt`, lines.join('\n') + '\n');
-  console.log(lines.join('\n'));
-  console.log(`\nresults: ${out}.{json,txt}`);
+  writeReport('console', summary, lines);
 }
 
 main().catch((err: unknown) => {

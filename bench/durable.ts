@@ -18,11 +18,11 @@
  * directories are removed at the end). Risk and journal variables pass through
  * (e.g. AUDIT_FDATASYNC_MAX_WAIT_US, V3_RISK_PROFILE).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintToken } from '../src/auth/token.js';
-import { ROOT, scrape, timestamp, variantEnv } from './lib/common.js';
+import { ROOT, scrape, variantEnv, writeReport } from './lib/common.js';
 import { type Started, startNode } from './lib/proc.js';
 import { ensureWrk, runWrk, type WrkResult, writeOrderScript } from './lib/wrk.js';
 
@@ -256,11 +256,7 @@ async function main(): Promise<void> {
       '',
       `targets: fsync-on acks/s >= ${TARGETS.fsyncOnAcksPerSecMin} ${pass.throughput ? 'PASS' : 'FAIL'}; server durable ack p99 <= ${TARGETS.durableAckP99MaxUs} us ${pass.latency ? 'PASS' : 'FAIL'}; recovery >= ${TARGETS.recoveryRecordsPerSecMin} records/s ${pass.recovery ? 'PASS' : 'FAIL'}; no errors ${pass.errors ? 'PASS' : 'FAIL'}`,
     ];
-    const base = join(ROOT, `var/results/bench-durable-${timestamp()}`);
-    writeFileSync(`${base}.json`, JSON.stringify({ ...summary, pass }, null, 2));
-    writeFileSync(`${base}.txt`, lines.join('\n') + '\n');
-    console.log(lines.join('\n'));
-    console.log(`\nresults: ${base}.{json,txt}`);
+    writeReport('durable', { ...summary, pass }, lines);
   } finally {
     if (!KEEP_DATA) for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }

@@ -10,14 +10,14 @@
  * interleaved step by step (e.g. VARIANT_ENV=SOR_VENUES=none: the venue loop off).
  * Writes var/results/bench-tcp-<timestamp>.{json,txt}.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { mintToken } from '../src/auth/token.js';
 import { OrdType, Side, TimeInForce } from '../src/contract/order.js';
 import { LatencyHistogram } from '../src/lib/latency.js';
 import { encodeLogin, encodeNewOrder, MsgType } from '@switchyard/protocol';
-import { ROOT, timestamp, variantEnv } from './lib/common.js';
+import { ROOT, variantEnv, writeReport } from './lib/common.js';
 import { startNode } from './lib/proc.js';
 
 const PIPELINE_ORDERS = Number(process.env.PIPELINE_ORDERS ?? 1_000_000);
@@ -199,11 +199,7 @@ async function main(): Promise<void> {
           ]),
       `verdict: ${pass ? 'PASS' : 'FAIL'}`,
     ];
-    const base = join(ROOT, `var/results/bench-tcp-${timestamp()}`);
-    writeFileSync(`${base}.json`, JSON.stringify(r, null, 2));
-    writeFileSync(`${base}.txt`, lines.join('\n') + '\n');
-    console.log(lines.join('\n'));
-    console.log(`\nresults: ${base}.{json,txt}`);
+    writeReport('tcp', r, lines);
   } finally {
     await gw.stop();
     await alt?.stop();

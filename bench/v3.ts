@@ -11,12 +11,12 @@
  * VARIANT_ENV="NAME=value,...": every round also runs the gateway with these variables (an A/B in
  * the same rounds, e.g. VARIANT_ENV=HTTP_FAST_LANE=0 for node:http without the fast lane).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { mintToken } from '../src/auth/token.js';
 import { cpuPerRequest, median, type Started, startNode, threadCpu } from './lib/proc.js';
 import { ensureWrk, runWrk, type WrkResult, writeOrderScript } from './lib/wrk.js';
-import { ROOT, scrape, timestamp, variantEnv } from './lib/common.js';
+import { ROOT, scrape, variantEnv, writeReport } from './lib/common.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 10);
@@ -181,11 +181,7 @@ async function main(): Promise<void> {
     `non-2xx answers: ${non2xx}; accepted rate ${summary.gateway.acceptedRate}`,
     `verdict: ${pass ? 'PASS' : 'FAIL'}`,
   ];
-  const base = join(ROOT, `var/results/bench-v3-${timestamp()}`);
-  writeFileSync(`${base}.json`, JSON.stringify(summary, null, 2));
-  writeFileSync(`${base}.txt`, lines.join('\n') + '\n');
-  console.log(lines.join('\n'));
-  console.log(`\nresults: ${base}.{json,txt}`);
+  writeReport('v3', summary, lines);
 }
 
 main().catch((err: unknown) => {

@@ -19,14 +19,14 @@
  * Env: RUNS (3), RATE (10000), DURATION (10), WARMUP (3), CONNECTIONS (32), TARGETS (bare,none,sim,fix).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { mintToken } from '../src/auth/token.js';
 import { runLoadgen } from '../src/loadgen/run.js';
 import type { LoadgenSummary } from '../src/loadgen/summary.js';
-import { ROOT, scrape, timestamp } from './lib/common.js';
+import { ROOT, scrape, writeReport } from './lib/common.js';
 import { median, type Started, startNode } from './lib/proc.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -197,11 +197,7 @@ async function main(): Promise<void> {
     }),
     `  client ack p99 ratio: sim/bare ${summary.ratios.simAckP99VsBare.toFixed(2)}, fix/bare ${summary.ratios.fixAckP99VsBare.toFixed(2)}, sim/none ${summary.ratios.simAckP99VsNone.toFixed(2)}, fix/none ${summary.ratios.fixAckP99VsNone.toFixed(2)}`,
   ];
-  const out = join(ROOT, 'var/results', `bench-venue-${timestamp()}`);
-  writeFileSync(`${out}.json`, JSON.stringify({ ...summary, rounds: rounds.map((r) => ({ target: r.target, client: r.client.latencyUs, rates: r.client.rates, metrics: r.metrics && Object.fromEntries([...r.metrics].filter(([k]) => k.startsWith('gateway_venue_'))) })) }, null, 2));
-  writeFileSync(`${out}.txt`, lines.join('\n') + '\n');
-  console.log(lines.join('\n'));
-  console.log(`results: ${out}.{json,txt}`);
+  writeReport('venue', { ...summary, rounds: rounds.map((r) => ({ target: r.target, client: r.client.latencyUs, rates: r.client.rates, metrics: r.metrics && Object.fromEntries([...r.metrics].filter(([k]) => k.startsWith('gateway_venue_'))) })) }, lines);
 }
 
 main().catch((err: unknown) => {

@@ -1,4 +1,5 @@
 /** Shared bits of the benchmark scripts. */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -7,6 +8,21 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 
 export function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+}
+
+/**
+ * Writes a benchmark's report as var/results/bench-<name>-<timestamp>.{json,txt} (the JSON of
+ * `summary`, the text of `lines`), prints the text and where it went. Returns the base path.
+ */
+export function writeReport(name: string, summary: unknown, lines: readonly string[]): string {
+  const dir = join(ROOT, 'var/results');
+  mkdirSync(dir, { recursive: true });
+  const base = join(dir, `bench-${name}-${timestamp()}`);
+  writeFileSync(`${base}.json`, JSON.stringify(summary, null, 2));
+  writeFileSync(`${base}.txt`, lines.join('\n') + '\n');
+  console.log(lines.join('\n'));
+  console.log(`\nresults: ${base}.{json,txt}`);
+  return base;
 }
 
 /**
